@@ -1,0 +1,30 @@
+"""Messages of the rule layer shared by every module: errors, login."""
+
+STRINGS = {
+    "error.required": "required",
+    "error.not_whole_number": "not a whole number",
+    "error.not_number": "not a number",
+    "error.bad_date": "not a date (YYYY-MM-DD)",
+    "error.too_long": "at most {limit} characters",
+    "error.out_of_range": "must be from {minimum} to {maximum}",
+    "error.bad_phone": "not a phone number",
+    "error.bad_postcode": "a postcode has six digits",
+    "error.bad_email": "not an e-mail address",
+    "error.bad_website": "not a web address",
+    "error.control_chars": "contains control characters",
+    "error.unknown_field": "not a field of this form",
+    "error.not_a_choice": "not one of the choices",
+    "error.permission": "You do not have the right to do this ({permission}).",
+    "error.not_found": "The record does not exist or is not yours to see.",
+    "error.not_your_customer": "This customer belongs to another account manager.",
+    "error.changed_since_opened": "Someone else changed this record after you opened it. "
+                                  "Close it and open it again to see their change.",
+    "error.password_short": "at least {length} characters",
+    "error.last_admin": "This is the last active administrator: keep at least one.",
+    "error.login_taken": "this login name is taken",
+    "login.failed": "Wrong user name or password.",
+    "login.locked": "Too many failed logins: the account is locked until {time}.",
+    "customer.error.not_normal": "Only customers in status normal can be changed.",
+    "customer.error.reassign": "Only an administrator can give a customer to another manager.",
+    "customer.error.manager_inactive": "not an active account manager",
+}

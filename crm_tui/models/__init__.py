@@ -1,0 +1,28 @@
+"""Peewee models and the business rules that belong to them.
+
+Nothing here imports Textual: every rule can run without a terminal.
+"""
+from crm_tui.models.audit import AuditLog
+from crm_tui.models.base import database, sales_database
+from crm_tui.models.churn import ChurnAlert, ChurnMeasure, WorkerRun
+from crm_tui.models.customers import Contact, Customer, Interaction
+from crm_tui.models.dictionary import DictionaryEntry
+from crm_tui.models.documents import Document
+from crm_tui.models.mail import MailMessage
+from crm_tui.models.sales import Opportunity, PlanItem
+from crm_tui.models.sales_system import Order, OrderLine, Product, Stock
+from crm_tui.models.service import Service, ServiceEvent
+from crm_tui.models.users import Permission, Role, RolePermission, User
+
+# The CRM's own tables, in dependency order.
+CRM_MODELS = [
+    Role, Permission, RolePermission, User, AuditLog, DictionaryEntry,
+    Customer, Contact, Interaction, Opportunity, PlanItem,
+    Service, ServiceEvent, ChurnAlert, ChurnMeasure, WorkerRun,
+    MailMessage, Document,
+]
+# The sales system's tables, read only for the CRM.
+SALES_MODELS = [Product, Stock, Order, OrderLine]
+
+__all__ = [model.__name__ for model in CRM_MODELS + SALES_MODELS] + [
+    "CRM_MODELS", "SALES_MODELS", "database", "sales_database"]

@@ -1,0 +1,30 @@
+"""The errors a rule can raise. Screens show their message; none is a crash."""
+from __future__ import annotations
+
+
+class CrmError(Exception):
+    """Base of every error a business rule raises on purpose."""
+
+
+class PermissionDenied(CrmError):
+    """The actor lacks the permission, or the record is outside their scope."""
+
+
+class InvalidTransition(CrmError):
+    """The record is not in a state that allows this action."""
+
+
+class NotFound(CrmError):
+    """The record does not exist (or no longer exists)."""
+
+
+class ConcurrentEdit(CrmError):
+    """Someone else saved the record after it was opened here."""
+
+
+class ValidationError(CrmError):
+    """One or more fields are wrong; `errors` maps field name -> message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{name}: {message}" for name, message in self.errors.items()))

@@ -1,0 +1,123 @@
+"""Field rules shared by the models (which enforce them) and the forms (which
+show them).
+
+A form is a list of `Field`s. `clean(fields, values)` checks every value,
+converts it (text to int, date, Decimal) and either returns the cleaned dict
+or raises one `ValidationError` naming every wrong field — never another
+exception, so a screen can always show the message at the field.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Sequence
+
+from crm_tui.i18n import t
+from crm_tui.models.errors import ValidationError
+
+PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{4,24}$")
+POSTCODE = re.compile(r"^[0-9]{6}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TEXT_KINDS = ("text", "phone", "postcode", "email", "website")
+WEBSITE = re.compile(r"^(https?://)?[\w.-]+\.[a-zA-Z]{2,}(/\S*)?$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input: its name, the i18n key of its label, and its rule."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text, int, decimal, date, phone, postcode, email, website, choice
+    required: bool = False
+    max_length: int = 100
+    minimum: int | None = None
+    maximum: int | None = None
+    # For kind "choice": a callable giving [(value, label), ...] at form time.
+    choices: Callable[[], Sequence[tuple[Any, str]]] | None = None
+    multiline: bool = False
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _clean_one(field: Field, value: Any) -> Any:
+    """Return the cleaned value or raise ValueError with the message."""
+    if _blank(value):
+        if field.required:
+            raise ValueError(t("error.required"))
+        # Text-like columns store "" for blank; numbers, dates and choices NULL.
+        return "" if field.kind in TEXT_KINDS else None
+    if field.kind == "choice":
+        return value
+    if field.kind == "date" and isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if field.kind == "int":
+        try:
+            number = int(text)
+        except ValueError:
+            raise ValueError(t("error.not_whole_number")) from None
+        _check_range(field, number)
+        return number
+    if field.kind == "decimal":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(t("error.not_number")) from None
+        if not number.is_finite() or abs(number) >= Decimal("1e12"):
+            raise ValueError(t("error.not_number"))
+        _check_range(field, number)
+        return number.quantize(Decimal("0.01"))
+    if field.kind == "date":
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ValueError
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(t("error.bad_date")) from None
+    if len(text) > field.max_length:
+        raise ValueError(t("error.too_long", limit=field.max_length))
+    patterns = {"phone": (PHONE, "error.bad_phone"), "postcode": (POSTCODE, "error.bad_postcode"),
+                "email": (EMAIL, "error.bad_email"), "website": (WEBSITE, "error.bad_website")}
+    if field.kind in patterns:
+        pattern, message = patterns[field.kind]
+        if not pattern.match(text):
+            raise ValueError(t(message))
+    if any(ord(char) < 32 and char not in "\n\t" for char in text):
+        raise ValueError(t("error.control_chars"))
+    return text
+
+
+def _check_range(field: Field, number: Any) -> None:
+    if field.minimum is not None and number < field.minimum:
+        raise ValueError(t("error.out_of_range", minimum=field.minimum, maximum=field.maximum))
+    if field.maximum is not None and number > field.maximum:
+        raise ValueError(t("error.out_of_range", minimum=field.minimum, maximum=field.maximum))
+
+
+def clean(fields: Sequence[Field], values: dict[str, Any], partial: bool = False) -> dict[str, Any]:
+    """Check and convert `values` against `fields`.
+
+    With `partial`, fields absent from `values` are left alone (an edit of
+    some fields); otherwise every field is checked, absent ones as blank.
+    """
+    known = {field.name for field in fields}
+    unknown = set(values) - known
+    if unknown:
+        raise ValidationError({name: t("error.unknown_field") for name in sorted(unknown)})
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field in fields:
+        if partial and field.name not in values:
+            continue
+        try:
+            cleaned[field.name] = _clean_one(field, values.get(field.name))
+        except ValueError as error:
+            errors[field.name] = str(error)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
