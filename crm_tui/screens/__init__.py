@@ -1,0 +1,78 @@
+"""The module screens: one registry for the home menu and the command palette.
+
+Each entry of MODULES names a screen the user can open: a key, the i18n key
+of its label, a callable returning a new Screen, and the permission needed
+to see it (None: every signed-in user). Add your module's entry here; import
+its screen inside the callable (`screen("crm_tui.screens.x", "XScreen")`) so
+that starting the app does not import every module.
+
+Module screens are pushed on top of the home screen; Escape goes back.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from textual.screen import Screen
+
+from crm_tui.models import permissions as perm
+
+
+@dataclass(frozen=True)
+class Module:
+    key: str
+    label_key: str
+    screen: Callable[[], Screen]
+    permission: str | None = None
+
+    def allowed(self, granted: set[str]) -> bool:
+        return self.permission is None or self.permission in granted
+
+
+def screen(module_path: str, class_name: str, **arguments: Any) -> Callable[[], Screen]:
+    """A callable that imports `module_path` and returns `class_name(**arguments)`."""
+    def make() -> Screen:
+        return getattr(importlib.import_module(module_path), class_name)(**arguments)
+    return make
+
+
+MODULES: list[Module] = [
+    Module("customers", "module.customers",
+           screen("crm_tui.screens.customers", "CustomerListScreen"), perm.CUSTOMER_VIEW),
+    Module("interactions", "module.interactions",
+           screen("crm_tui.screens.interactions", "InteractionSearchScreen"), perm.CUSTOMER_VIEW),
+    Module("products", "module.products",
+           screen("crm_tui.screens.products", "ProductScreen"), perm.ORDER_VIEW),
+    Module("stock", "module.stock",
+           screen("crm_tui.screens.products", "StockScreen"), perm.ORDER_VIEW),
+    Module("reports", "module.reports",
+           screen("crm_tui.screens.reports", "ReportsScreen"), perm.REPORT_VIEW),
+    Module("dictionary", "module.dictionary",
+           screen("crm_tui.screens.dictionary", "DictionaryScreen"), perm.DICTIONARY_MANAGE),
+    Module("admin", "module.admin",
+           screen("crm_tui.screens.admin", "AdminScreen"), perm.USER_MANAGE),
+    Module("audit", "module.audit",
+           screen("crm_tui.screens.audit", "AuditScreen"), perm.AUDIT_VIEW),
+    # Managers see their customers' alerts (churn.act), others all of them
+    # (churn.view_all): open to every role, the list itself is scoped.
+    Module("churn", "module.churn", screen("crm_tui.screens.churn", "ChurnListScreen")),
+    # Fetching and filing mail writes interactions: users who edit customers.
+    Module("mail", "mail.module",
+           screen("crm_tui.screens.mail", "UnmatchedMailScreen"), perm.CUSTOMER_EDIT),
+]
+
+
+def modules_for(granted: set[str]) -> list[Module]:
+    """The modules a user with these permission codes may open, in menu order."""
+    return [module for module in MODULES if module.allowed(granted)]
+
+
+def customer_screen(customer: Any) -> Screen:
+    """The screen that shows one customer (opened from the command palette)."""
+    from crm_tui.screens.customer_detail import CustomerDetailScreen
+
+    return CustomerDetailScreen(customer.id)
+
+
+__all__ = ["MODULES", "Module", "customer_screen", "modules_for", "screen"]

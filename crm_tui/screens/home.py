@@ -1,0 +1,94 @@
+"""The home screen (M9): the user's own figures and the menu of modules."""
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from crm_tui.i18n import t
+from crm_tui.models.home import HomeFigures, home_figures
+from crm_tui.widgets.connection import in_thread
+
+FIGURES = (
+    ("customers", "home.customers"),
+    ("open_opportunities", "home.open_opportunities"),
+    ("services_waiting", "home.services_waiting"),
+    ("open_churn_alerts", "home.open_churn_alerts"),
+    ("month_order_amount", "home.month_order_amount"),
+)
+# Number keys open the first ten modules: 1..9, then 0.
+MENU_KEYS = "1234567890"
+
+
+def format_figure(name: str, figures: HomeFigures) -> str:
+    value = getattr(figures, name)
+    if name == "month_order_amount":
+        return f"{value:,.2f}"
+    return str(value)
+
+
+class HomeScreen(Screen):
+    BINDINGS = [
+        *[Binding(key, f"open_number({position})", t("home.open_number", number=key), show=False,
+                  id=f"home.module_{key}") for position, key in enumerate(MENU_KEYS)],
+        Binding("p", "change_password", t("home.change_password"), id="home.change_password"),
+        Binding("r", "refresh", t("home.refresh"), id="home.refresh"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        user = self.app.user
+        yield Static(t("home.title", name=user.display_name, role=t("role." + user.role.key)),
+                     classes="screen-title")
+        with Horizontal(classes="home-body"):
+            with Vertical(classes="home-figures"):
+                yield Static(t("home.figures"), classes="section-title")
+                for name, label_key in FIGURES:
+                    with Horizontal(classes="home-figure"):
+                        yield Static(t(label_key), classes="home-figure-label")
+                        yield Static("…", id=f"figure-{name}", classes="home-figure-value")
+            with Vertical(classes="home-menu-box"):
+                yield Static(t("home.menu"), classes="section-title")
+                yield OptionList(*self._menu_options(), id="home-menu")
+        yield Footer()
+
+    def _menu_options(self) -> list[Option]:
+        options = []
+        for position, module in enumerate(self.app.allowed_modules()):
+            key = MENU_KEYS[position] if position < len(MENU_KEYS) else " "
+            options.append(Option(f"{key}  {t(module.label_key)}", id=module.key))
+        return options
+
+    def on_mount(self) -> None:
+        self.query_one("#home-menu", OptionList).focus()
+
+    def on_screen_resume(self) -> None:
+        # Back from a module: the figures may have changed there.
+        self.load_figures()
+
+    @work(exclusive=True)
+    async def load_figures(self) -> None:
+        figures = await in_thread(home_figures, self.app.user)
+        for name, _label in FIGURES:
+            self.query_one(f"#figure-{name}", Static).update(format_figure(name, figures))
+
+    def action_refresh(self) -> None:
+        self.load_figures()
+
+    def action_open_number(self, position: int) -> None:
+        modules = self.app.allowed_modules()
+        if position < len(modules):
+            self.app.open_module(modules[position])
+
+    def action_change_password(self) -> None:
+        self.app.change_password()
+
+    @on(OptionList.OptionSelected, "#home-menu")
+    def _open_selected(self, event: OptionList.OptionSelected) -> None:
+        for module in self.app.allowed_modules():
+            if module.key == event.option.id:
+                self.app.open_module(module)
+                return

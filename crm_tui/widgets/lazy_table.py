@@ -1,0 +1,562 @@
+"""The list widget of every module: counts its query, fetches only what is in view.
+
+`LazyTable(source)` shows the rows of a `RowSource` (usually a
+`QuerySource` over a Peewee select). It asks the source for the number of
+rows once per filter change, then for pages of `PAGE_SIZE` rows as they come
+into view (LIMIT/OFFSET), kept in a small cache that is cleared when the
+filter, the sort or the data change. The body is a Line API `ScrollView`,
+as in Toolong: only the lines on screen are rendered, so a list of 100,000
+customers opens and scrolls like a list of 100.
+
+Counting and fetching run in thread workers, each with its own database
+connection; a row not loaded yet shows as "…" for a moment.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol, Sequence
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Input, Static
+
+from crm_tui.i18n import t
+from crm_tui.widgets.connection import connected
+
+PAGE_SIZE = 50
+# Pages kept in memory; the least recently used go first.
+CACHED_PAGES = 40
+PLACEHOLDER = "…"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: the row key it shows, its label, width in terminal cells,
+    the SQL expression to sort by (None: not sortable), and an optional
+    `format(value) -> str`."""
+
+    key: str
+    label_key: str
+    width: int
+    expression: Any = None
+    format: Callable[[Any], str] | None = None
+
+    def text(self, row: dict) -> str:
+        value = row.get(self.key)
+        if self.format is not None:
+            return self.format(value)
+        return "" if value is None else str(value)
+
+
+class RowSource(Protocol):
+    """What LazyTable needs from its data; `QuerySource` is the usual one."""
+
+    columns: Sequence[Column]
+    id_key: str
+
+    def count(self, filter_text: str) -> int: ...
+
+    def fetch(self, filter_text: str, sort: Column | None, descending: bool,
+              offset: int, limit: int) -> list[dict]: ...
+
+
+class QuerySource:
+    """Rows of a Peewee select, built anew for each filter text.
+
+    `query_for_filter(text)` returns the select (it may join and
+    `select_extend` aliases); rows are read as dicts, so a column's `key` is
+    the name or alias of a selected column. Paging is made stable by
+    ordering by the primary key after the chosen sort.
+    """
+
+    def __init__(self, query_for_filter: Callable[[str], Any], columns: Sequence[Column],
+                 id_key: str = "id"):
+        self.query_for_filter = query_for_filter
+        self.columns = list(columns)
+        self.id_key = id_key
+
+    def count(self, filter_text: str) -> int:
+        with connected():
+            return self.query_for_filter(filter_text).count()
+
+    def fetch(self, filter_text: str, sort: Column | None, descending: bool,
+              offset: int, limit: int) -> list[dict]:
+        with connected():
+            query = self._ordered(self.query_for_filter(filter_text), sort, descending)
+            return list(query.dicts().limit(limit).offset(offset))
+
+    @staticmethod
+    def _ordered(query: Any, sort: Column | None, descending: bool) -> Any:
+        model = getattr(query, "model", None)
+        primary_key = model._meta.primary_key if model is not None else None
+        tie_breaker = [primary_key] if primary_key is not None else []
+        if sort is not None and sort.expression is not None:
+            first = sort.expression.desc() if descending else sort.expression.asc()
+            return query.order_by(first, *tie_breaker)
+        if getattr(query, "_order_by", None):
+            return query.order_by_extend(*tie_breaker)
+        return query.order_by(*tie_breaker)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut or padded to exactly `width` terminal cells (CJK counts 2)."""
+    text = text.replace("\n", " ").replace("\t", " ")
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    if width < 2:
+        return set_cell_size(text, width)
+    # Keep whole characters up to width - 1 cells, then the ellipsis; a wide
+    # character that does not fit leaves a blank after the ellipsis.
+    kept, used = [], 0
+    for char in text:
+        size = cell_len(char)
+        if used + size > width - 1:
+            break
+        kept.append(char)
+        used += size
+    return set_cell_size("".join(kept) + PLACEHOLDER, width)
+
+
+class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
+    """The rows: a fixed header line, then one line per row in view."""
+
+    COMPONENT_CLASSES = {"lazy-table--header", "lazy-table--header-current",
+                         "lazy-table--cursor", "lazy-table--placeholder"}
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", t("table.up"), show=False, id="table.up"),
+        Binding("down", "cursor(1)", t("table.down"), show=False, id="table.down"),
+        Binding("pageup", "page(-1)", t("table.page_up"), show=False, id="table.page_up"),
+        Binding("pagedown", "page(1)", t("table.page_down"), show=False, id="table.page_down"),
+        Binding("home", "first", t("table.first"), show=False, id="table.first"),
+        Binding("end", "last", t("table.last"), show=False, id="table.last"),
+        Binding("enter", "choose", t("table.open"), id="table.open"),
+        Binding("slash", "filter", t("table.filter"), id="table.filter"),
+        # One footer entry for both column keys.
+        Binding("left", "column(-1)", t("table.column"), key_display="←→",
+                id="table.column_left"),
+        Binding("right", "column(1)", t("table.column_right"), show=False,
+                id="table.column_right"),
+        Binding("s", "toggle_sort", t("table.sort"), id="table.sort"),
+        Binding("escape", "clear_filter", t("table.clear_filter"), show=False,
+                id="table.clear_filter"),
+    ]
+
+    class _Counted(Message):
+        def __init__(self, generation: int, count: int | None, error: str = ""):
+            super().__init__()
+            self.generation, self.count, self.error = generation, count, error
+
+    class _PageLoaded(Message):
+        def __init__(self, generation: int, page: int, rows: list[dict] | None, error: str = ""):
+            super().__init__()
+            self.generation, self.page, self.rows, self.error = generation, page, rows, error
+
+    def __init__(self, source: RowSource, filter_text: str = "", **kwargs: Any):
+        super().__init__(**kwargs)
+        self.source = source
+        self.columns = list(source.columns)
+        self.filter_text = filter_text
+        self.sort_index: int | None = None
+        self.sort_descending = False
+        self.current_column = 0
+        self.cursor = 0
+        self.row_count = 0
+        self.counted = False
+        self.error = ""
+        self._pages: OrderedDict[int, list[dict]] = OrderedDict()
+        self._pending: set[int] = set()
+        # Raised on every reload: answers for an older filter or sort are dropped.
+        self._generation = 0
+
+    # ----- loading -----------------------------------------------------
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self, recount: bool = True) -> None:
+        """Forget the cached rows and ask again (after a change of data or filter)."""
+        self._generation += 1
+        self._pages.clear()
+        self._pending.clear()
+        self.error = ""
+        if recount:
+            self.counted = False
+            self._count(self._generation, self.filter_text)
+        else:
+            self._request_visible_pages()
+        self.refresh()
+
+    @work(thread=True, exit_on_error=False, group="lazy-table-count")
+    def _count(self, generation: int, filter_text: str) -> None:
+        try:
+            count = self.source.count(filter_text)
+        except Exception as error:  # shown in the table's status line, not a crash
+            self.post_message(self._Counted(generation, None, str(error)))
+            return
+        self.post_message(self._Counted(generation, count))
+
+    @work(thread=True, exit_on_error=False, group="lazy-table-page")
+    def _fetch_page(self, generation: int, page: int, filter_text: str, sort: Column | None,
+                    descending: bool) -> None:
+        try:
+            rows = self.source.fetch(filter_text, sort, descending, page * PAGE_SIZE, PAGE_SIZE)
+        except Exception as error:
+            self.post_message(self._PageLoaded(generation, page, None, str(error)))
+            return
+        self.post_message(self._PageLoaded(generation, page, rows))
+
+    @on(_Counted)
+    def _counted(self, message: _Counted) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        self.counted = True
+        self.error = message.error
+        self.row_count = message.count or 0
+        self.cursor = max(0, min(self.cursor, self.row_count - 1))
+        self._update_virtual_size()
+        self._scroll_cursor_into_view()
+        self._request_visible_pages()
+        self.refresh()
+        self._announce()
+
+    @on(_PageLoaded)
+    def _page_loaded(self, message: _PageLoaded) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        self._pending.discard(message.page)
+        if message.rows is None:
+            self.error = message.error
+            self._announce()
+            return
+        self._pages[message.page] = message.rows
+        while len(self._pages) > CACHED_PAGES:
+            self._pages.popitem(last=False)
+        self.refresh()
+        self._announce()
+
+    def _request_page(self, page: int) -> None:
+        if page in self._pages or page in self._pending or page < 0:
+            return
+        if page * PAGE_SIZE >= self.row_count:
+            return
+        self._pending.add(page)
+        sort = self.columns[self.sort_index] if self.sort_index is not None else None
+        self._fetch_page(self._generation, page, self.filter_text, sort, self.sort_descending)
+
+    def _request_visible_pages(self) -> None:
+        if not self.counted or self.row_count == 0:
+            return
+        first = int(self.scroll_offset.y)
+        last = min(self.row_count - 1, first + max(self._body_height, 1) - 1)
+        for page in range(first // PAGE_SIZE, last // PAGE_SIZE + 1):
+            self._request_page(page)
+        self._request_page(self.cursor // PAGE_SIZE)
+
+    def row_at(self, index: int) -> dict | None:
+        """The row at `index` if its page is loaded, else None."""
+        page = self._pages.get(index // PAGE_SIZE)
+        if page is None:
+            return None
+        self._pages.move_to_end(index // PAGE_SIZE)
+        offset = index % PAGE_SIZE
+        return page[offset] if offset < len(page) else None
+
+    # ----- geometry ----------------------------------------------------
+    @property
+    def _body_height(self) -> int:
+        """Data lines on screen: the height less the header line."""
+        return max(0, self.scrollable_content_region.height - 1)
+
+    @property
+    def _table_width(self) -> int:
+        return sum(column.width for column in self.columns) + max(0, len(self.columns) - 1)
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self._table_width, self.row_count + 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update_virtual_size()
+        self._scroll_cursor_into_view()
+        self._request_visible_pages()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._request_visible_pages()
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = int(self.scroll_offset.y)
+        height = max(self._body_height, 1)
+        if self.cursor < top:
+            top = self.cursor
+        elif self.cursor >= top + height:
+            top = self.cursor - height + 1
+        if top != int(self.scroll_offset.y):
+            self.scroll_to(y=top, animate=False, force=True)
+
+    def _scroll_column_into_view(self) -> None:
+        left = sum(column.width + 1 for column in self.columns[:self.current_column])
+        right = left + self.columns[self.current_column].width
+        view = self.scrollable_content_region.width
+        x = int(self.scroll_offset.x)
+        if left < x:
+            self.scroll_to(x=left, animate=False, force=True)
+        elif right > x + view:
+            self.scroll_to(x=max(0, right - view), animate=False, force=True)
+
+    # ----- rendering ---------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = max(self._table_width, self.scrollable_content_region.width)
+        if y == 0:
+            strip = self._header_strip(width)
+        else:
+            index = int(self.scroll_offset.y) + y - 1
+            strip = self._row_strip(index, width)
+        x = int(self.scroll_offset.x)
+        return strip.crop(x, x + self.scrollable_content_region.width)
+
+    def _header_strip(self, width: int) -> Strip:
+        base = self.rich_style
+        header = base + self.get_component_rich_style("lazy-table--header")
+        current = header + self.get_component_rich_style("lazy-table--header-current")
+        segments = []
+        for position, column in enumerate(self.columns):
+            label = t(column.label_key)
+            if position == self.sort_index:
+                label += " ▼" if self.sort_descending else " ▲"
+            style = current if position == self.current_column else header
+            segments.append(Segment(fit(label, column.width), style))
+            segments.append(Segment(" ", header))
+        return self._pad(segments, width, header)
+
+    def _row_strip(self, index: int, width: int) -> Strip:
+        base = self.rich_style
+        if index >= self.row_count:
+            return Strip.blank(width, base)
+        style = base
+        if index == self.cursor:
+            style = base + self.get_component_rich_style("lazy-table--cursor")
+        row = self.row_at(index)
+        if row is None:
+            self._request_page(index // PAGE_SIZE)
+            placeholder = style + self.get_component_rich_style("lazy-table--placeholder")
+            return self._pad([Segment(PLACEHOLDER, placeholder)], width, style)
+        segments = []
+        for column in self.columns:
+            segments.append(Segment(fit(column.text(row), column.width), style))
+            segments.append(Segment(" ", style))
+        return self._pad(segments, width, style)
+
+    @staticmethod
+    def _pad(segments: list[Segment], width: int, style: Style) -> Strip:
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def _announce(self) -> None:
+        if isinstance(self.parent, LazyTable):
+            self.parent.show_status()
+
+    # ----- keys --------------------------------------------------------
+    def set_cursor(self, index: int) -> None:
+        self.cursor = max(0, min(index, self.row_count - 1))
+        self._scroll_cursor_into_view()
+        self._request_visible_pages()
+        self.refresh()
+        self._announce()
+
+    def action_cursor(self, delta: int) -> None:
+        self.set_cursor(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.set_cursor(self.cursor + direction * max(self._body_height - 1, 1))
+
+    def action_first(self) -> None:
+        self.set_cursor(0)
+
+    def action_last(self) -> None:
+        self.set_cursor(self.row_count - 1)
+
+    def action_column(self, delta: int) -> None:
+        self.current_column = max(0, min(self.current_column + delta, len(self.columns) - 1))
+        self._scroll_column_into_view()
+        self.refresh()
+
+    def action_toggle_sort(self) -> None:
+        """Sort by the current column; again reverses; a third time undoes."""
+        if self.columns[self.current_column].expression is None:
+            self.app.bell()
+            return
+        if self.sort_index != self.current_column:
+            self.sort_index, self.sort_descending = self.current_column, False
+        elif not self.sort_descending:
+            self.sort_descending = True
+        else:
+            self.sort_index, self.sort_descending = None, False
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False, force=True)
+        self.reload(recount=False)
+        self._announce()
+
+    def action_choose(self) -> None:
+        row = self.row_at(self.cursor) if self.row_count else None
+        if row is not None and isinstance(self.parent, LazyTable):
+            self.parent.post_message(LazyTable.RowChosen(self.parent, row.get(self.source.id_key)))
+
+    def action_filter(self) -> None:
+        if isinstance(self.parent, LazyTable):
+            self.parent.open_filter()
+
+    def action_clear_filter(self) -> None:
+        if isinstance(self.parent, LazyTable):
+            self.parent.set_filter("")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Escape clears a filter; with none, it goes on to the screen (back).
+        if action == "clear_filter":
+            return bool(self.filter_text)
+        return True
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self.set_cursor(int(self.scroll_offset.y) + event.y - 1)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+
+class FilterInput(Input):
+    """The filter box: Enter applies, Escape clears."""
+
+    BINDINGS = [Binding("escape", "clear", t("table.clear_filter"), id="table.filter_clear")]
+
+    class Cleared(Message):
+        pass
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.post_message(self.Cleared())
+
+    def on_blur(self) -> None:
+        # An empty box with no search applied goes away again.
+        table = self.parent
+        if not self.value and isinstance(table, LazyTable) and not table.filter_text:
+            self.display = False
+
+
+class LazyTable(Vertical):
+    """A lazily loaded list with a filter box ("/") and a status line.
+
+    Posts `LazyTable.RowChosen(row_id)` on Enter. `current_row_id` and
+    `current_row` give the row under the cursor; `reload()` reads again after
+    the data changed (the cursor stays where it was).
+    """
+
+    class RowChosen(Message):
+        def __init__(self, table: "LazyTable", row_id: Any):
+            super().__init__()
+            self.table = table
+            self.row_id = row_id
+
+        @property
+        def control(self) -> "LazyTable":
+            return self.table
+
+    def __init__(self, source: RowSource, *, filter_text: str = "", id: str | None = None,
+                 classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.source = source
+        self._initial_filter = filter_text
+
+    def compose(self) -> ComposeResult:
+        filter_input = FilterInput(self._initial_filter, placeholder=t("table.filter_placeholder"),
+                                   classes="lazy-table-filter")
+        filter_input.display = bool(self._initial_filter)
+        yield filter_input
+        yield LazyTableView(self.source, filter_text=self._initial_filter,
+                            classes="lazy-table-view")
+        yield Static("", classes="lazy-table-status")
+
+    # ----- public ------------------------------------------------------
+    @property
+    def view(self) -> LazyTableView:
+        return self.query_one(LazyTableView)
+
+    @property
+    def current_row(self) -> dict | None:
+        view = self.view
+        return view.row_at(view.cursor) if view.row_count else None
+
+    @property
+    def current_row_id(self) -> Any:
+        row = self.current_row
+        return None if row is None else row.get(self.source.id_key)
+
+    @property
+    def row_count(self) -> int:
+        return self.view.row_count
+
+    @property
+    def filter_text(self) -> str:
+        return self.view.filter_text
+
+    def reload(self) -> None:
+        self.view.reload()
+
+    def set_filter(self, text: str) -> None:
+        """Show only the rows matching `text` ("" for all)."""
+        filter_input = self.query_one(FilterInput)
+        filter_input.value = text
+        filter_input.display = bool(text)
+        view = self.view
+        view.filter_text = text.strip()
+        view.cursor = 0
+        view.scroll_to(y=0, animate=False, force=True)
+        view.reload()
+        view.focus()
+
+    def open_filter(self) -> None:
+        filter_input = self.query_one(FilterInput)
+        filter_input.display = True
+        filter_input.focus()
+
+    def focus(self, scroll_visible: bool = True) -> "LazyTable":
+        self.view.focus(scroll_visible)
+        return self
+
+    def show_status(self) -> None:
+        view = self.view
+        if view.error:
+            text = t("table.error", message=view.error)
+        elif not view.counted:
+            text = t("table.loading")
+        elif view.row_count == 0:
+            text = t("table.no_rows")
+        else:
+            text = t("table.position", row=view.cursor + 1, count=view.row_count)
+        if view.filter_text:
+            text += "  " + t("table.filtered", text=view.filter_text)
+        self.query_one(".lazy-table-status", Static).update(text)
+
+    # ----- filter box --------------------------------------------------
+    @on(FilterInput.Submitted)
+    def _apply_filter(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.set_filter(event.value)
+
+    @on(FilterInput.Cleared)
+    def _clear_filter(self, event: FilterInput.Cleared) -> None:
+        event.stop()
+        self.set_filter("")
