@@ -3,20 +3,51 @@ run log.
 
 At most one open alert per customer is guaranteed by the database itself:
 a partial unique index on (customer) over the open states, so no number of
-scans or workers running at once can add a second.
+scans or workers running at once can add a second. The scan inserts with
+ON CONFLICT DO NOTHING against that index, so a scan that loses the race
+adds nothing and does not fail.
+
+States: 预警 warning -> 暂缓流失 deferred (a measure appended; more may
+follow) -> 确认流失 confirmed (a reason; the customer becomes lost). An open
+alert whose customer orders again is closed by the next scan, kept with the
+time and a note.
 """
 from __future__ import annotations
 
-from peewee import SQL, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+import calendar
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from peewee import (JOIN, SQL, Case, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
+                    Table, TextField, Value, fn)
 
 from crm_tui import clock
-from crm_tui.models.base import BaseModel
-from crm_tui.models.customers import Customer
-from crm_tui.models.users import User
+from crm_tui.i18n import t
+from crm_tui.models import audit
+from crm_tui.models import permissions as perm
+from crm_tui.models.base import BaseModel, database, sales_database
+from crm_tui.models.customers import LOST, NORMAL, Customer
+from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied
+from crm_tui.models.sales_system import COUNTED_STATUSES, Order
+from crm_tui.models.users import User, require
+from crm_tui.models.validation import Field, clean
 
 WARNING, DEFERRED, CONFIRMED, CLOSED = "warning", "deferred", "confirmed", "closed"
 OPEN_STATUSES = (WARNING, DEFERRED)
+# What an account manager can do on an open alert of their customer.
+DEFER, CONFIRM = "defer", "confirm"
 ALERT_STATUSES = (WARNING, DEFERRED, CONFIRMED, CLOSED)
+
+# closed_note values written by the scan; the screen translates them.
+ORDERED_AGAIN = "ordered_again"
+CUSTOMER_NOT_NORMAL = "customer_not_normal"
+
+# The predicate of the partial index churn_alert_one_open, written out as
+# the conflict target's WHERE (both SQLite and PostgreSQL match it to the
+# index; bound parameters there would not match).
+OPEN_INDEX_PREDICATE = SQL("status IN ('warning', 'deferred')")
 
 
 class ChurnAlert(BaseModel):
@@ -29,6 +60,115 @@ class ChurnAlert(BaseModel):
     closed_at = DateTimeField(null=True)
     closed_note = CharField(max_length=200, default="")
     version = IntegerField(default=1)
+
+    # ----- scope -------------------------------------------------------
+    @classmethod
+    def visible_to(cls, user: User | None):
+        """The alerts `user` may see: all with churn.view_all, those of own
+        customers with churn.act, none otherwise (an unknown role sees nothing)."""
+        query = cls.select().join(Customer, on=(cls.customer == Customer.id))
+        if user is None or not user.active:
+            return query.where(False)
+        granted = user.permissions()
+        if perm.CHURN_VIEW_ALL in granted:
+            return query
+        if perm.CHURN_ACT in granted:
+            return query.where(Customer.manager == user.id)
+        return query.where(False)
+
+    @classmethod
+    def get_visible(cls, user: User, alert_id: int) -> "ChurnAlert":
+        alert = cls.visible_to(user).where(cls.id == alert_id).first()
+        if alert is None:
+            raise NotFound(t("error.not_found"))
+        return alert
+
+    def measures_in_order(self):
+        return (ChurnMeasure.select(ChurnMeasure, User)
+                .join(User, JOIN.LEFT_OUTER, on=(ChurnMeasure.author == User.id))
+                .where(ChurnMeasure.alert == self.id)
+                .order_by(ChurnMeasure.created_at, ChurnMeasure.id))
+
+    # ----- what the actor may do -----------------------------------------
+    def check_actionable_by(self, actor: User) -> None:
+        """Raise unless `actor` may defer or confirm this alert now: the
+        right, the customer's own account manager, an open alert."""
+        require(actor, perm.CHURN_ACT)
+        customer = Customer.get_by_id(self.customer_id)
+        if customer.manager_id != actor.id:
+            raise PermissionDenied(t("error.not_your_customer"))
+        if self.status not in OPEN_STATUSES:
+            raise InvalidTransition(t("churn.error.not_open"))
+
+    def can_defer(self, actor: User) -> bool:
+        return self._allowed(actor)
+
+    def can_confirm(self, actor: User) -> bool:
+        return self._allowed(actor) and self.measure_count() > 0
+
+    def allowed_actions(self, actor: User) -> set[str]:
+        """What `actor` may do on this alert now: DEFER, CONFIRM, or nothing."""
+        if not self._allowed(actor):
+            return set()
+        return {DEFER, CONFIRM} if self.measure_count() > 0 else {DEFER}
+
+    def _allowed(self, actor: User) -> bool:
+        try:
+            self.check_actionable_by(actor)
+        except (PermissionDenied, InvalidTransition):
+            return False
+        return True
+
+    def measure_count(self) -> int:
+        return ChurnMeasure.select().where(ChurnMeasure.alert == self.id).count()
+
+    # ----- writes ------------------------------------------------------
+    def defer_by(self, actor: User, values: dict[str, Any]) -> "ChurnAlert":
+        """暂缓流失: append a measure (kept with its time and author); the
+        alert becomes deferred."""
+        self.check_actionable_by(actor)
+        text = clean(DEFER_FIELDS, values)["measure"]
+        with database.atomic():
+            self._move(OPEN_STATUSES, {"status": DEFERRED})
+            measure = ChurnMeasure.create(alert=self.id, text=text, author=actor.id,
+                                          created_at=clock.now())
+            audit.record(actor, "churn_measure", measure.id, audit.CREATE, {"text": ("", text)})
+            audit.record(actor, "churn_alert", self.id, "defer", {"status": (self.status, DEFERRED)})
+        return ChurnAlert.get_by_id(self.id)
+
+    def confirm_by(self, actor: User, values: dict[str, Any]) -> "ChurnAlert":
+        """确认流失: only after at least one measure; with a reason. The alert
+        is confirmed with the lost date and the customer becomes lost, in
+        one transaction."""
+        self.check_actionable_by(actor)
+        reason = clean(CONFIRM_FIELDS, values)["reason"]
+        today = clock.today()
+        with database.atomic():
+            # Counted inside the transaction: a measure is what allows this.
+            if self.measure_count() == 0:
+                raise InvalidTransition(t("churn.error.no_measure"))
+            self._move(OPEN_STATUSES, {"status": CONFIRMED, "reason": reason, "lost_date": today})
+            customer = Customer.get_by_id(self.customer_id)
+            updated = (Customer.update(status=LOST, lost_at=today, version=Customer.version + 1)
+                       .where((Customer.id == customer.id) & (Customer.status == NORMAL))
+                       .execute())
+            if updated != 1:
+                raise InvalidTransition(t("customer.error.not_normal"))
+            audit.record(actor, "churn_alert", self.id, "confirm",
+                         {"status": (self.status, CONFIRMED), "reason": ("", reason),
+                          "lost_date": (None, today)})
+            audit.record(actor, "customer", customer.id, "lost",
+                         {"status": (customer.status, LOST), "lost_at": (customer.lost_at, today)})
+        return ChurnAlert.get_by_id(self.id)
+
+    def _move(self, expected: tuple[str, ...], changes: dict[str, Any]) -> None:
+        """Change this alert if nobody changed it since it was read."""
+        updated = (ChurnAlert.update(version=ChurnAlert.version + 1, **changes)
+                   .where((ChurnAlert.id == self.id) & (ChurnAlert.version == self.version)
+                          & ChurnAlert.status.in_(expected))
+                   .execute())
+        if updated != 1:
+            raise ConcurrentEdit(t("error.changed_since_opened"))
 
 
 # The guarantee: one open alert per customer.
@@ -55,3 +195,209 @@ class WorkerRun(BaseModel):
     # running, done or failed
     status = CharField(max_length=10, default="running")
     message = TextField(default="")
+
+
+SCHEDULE, CATCH_UP, ONCE, APP = "schedule", "catch-up", "once", "app"
+RUNNING, DONE, FAILED = "running", "done", "failed"
+
+DEFER_FIELDS = (Field("measure", "churn.measure", required=True, max_length=2000, multiline=True),)
+CONFIRM_FIELDS = (Field("reason", "churn.reason", required=True, max_length=2000, multiline=True),)
+
+
+# ----- the scan ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScanResult:
+    scanned: int  # customers in status normal
+    added: int  # new alerts
+    closed: int  # open alerts closed (ordered again, or customer no longer normal)
+    started_at: dt.datetime  # also the created_at of the alerts added
+    seconds: float
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months earlier (clamped to the month's end)."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month = month_index + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class _Orders:
+    """Where the scan reads counted orders from: the sales system's order
+    table (same database), or a temporary table of each customer's last
+    counted order copied from a separate sales database. Both answer the
+    scan's three questions the same way, since those only depend on each
+    customer's last order date."""
+
+    def __init__(self, table, customer_id, date, counted):
+        self.table, self.customer_id, self.date, self.counted = table, customer_id, date, counted
+
+    def of(self, customer_id):
+        return self.table.select(SQL("1")).where((self.customer_id == customer_id) & self.counted)
+
+    def last_date_of(self, customer_id):
+        return (self.table.select(fn.MAX(self.date))
+                .where((self.customer_id == customer_id) & self.counted))
+
+
+LAST_ORDER_TABLE = "churn_last_order"
+# Earlier than any order: what "ordered since" compares with when there was none.
+NO_ORDER_YET = dt.date(1, 1, 1)
+LOAD_BATCH = 500
+
+
+def scan(months_without_orders: int) -> ScanResult:
+    """Add one warning per customer in status normal whose last counted order
+    is more than `months_without_orders` months before today, or who has
+    none, and has no open alert; close open alerts of customers who ordered
+    again since (or are no longer normal). One transaction; safe to run
+    from any number of processes at once."""
+    started = time.perf_counter()
+    now = clock.now()
+    cutoff = months_before(now.date(), months_without_orders)
+    separate_sales = sales_database.obj is not database.obj
+    with database.atomic():
+        if separate_sales:
+            orders = _load_last_orders()
+        else:
+            orders = _Orders(Order, Order.customer_id, Order.date,
+                             Order.status.in_(COUNTED_STATUSES))
+        closed = _close_alerts(orders, now)
+        added = _add_alerts(orders, now, cutoff)
+        scanned = Customer.select().where(Customer.status == NORMAL).count()
+        if separate_sales:
+            _drop_last_orders()
+    return ScanResult(scanned, added, closed, now, time.perf_counter() - started)
+
+
+def _close_alerts(orders: _Orders, now: dt.datetime) -> int:
+    # COALESCE rather than "IS NULL OR": the comparison then stays an index
+    # condition (customer, date), and PostgreSQL probes the index per alert
+    # instead of hashing every order.
+    ordered_again = fn.EXISTS(orders.of(ChurnAlert.customer).where(
+        orders.date > fn.COALESCE(ChurnAlert.last_order_date, NO_ORDER_YET)))
+    closed = (ChurnAlert.update(status=CLOSED, closed_at=now, closed_note=ORDERED_AGAIN,
+                                version=ChurnAlert.version + 1)
+              .where(ChurnAlert.status.in_(OPEN_STATUSES) & ordered_again)
+              .execute())
+    not_normal = fn.EXISTS(Customer.select(SQL("1")).where(
+        (Customer.id == ChurnAlert.customer) & (Customer.status != NORMAL)))
+    closed += (ChurnAlert.update(status=CLOSED, closed_at=now, closed_note=CUSTOMER_NOT_NORMAL,
+                                 version=ChurnAlert.version + 1)
+               .where(ChurnAlert.status.in_(OPEN_STATUSES) & not_normal)
+               .execute())
+    return closed
+
+
+def _add_alerts(orders: _Orders, now: dt.datetime, cutoff: dt.date) -> int:
+    """The one set-based INSERT ... SELECT ... ON CONFLICT DO NOTHING."""
+    open_alert = ChurnAlert.alias("open_alert")
+    has_open_alert = fn.EXISTS(open_alert.select(SQL("1")).where(
+        (open_alert.customer == Customer.id) & open_alert.status.in_(OPEN_STATUSES)))
+    ordered_recently = fn.EXISTS(orders.of(Customer.id).where(orders.date >= cutoff))
+    churned = (Customer
+               .select(Customer.id, orders.last_date_of(Customer.id),
+                       Value(now), Value(WARNING), Value(""), Value(""), Value(1))
+               .where((Customer.status == NORMAL) & ~ordered_recently & ~has_open_alert))
+    return (ChurnAlert
+            .insert_from(churned, [ChurnAlert.customer, ChurnAlert.last_order_date,
+                                   ChurnAlert.created_at, ChurnAlert.status, ChurnAlert.reason,
+                                   ChurnAlert.closed_note, ChurnAlert.version])
+            .on_conflict(action="nothing", conflict_target=["customer_id"],
+                         conflict_where=OPEN_INDEX_PREDICATE)
+            .as_rowcount()
+            .execute())
+
+
+def _load_last_orders() -> _Orders:
+    """Copy each customer's last counted order date from the separate sales
+    database (one GROUP BY there) into a temporary table here, in batches
+    of multi-row INSERTs (plain DB-API: building 100,000 rows of SQL through
+    the query builder would cost seconds)."""
+    crm = database.obj
+    _drop_last_orders()
+    crm.execute_sql(f"CREATE TEMPORARY TABLE {LAST_ORDER_TABLE} "
+                    "(customer_id INTEGER PRIMARY KEY, last_date DATE NOT NULL)")
+    per_customer = (Order.select(Order.customer_id, fn.MAX(Order.date))
+                    .where(Order.status.in_(COUNTED_STATUSES))
+                    .group_by(Order.customer_id)
+                    .tuples())
+    batch: list = []
+    for customer_id, last_date in per_customer.iterator():
+        batch += (customer_id, Order.date.python_value(last_date))
+        if len(batch) == 2 * LOAD_BATCH:
+            _insert_last_orders(crm, batch)
+            batch = []
+    if batch:
+        _insert_last_orders(crm, batch)
+    last_orders = Table(LAST_ORDER_TABLE, ("customer_id", "last_date")).bind(crm)
+    return _Orders(last_orders, last_orders.customer_id, last_orders.last_date, SQL("1 = 1"))
+
+
+def _insert_last_orders(crm, flat_values: list) -> None:
+    mark = crm.param
+    rows = ", ".join([f"({mark}, {mark})"] * (len(flat_values) // 2))
+    crm.execute_sql(f"INSERT INTO {LAST_ORDER_TABLE} (customer_id, last_date) VALUES {rows}",
+                    flat_values)
+
+
+def _drop_last_orders() -> None:
+    from crm_tui.db import is_postgres
+
+    schema = "pg_temp" if is_postgres(database.obj) else "temp"
+    database.obj.execute_sql(f"DROP TABLE IF EXISTS {schema}.{LAST_ORDER_TABLE}")
+
+
+def run_scan(trigger: str, months_without_orders: int) -> tuple[WorkerRun, ScanResult | None]:
+    """The scan, recorded as a WorkerRun (running, then done or failed)."""
+    run = WorkerRun.create(trigger=trigger, started_at=clock.now(), status=RUNNING)
+    try:
+        result = scan(months_without_orders)
+    except Exception as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        (WorkerRun.update(status=FAILED, finished_at=clock.now(), message=message[:500])
+         .where(WorkerRun.id == run.id).execute())
+        raise
+    (WorkerRun.update(status=DONE, finished_at=clock.now(), scanned=result.scanned,
+                      added=result.added, closed=result.closed)
+     .where(WorkerRun.id == run.id).execute())
+    return WorkerRun.get_by_id(run.id), result
+
+
+def last_finished_run() -> WorkerRun | None:
+    return (WorkerRun.select().where(WorkerRun.status == DONE)
+            .order_by(WorkerRun.started_at.desc(), WorkerRun.id.desc()).first())
+
+
+def new_alerts_since(user: User, moment: dt.datetime):
+    """Warnings `user` may see that were raised after `moment`, by any scan
+    (the worker's, this app's or another session's): for a notification."""
+    return ChurnAlert.visible_to(user).where(
+        (ChurnAlert.created_at > moment) & (ChurnAlert.status == WARNING))
+
+
+def open_alert_count(user: User) -> int:
+    return ChurnAlert.visible_to(user).where(ChurnAlert.status.in_(OPEN_STATUSES)).count()
+
+
+def alert_list_query(user: User, search: str = ""):
+    """Alerts visible to `user` with the customer and manager names, filtered
+    by customer name or number, manager name or status containing `search`."""
+    query = (ChurnAlert.visible_to(user)
+             .select_extend(Customer.name.alias("customer_name"),
+                            Customer.number.alias("customer_number"),
+                            User.display_name.alias("manager_name"))
+             .join_from(Customer, User, JOIN.INNER, on=(Customer.manager == User.id))
+             # Open alerts first, the newest on top.
+             .order_by(Case(None, [(ChurnAlert.status.in_(OPEN_STATUSES), 0)], 1),
+                       ChurnAlert.created_at.desc()))
+    search = search.strip()
+    if search:
+        statuses = [status for status in ALERT_STATUSES
+                    if search.lower() in t(f"churn.status.{status}").lower()]
+        condition = (Customer.name.contains(search) | Customer.number.contains(search)
+                     | User.display_name.contains(search))
+        if statuses:
+            condition |= ChurnAlert.status.in_(statuses)
+        query = query.where(condition)
+    return query
