@@ -17,7 +17,7 @@ from crm_tui import clock
 from crm_tui.models import permissions as perm
 from crm_tui.models import sales, service
 from crm_tui.models.base import database, sales_database
-from crm_tui.models.churn import OPEN_STATUSES, ChurnAlert
+from crm_tui.models.churn import open_alert_count
 from crm_tui.models.customers import Customer
 from crm_tui.models.sales import Opportunity
 from crm_tui.models.sales_system import COUNTED_STATUSES, Order
@@ -61,10 +61,8 @@ def services_waiting(user: User, granted: set[str]) -> int:
 
 
 def open_churn_alerts(user: User) -> int:
-    mine = Customer.visible_to(user).select(Customer.id)
-    return (ChurnAlert.select()
-            .where(ChurnAlert.status.in_(OPEN_STATUSES) & ChurnAlert.customer.in_(mine))
-            .count())
+    # The churn rights decide, as on the churn list itself.
+    return open_alert_count(user)
 
 
 def month_bounds(today: dt.date) -> tuple[dt.date, dt.date]:

@@ -24,10 +24,15 @@ class Module:
     key: str
     label_key: str
     screen: Callable[[], Screen]
-    permission: str | None = None
+    # None: every signed-in user; a code; or a tuple of codes, any of which opens it.
+    permission: str | tuple[str, ...] | None = None
 
     def allowed(self, granted: set[str]) -> bool:
-        return self.permission is None or self.permission in granted
+        if self.permission is None:
+            return True
+        if isinstance(self.permission, tuple):
+            return any(code in granted for code in self.permission)
+        return self.permission in granted
 
 
 def screen(module_path: str, class_name: str, **arguments: Any) -> Callable[[], Screen]:
@@ -54,12 +59,20 @@ MODULES: list[Module] = [
            screen("crm_tui.screens.admin", "AdminScreen"), perm.USER_MANAGE),
     Module("audit", "module.audit",
            screen("crm_tui.screens.audit", "AuditScreen"), perm.AUDIT_VIEW),
-    # Managers see their customers' alerts (churn.act), others all of them
-    # (churn.view_all): open to every role, the list itself is scoped.
-    Module("churn", "module.churn", screen("crm_tui.screens.churn", "ChurnListScreen")),
+    # Managers see their customers' alerts (churn.act), others all of them.
+    Module("churn", "module.churn", screen("crm_tui.screens.churn", "ChurnListScreen"),
+           (perm.CHURN_ACT, perm.CHURN_VIEW_ALL)),
     # Fetching and filing mail writes interactions: users who edit customers.
     Module("mail", "mail.module",
            screen("crm_tui.screens.mail", "UnmatchedMailScreen"), perm.CUSTOMER_EDIT),
+    # Open to every role: each list is scoped by the model (an account
+    # manager sees own opportunities and services, supervisors and
+    # executives all, a role without any of these rights none).
+    Module("opportunities", "module.opportunities",
+           screen("crm_tui.screens.marketing", "OpportunityListScreen")),
+    Module("services", "module.services", screen("crm_tui.screens.service", "ServiceListScreen")),
+    Module("service_archive", "module.service_archive",
+           screen("crm_tui.screens.service", "ServiceArchiveScreen")),
 ]
 
 
