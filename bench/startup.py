@@ -1,0 +1,170 @@
+"""How long the app takes to show the customer list, and how much memory
+it needs, with 100 and with 100,000 customers.
+
+For each size a SQLite file is filled with `crm_tui.demo.fill_at_scale`
+(10 orders per customer) and an administrator, who sees every customer.
+Each measurement runs in a fresh Python process: it starts the app
+headless at 80x24 (`CrmApp.run_test`), signs in by typing, opens the
+customer list from the home menu and waits until the list shows its first
+row. The time counts from launching that process; the memory is its peak
+resident set size.
+
+    python bench/startup.py                          # 100 and 100,000 customers, 3 runs each
+    python bench/startup.py --sizes 100 1000000 --runs 5
+    python bench/startup.py --data-dir /tmp/crm-bench  # keep the generated files for next time
+"""
+from __future__ import annotations
+
+import time
+
+LAUNCHED = time.time()  # before the heavy imports, when measuring
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+LOGIN = "admin"
+ORDERS_PER_CUSTOMER = 10
+WAIT_SECONDS = 300
+
+
+def database_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def generate(path: Path, customers: int) -> None:
+    """A database of `customers` customers, their orders and an administrator."""
+    from crm_tui import db, demo
+    from crm_tui.config import DatabaseConfig
+    from crm_tui.models import users
+
+    crm_db, sales_db = db.bind(DatabaseConfig(url=database_url(path)))
+    db.init_databases(crm_db, sales_db)
+    users.create_user(None, LOGIN, "系统管理员", users.ADMIN, demo.DEMO_PASSWORD)
+    demo.fill_at_scale(customers, customers * ORDERS_PER_CUSTOMER, seed=1,
+                       progress=lambda line: print(line, flush=True))
+    crm_db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    crm_db.close()
+
+
+# ----- one measurement, in its own process ------------------------------------
+
+def measure(path: Path, launched: float) -> dict:
+    import asyncio
+    import resource
+
+    from textual.widgets import Input
+
+    from crm_tui.app import CrmApp
+    from crm_tui.cli import open_databases
+    from crm_tui.config import Config, DatabaseConfig
+    from crm_tui.demo import DEMO_PASSWORD
+    from crm_tui.screens.customers import CustomerListScreen
+    from crm_tui.screens.home import MENU_KEYS, HomeScreen
+    from crm_tui.widgets.lazy_table import LazyTable
+
+    moments = {"imported": time.time()}
+    config = Config(database=DatabaseConfig(url=database_url(path)))
+    open_databases(config)
+
+    async def wait_until(pilot, condition) -> None:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the app did not get there in time")
+            await pilot.pause(0.005)
+
+    async def drive() -> int:
+        app = CrmApp(config)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: app.screen.query("#login-user"))
+            moments["login_shown"] = time.time()
+            # What a person types; the Pilot's key-by-key typing would time the Pilot.
+            app.screen.query_one("#login-user", Input).value = LOGIN
+            await pilot.press("enter")
+            app.screen.query_one("#login-password", Input).value = DEMO_PASSWORD
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+            moments["signed_in"] = time.time()
+            position = [module.key for module in app.allowed_modules()].index("customers")
+            await pilot.press(MENU_KEYS[position])
+            await wait_until(pilot, lambda: isinstance(app.screen, CustomerListScreen))
+            table = app.screen.query_one(LazyTable)
+            await wait_until(pilot, lambda: table.view.row_at(0) is not None)
+            await pilot.pause()  # the frame with the rows
+            moments["list_shown"] = time.time()
+            return table.row_count
+
+    rows = asyncio.run(drive())
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "customers_listed": rows,
+        "seconds_total": moments["list_shown"] - launched,
+        "seconds_to_login_screen": moments["login_shown"] - launched,
+        "seconds_sign_in": moments["signed_in"] - moments["login_shown"],
+        "seconds_to_list": moments["list_shown"] - moments["signed_in"],
+        "peak_rss_mb": peak_kib / 1024,
+    }
+
+
+def run_once(path: Path) -> dict:
+    started = time.time()
+    finished = subprocess.run(
+        [sys.executable, __file__, "--measure", str(path), "--launched", repr(started)],
+        capture_output=True, text=True, check=False, timeout=WAIT_SECONDS + 60)
+    if finished.returncode != 0:
+        raise RuntimeError(f"measurement failed:\n{finished.stderr[-3000:]}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def report(size: int, runs: list[dict]) -> str:
+    def median(key: str) -> float:
+        return statistics.median(run[key] for run in runs)
+
+    return (f"{size:>9,} customers ({runs[0]['customers_listed']:,} listed), median of {len(runs)}: "
+            f"list shown {median('seconds_total'):.2f} s after launch "
+            f"(login screen {median('seconds_to_login_screen'):.2f} s, "
+            f"sign-in {median('seconds_sign_in'):.2f} s, "
+            f"list {median('seconds_to_list'):.2f} s); "
+            f"peak RSS {max(run['peak_rss_mb'] for run in runs):.0f} MB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 100_000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--data-dir", help="where the generated databases are kept and reused")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--launched", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(Path(args.measure), args.launched or LAUNCHED)))
+        return 0
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(args.data_dir or scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for size in args.sizes:
+            path = folder / f"startup-{size}.sqlite3"
+            if not path.exists():
+                print(f"generating {size:,} customers into {path} ...", flush=True)
+                generating = folder / f"startup-{size}.generating.sqlite3"
+                for leftover in folder.glob(generating.name + "*"):
+                    leftover.unlink()
+                generate(generating, size)
+                generating.rename(path)
+            runs = [run_once(path) for _ in range(args.runs)]
+            lines.append(report(size, runs))
+            print(lines[-1], flush=True)
+    print("\n".join(["", "summary:"] + lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
