@@ -1,9 +1,15 @@
 """The data dictionary (数据字典): regions, customer levels, service types."""
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, IntegerField
+from peewee import BooleanField, CharField, IntegerField, IntegrityError
 
-from crm_tui.models.base import BaseModel
+from crm_tui.i18n import t
+from crm_tui.models import audit
+from crm_tui.models.base import BaseModel, database
+from crm_tui.models.errors import CrmError, InvalidTransition, NotFound, ValidationError
+from crm_tui.models.permissions import DICTIONARY_MANAGE
+from crm_tui.models.users import require
+from crm_tui.models.validation import Field, clean
 
 # Dictionary types the CRM itself relies on (the users' own words).
 REGION = "地区"
@@ -31,3 +37,144 @@ class DictionaryEntry(BaseModel):
     @classmethod
     def choices(cls, type_name: str) -> list[tuple[int, str]]:
         return [(entry.id, entry.item) for entry in cls.of_type(type_name)]
+
+
+# ----- management (数据字典维护) -------------------------------------------
+# Entries marked not editable are locked: neither changed nor deleted. An
+# entry in use (a customer's region or level, a service's type) cannot be
+# deleted: the message says how many records use it.
+
+DICTIONARY_FIELDS = (
+    Field("type", "dictionary.type", required=True, max_length=40),
+    Field("item", "dictionary.item", required=True, max_length=60),
+    Field("value", "dictionary.value", required=True, max_length=60),
+    Field("editable", "dictionary.editable", kind="choice", required=True,
+          choices=lambda: [("1", t("dictionary.editable.yes")), ("0", t("dictionary.editable.no"))]),
+    Field("sort_order", "dictionary.sort_order", kind="int", minimum=0, maximum=9999),
+)
+
+
+def dictionary_types() -> list[str]:
+    """The types present, for the list's filter."""
+    query = DictionaryEntry.select(DictionaryEntry.type).distinct().order_by(DictionaryEntry.type)
+    return [type_name for (type_name,) in query.tuples()]
+
+
+def dictionary_query(type_name: str = "", text: str = ""):
+    """Entries of `type_name` (all when empty) whose item or value contains `text`."""
+    query = DictionaryEntry.select().order_by(DictionaryEntry.type, DictionaryEntry.sort_order,
+                                              DictionaryEntry.id)
+    if type_name:
+        query = query.where(DictionaryEntry.type == type_name)
+    if text.strip():
+        query = query.where(DictionaryEntry.item.contains(text.strip())
+                            | DictionaryEntry.value.contains(text.strip())
+                            | DictionaryEntry.type.contains(text.strip()))
+    return query
+
+
+def entry_usage(entry: DictionaryEntry) -> dict[str, int]:
+    """How many customers and services refer to `entry` (in any status)."""
+    from crm_tui.models.customers import Customer
+    from crm_tui.models.service import Service
+
+    customers = Customer.select().where((Customer.region == entry.id)
+                                        | (Customer.level == entry.id)).count()
+    services = Service.select().where(Service.type == entry.id).count()
+    return {"customers": customers, "services": services}
+
+
+def _in_use_message(usage: dict[str, int]) -> str:
+    return t("dictionary.error.in_use", customers=usage["customers"], services=usage["services"])
+
+
+def _clean_entry(values: dict, partial: bool = False) -> dict:
+    data = clean(DICTIONARY_FIELDS, values, partial=partial)
+    if "editable" in data:
+        if str(data["editable"]) not in ("0", "1", "True", "False"):
+            raise ValidationError({"editable": t("error.not_a_choice")})
+        data["editable"] = str(data["editable"]) in ("1", "True")
+    if data.get("sort_order") is None:
+        data.pop("sort_order", None)
+    return data
+
+
+def _check_item_free(type_name: str, item: str, except_id: int | None = None) -> None:
+    query = DictionaryEntry.select().where((DictionaryEntry.type == type_name)
+                                           & (DictionaryEntry.item == item))
+    if except_id is not None:
+        query = query.where(DictionaryEntry.id != except_id)
+    if query.exists():
+        raise ValidationError({"item": t("dictionary.error.item_taken")})
+
+
+def create_entry(actor, values: dict) -> DictionaryEntry:
+    require(actor, DICTIONARY_MANAGE)
+    data = _clean_entry(values)
+    try:
+        with database.atomic():
+            _check_item_free(data["type"], data["item"])
+            entry = DictionaryEntry.create(**data)
+            audit.record(actor, "dictionary_entry", entry.id, audit.CREATE,
+                         {name: (None, value) for name, value in data.items()})
+    except IntegrityError:
+        # Created by someone else at the same moment.
+        raise ValidationError({"item": t("dictionary.error.item_taken")}) from None
+    return entry
+
+
+def _locked_or_gone(entry_id: int) -> CrmError:
+    current = DictionaryEntry.get_or_none(DictionaryEntry.id == entry_id)
+    if current is None:
+        return NotFound(t("error.not_found"))
+    return InvalidTransition(t("dictionary.error.locked"))
+
+
+def update_entry(actor, entry: DictionaryEntry, values: dict) -> DictionaryEntry:
+    """Change an editable entry. Its type cannot change while it is in use."""
+    require(actor, DICTIONARY_MANAGE)
+    if not entry.editable:
+        raise InvalidTransition(t("dictionary.error.locked"))
+    data = _clean_entry(values, partial=True)
+    try:
+        with database.atomic():
+            if data.get("type", entry.type) != entry.type:
+                usage = entry_usage(entry)
+                if usage["customers"] or usage["services"]:
+                    raise ValidationError({"type": _in_use_message(usage)})
+            _check_item_free(data.get("type", entry.type), data.get("item", entry.item), entry.id)
+            changes = audit.diff(entry, data)
+            updated = (DictionaryEntry.update(**data)
+                       .where((DictionaryEntry.id == entry.id)
+                              & (DictionaryEntry.editable == True))  # noqa: E712
+                       .execute())
+            if updated != 1:
+                raise _locked_or_gone(entry.id)
+            audit.record(actor, "dictionary_entry", entry.id, audit.UPDATE, changes)
+    except IntegrityError:
+        raise ValidationError({"item": t("dictionary.error.item_taken")}) from None
+    return DictionaryEntry.get_by_id(entry.id)
+
+
+def delete_entry(actor, entry: DictionaryEntry) -> None:
+    """Delete an editable entry that no customer or service uses."""
+    require(actor, DICTIONARY_MANAGE)
+    if not entry.editable:
+        raise InvalidTransition(t("dictionary.error.locked"))
+    usage = entry_usage(entry)
+    if usage["customers"] or usage["services"]:
+        raise InvalidTransition(_in_use_message(usage))
+    try:
+        with database.atomic():
+            deleted = (DictionaryEntry.delete()
+                       .where((DictionaryEntry.id == entry.id)
+                              & (DictionaryEntry.editable == True))  # noqa: E712
+                       .execute())
+            if deleted != 1:
+                raise _locked_or_gone(entry.id)
+            audit.record(actor, "dictionary_entry", entry.id, audit.DELETE,
+                         {"type": (entry.type, None), "item": (entry.item, None)})
+    except IntegrityError:
+        # A customer or service took it into use after the check above; the
+        # database's foreign key refused the delete.
+        raise InvalidTransition(_in_use_message(entry_usage(entry))) from None

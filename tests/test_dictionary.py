@@ -1,0 +1,119 @@
+"""Data dictionary rules: permission, locked entries, entries in use."""
+import pytest
+
+from crm_tui.models import AuditLog
+from crm_tui.models.dictionary import (CUSTOMER_LEVEL, REGION, SERVICE_TYPE, DictionaryEntry,
+                                       create_entry, delete_entry, dictionary_query,
+                                       dictionary_types, entry_usage, update_entry)
+from crm_tui.models.errors import InvalidTransition, PermissionDenied, ValidationError
+from crm_tui.models.service import Service
+from tests.conftest import entry, make_customer
+
+
+def new_region(people, item="西藏", editable="1"):
+    return create_entry(people.admin, {"type": REGION, "item": item, "value": "99",
+                                       "editable": editable, "sort_order": "50"})
+
+
+def test_administrator_creates_edits_and_deletes_an_entry(crm_db, people):
+    region = new_region(people)
+    assert (region.type, region.item, region.value, region.editable, region.sort_order) == \
+        (REGION, "西藏", "99", True, 50)
+    changed = update_entry(people.admin, region, {"item": "西藏自治区", "value": "54"})
+    assert (changed.item, changed.value) == ("西藏自治区", "54")
+    delete_entry(people.admin, changed)
+    assert DictionaryEntry.get_or_none(DictionaryEntry.id == region.id) is None
+    actions = [row.action for row in AuditLog.select().where(
+        (AuditLog.table_name == "dictionary_entry") & (AuditLog.row_id == region.id))]
+    assert "create" in actions and "update" in actions and "delete" in actions
+
+
+def test_only_dictionary_managers_may_change_it(crm_db, people):
+    region = new_region(people)
+    for user in (people.executive, people.supervisor, people.manager):
+        with pytest.raises(PermissionDenied):
+            create_entry(user, {"type": REGION, "item": "x", "value": "x", "editable": "1"})
+        with pytest.raises(PermissionDenied):
+            update_entry(user, region, {"item": "y"})
+        with pytest.raises(PermissionDenied):
+            delete_entry(user, region)
+    assert DictionaryEntry.get_by_id(region.id).item == "西藏"
+
+
+def test_locked_entries_cannot_be_changed_or_deleted(crm_db, people):
+    level = entry(CUSTOMER_LEVEL, "大客户")
+    assert not level.editable
+    with pytest.raises(InvalidTransition, match="locked"):
+        update_entry(people.admin, level, {"item": "特大客户"})
+    with pytest.raises(InvalidTransition, match="locked"):
+        delete_entry(people.admin, level)
+    assert DictionaryEntry.get_by_id(level.id).item == "大客户"
+
+
+def test_locking_an_entry_is_for_good(crm_db, people):
+    region = new_region(people)
+    update_entry(people.admin, region, {"editable": "0"})
+    locked = DictionaryEntry.get_by_id(region.id)
+    assert not locked.editable
+    with pytest.raises(InvalidTransition):
+        update_entry(people.admin, locked, {"editable": "1"})
+    # A stale copy that still says editable is refused by the database too.
+    with pytest.raises(InvalidTransition):
+        update_entry(people.admin, region, {"item": "改"})
+    with pytest.raises(InvalidTransition):
+        delete_entry(people.admin, region)
+
+
+def test_entry_in_use_by_customers_cannot_be_deleted_and_says_where(crm_db, people):
+    region = new_region(people)
+    make_customer(people.manager, region=region.id)
+    make_customer(people.manager, region=region.id, name="第二家")
+    assert entry_usage(region) == {"customers": 2, "services": 0}
+    with pytest.raises(InvalidTransition) as error:
+        delete_entry(people.admin, region)
+    assert "2 customer(s)" in str(error.value)
+    assert DictionaryEntry.get_or_none(DictionaryEntry.id == region.id) is not None
+    # In use, its type cannot change either (the customer's region would
+    # become something else); its item may be renamed.
+    with pytest.raises(ValidationError) as error:
+        update_entry(people.admin, region, {"type": CUSTOMER_LEVEL})
+    assert "type" in error.value.errors
+    assert update_entry(people.admin, region, {"item": "拉萨"}).item == "拉萨"
+
+
+def test_entry_in_use_by_services_cannot_be_deleted(crm_db, people):
+    kind = create_entry(people.admin, {"type": SERVICE_TYPE, "item": "表扬", "value": "4",
+                                       "editable": "1"})
+    customer = make_customer(people.manager)
+    Service.create(type=kind.id, summary="表扬信", customer=customer.id, request="感谢",
+                   created_by=people.manager.id)
+    with pytest.raises(InvalidTransition) as error:
+        delete_entry(people.admin, kind)
+    assert "1 service(s)" in str(error.value)
+
+
+def test_item_is_unique_within_its_type(crm_db, people):
+    with pytest.raises(ValidationError) as error:
+        create_entry(people.admin, {"type": REGION, "item": "北京", "value": "x", "editable": "1"})
+    assert set(error.value.errors) == {"item"}
+    other = new_region(people)
+    with pytest.raises(ValidationError):
+        update_entry(people.admin, other, {"item": "上海"})
+    # The same item under another type is fine.
+    assert create_entry(people.admin, {"type": "行业", "item": "北京", "value": "x",
+                                       "editable": "1"}).id
+
+
+def test_required_fields_are_named(crm_db, people):
+    with pytest.raises(ValidationError) as error:
+        create_entry(people.admin, {"type": "", "item": " ", "value": "", "editable": "1"})
+    assert set(error.value.errors) == {"type", "item", "value"}
+
+
+def test_list_filters_by_type_and_text(crm_db, people):
+    new_region(people)
+    assert set(dictionary_types()) == {REGION, CUSTOMER_LEVEL, SERVICE_TYPE}
+    levels = list(dictionary_query(CUSTOMER_LEVEL))
+    assert [e.item for e in levels] == ["普通客户", "重点开发客户", "大客户", "合作伙伴", "战略合作伙伴"]
+    assert [e.item for e in dictionary_query("", "西藏")] == ["西藏"]
+    assert [e.item for e in dictionary_query(REGION, "客户")] == []
