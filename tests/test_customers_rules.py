@@ -90,3 +90,11 @@ def test_list_query_searches_number_name_region_manager_and_level(crm_db, people
     assert len(search("大客户")) == 2  # level
     assert search("KH20261124002") == ["深圳南方电子有限公司"]
     assert [c.name for c in customer_list_query(people.manager, "")] == ["上海华东贸易有限公司"]
+
+
+def test_numbers_keep_counting_past_999_a_day(crm_db, people):
+    at(2026, 11, 24)
+    Customer.insert(**{**{k: v for k, v in customer_values(people.manager).items()},
+                       "number": "KH20261124999"}).execute()
+    assert make_customer(people.manager).number == "KH202611241000"
+    assert make_customer(people.manager).number == "KH202611241001"

@@ -1,0 +1,77 @@
+"""Product query (查询产品信息, M5.2) and stock query (查询库存, M5.3) over the
+sales system: read only, searched with "/" (every word must match)."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from crm_tui.i18n import t
+from crm_tui.models.orders import product_query, stock_query
+from crm_tui.models.sales_system import Product, Stock
+from crm_tui.screens.orders import money
+from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+
+PRODUCT_COLUMNS = [
+    Column("name", "product.name", 18, Product.name),
+    Column("model", "product.model", 12, Product.model),
+    Column("batch", "product.batch", 10, Product.batch),
+    Column("unit", "product.unit", 4, Product.unit),
+    Column("price", "product.price", 12, Product.price, format=money),
+    Column("note", "product.note", 14),
+]
+
+# Product columns of the stock list are sorted by their output alias.
+STOCK_COLUMNS = [
+    Column("product_name", "stock.product", 18, Product.name),
+    Column("product_model", "product.model", 10, Product.model),
+    Column("warehouse", "stock.warehouse", 14, Stock.warehouse),
+    Column("location", "stock.location", 8, Stock.location),
+    Column("quantity", "stock.quantity", 8, Stock.quantity),
+    Column("unit", "product.unit", 4),
+    Column("note", "stock.note", 10),
+]
+
+
+class SalesQueryScreen(Screen):
+    """A searchable read-only list of the sales system."""
+
+    title_key = ""
+    table_id = ""
+
+    def __init__(self, filter_text: str = ""):
+        super().__init__()
+        self.filter_text = filter_text
+
+    def source(self) -> QuerySource:
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        yield Static(t(self.title_key), classes="screen-title")
+        yield LazyTable(self.source(), filter_text=self.filter_text, id=self.table_id)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(LazyTable)
+        table.focus()
+
+
+class ProductScreen(SalesQueryScreen):
+    title_key = "product.title"
+    table_id = "product-table"
+
+    def source(self) -> QuerySource:
+        user = self.app.user
+        return QuerySource(lambda text: product_query(user, text), PRODUCT_COLUMNS)
+
+
+class StockScreen(SalesQueryScreen):
+    title_key = "stock.title"
+    table_id = "stock-table"
+
+    def source(self) -> QuerySource:
+        user = self.app.user
+        return QuerySource(lambda text: stock_query(user, text), STOCK_COLUMNS)
+
+
+__all__ = ["ProductScreen", "StockScreen"]
