@@ -67,6 +67,10 @@ def export_rows(path: str | os.PathLike, headers: Sequence[str], rows: Iterable[
     writer = _write_csv if suffix == ".csv" else _write_xlsx
     handle, temporary = tempfile.mkstemp(prefix=".export-", suffix=suffix, dir=target.parent)
     os.close(handle)
+    # mkstemp makes the file private (0600); an export is an ordinary file.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
     try:
         count = writer(Path(temporary), headers, rows, progress or (lambda count: None))
         os.replace(temporary, target)

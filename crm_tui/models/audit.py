@@ -2,6 +2,7 @@
 the change it records, by `record()`."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
@@ -51,6 +52,14 @@ def record(actor: User | None, table: str, row_id: int, action: str,
     AuditLog.insert_many(rows).execute()
 
 
+def _same(old: Any, new: Any) -> bool:
+    # Numbers compare by value: SQLite gives back 500 for a saved 500.00.
+    numbers = (int, float, Decimal)
+    if isinstance(old, numbers) and isinstance(new, numbers) and not isinstance(old, bool):
+        return old == new
+    return _text(old) == _text(new)
+
+
 def diff(instance: Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """The (old, new) pairs of the fields `values` would change on `instance`."""
     changes = {}
@@ -58,6 +67,6 @@ def diff(instance: Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
         # __data__ holds column values: the id, for a foreign key.
         old = instance.__data__.get(name)
         new_value = new.id if hasattr(new, "_meta") else new
-        if _text(old) != _text(new_value):
+        if not _same(old, new_value):
             changes[name] = (old, new_value)
     return changes

@@ -7,7 +7,6 @@ the screen showed.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from peewee import (
@@ -130,7 +129,7 @@ class Customer(BaseModel):
             if not actor.has_perm(perm.CUSTOMER_EDIT_ALL):
                 raise PermissionDenied(t("customer.error.reassign"))
         with database.atomic():
-            changes = _changes(self, data)
+            changes = audit.diff(self, data)
             updated = (Customer.update(version=Customer.version + 1, **data)
                        .where((Customer.id == self.id) & (Customer.version == self.version)
                               & (Customer.status == NORMAL))
@@ -150,14 +149,6 @@ class Customer(BaseModel):
             if updated != 1:
                 raise ConcurrentEdit(t("error.changed_since_opened"))
             audit.record(actor, "customer", self.id, audit.DELETE, {"status": (self.status, DELETED)})
-
-
-def _changes(record: Any, data: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """The fields an update changes, for the audit log; a number that only
-    reads differently (SQLite gives back 500 for a saved 500.00) is no change."""
-    return {name: (old, new) for name, (old, new) in audit.diff(record, data).items()
-            if not (isinstance(old, (int, Decimal)) and isinstance(new, (int, Decimal))
-                    and not isinstance(old, bool) and old == new)}
 
 
 # Any constant: the key of the PostgreSQL advisory lock that serialises numbering.
@@ -222,7 +213,6 @@ CUSTOMER_FIELDS = (
 
 
 def _clean_customer(values: dict[str, Any], partial: bool = False) -> dict[str, Any]:
-    _check_storable(values)
     data = clean(CUSTOMER_FIELDS, values, partial=partial)
     errors = {}
     for name, type_name in (("region", REGION), ("level", CUSTOMER_LEVEL)):
@@ -256,20 +246,6 @@ def _id(value: Any) -> int | None:
     return number if 0 < number <= _LARGEST_ID else None
 
 
-def _check_storable(values: dict[str, Any]) -> None:
-    """Refuse text the database cannot store (lone surrogates from a broken
-    paste): it would fail inside the write instead of at the field."""
-    errors = {}
-    for name, value in values.items():
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                errors[str(name)] = t("error.control_chars")
-    if errors:
-        raise ValidationError(errors)
-
-
 # ----- contacts (联系人) and interactions (交往记录) ---------------------
 # They belong to a customer: whoever may edit the customer's record may
 # change them (customer.edit on own customers, customer.edit_all on any).
@@ -296,7 +272,7 @@ def customer_for_write(actor: User, customer: Customer | int | None) -> Customer
 
 def _checked_update(model, record, actor: User, table: str, data: dict[str, Any]) -> None:
     """UPDATE one row if nobody saved it since `record` was read; audit it."""
-    changes = _changes(record, data)
+    changes = audit.diff(record, data)
     updated = (model.update(version=model.version + 1, **data)
                .where((model.id == record.id) & (model.version == record.version))
                .execute())
@@ -337,7 +313,6 @@ CONTACT_FIELDS = (
 
 
 def _clean_contact(values: dict[str, Any], partial: bool = False) -> dict[str, Any]:
-    _check_storable(values)
     data = clean(CONTACT_FIELDS, values, partial=partial)
     if "sex" in data:
         sex = data["sex"].strip().upper() if isinstance(data["sex"], str) else None
@@ -418,7 +393,6 @@ INTERACTION_SOURCES = ("manual", "mail_in", "mail_out")
 
 def _clean_interaction(customer_id: int, values: dict[str, Any],
                        partial: bool = False) -> dict[str, Any]:
-    _check_storable(values)
     data = clean(INTERACTION_FIELDS, values, partial=partial)
     if isinstance(data.get("date"), dt.datetime):
         data["date"] = data["date"].date()

@@ -17,7 +17,8 @@ from typing import Any, Callable, Sequence
 from crm_tui.i18n import t
 from crm_tui.models.errors import ValidationError
 
-PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{4,24}$")
+# Digits with spaces, dashes and brackets: 010-62345678, (010) 62345678, +86 138 0013 8000
+PHONE = re.compile(r"^\+?[0-9(][0-9 \-()]{4,24}$")
 POSTCODE = re.compile(r"^[0-9]{6}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TEXT_KINDS = ("text", "phone", "postcode", "email", "website")
@@ -46,6 +47,8 @@ def _blank(value: Any) -> bool:
 
 def _clean_one(field: Field, value: Any) -> Any:
     """Return the cleaned value or raise ValueError with the message."""
+    if isinstance(value, str) and not _storable(value):
+        raise ValueError(t("error.not_storable"))
     if _blank(value):
         if field.required:
             raise ValueError(t("error.required"))
@@ -90,6 +93,16 @@ def _clean_one(field: Field, value: Any) -> Any:
     if any(ord(char) < 32 and char not in "\n\t" for char in text):
         raise ValueError(t("error.control_chars"))
     return text
+
+
+def _storable(text: str) -> bool:
+    """False for text no database can store (lone surrogates from a broken
+    paste): it would fail inside the write instead of at the field."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_range(field: Field, number: Any) -> None:

@@ -12,6 +12,7 @@ STRINGS = {
     "error.bad_email": "not an e-mail address",
     "error.bad_website": "not a web address",
     "error.control_chars": "contains control characters",
+    "error.not_storable": "contains characters that cannot be stored",
     "error.unknown_field": "not a field of this form",
     "error.not_a_choice": "not one of the choices",
     "error.permission": "You do not have the right to do this ({permission}).",

@@ -12,6 +12,7 @@ STRINGS = {
     "error.bad_email": "不是电子邮件地址",
     "error.bad_website": "不是网址",
     "error.control_chars": "含有控制字符",
+    "error.not_storable": "含有无法保存的字符",
     "error.unknown_field": "不是本表单的字段",
     "error.not_a_choice": "不在可选项中",
     "error.permission": "您没有执行此操作的权限（{permission}）。",
