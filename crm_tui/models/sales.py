@@ -1,19 +1,84 @@
 """Sales opportunities (销售机会) and customer development plans (客户开发计划).
 
-The tables; the workflow rules (assign, plan, succeed, fail) live here too,
-on the models, as the marketing module grows.
+An opportunity goes unassigned → assigned (developing) → succeeded | failed.
+While unassigned its creator or a supervisor may edit or delete it; a
+supervisor assigns it to an active account manager, who then plans the
+development (plan items with a date and content), records each item's
+result, and ends the plan: 开发成功 creates the customer in the same
+transaction, 终止开发 marks it failed. Ended plans are read only.
+
+Every change is one method here: it checks the actor's right and the current
+state, then writes with a conditional UPDATE (status and version as read), so
+two people acting at once cannot both win; the loser gets InvalidTransition
+or ConcurrentEdit, never a silent overwrite.
 """
 from __future__ import annotations
 
-from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from dataclasses import replace
+from typing import Any
+
+from peewee import (JOIN, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
+                    TextField)
 
 from crm_tui import clock
-from crm_tui.models.base import BaseModel
-from crm_tui.models.customers import Customer
-from crm_tui.models.users import User
+from crm_tui.i18n import t
+from crm_tui.models import audit
+from crm_tui.models import permissions as perm
+from crm_tui.models.base import BaseModel, database
+from crm_tui.models.customers import (CONTACT_FIELDS, CUSTOMER_FIELDS, Contact, Customer,
+                                      active_managers)
+from crm_tui.models.errors import (ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied,
+                                   ValidationError)
+from crm_tui.models.users import User, require
+from crm_tui.models.validation import Field, clean
 
 UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED = "unassigned", "assigned", "succeeded", "failed"
 OPPORTUNITY_STATUSES = (UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED)
+
+
+def status_label(status: str) -> str:
+    return t(f"opportunity.status.{status}")
+
+
+def manager_choices() -> list[tuple[int, str]]:
+    """Active account managers: who an opportunity or a service can go to."""
+    return [(user.id, user.display_name) for user in active_managers()]
+
+
+OPPORTUNITY_FIELDS = (
+    Field("source", "opportunity.source", max_length=100),
+    Field("customer_name", "opportunity.customer_name", required=True, max_length=100),
+    Field("success_rate", "opportunity.success_rate", kind="int", required=True,
+          minimum=0, maximum=100),
+    Field("summary", "opportunity.summary", required=True, max_length=200),
+    Field("contact", "opportunity.contact", max_length=50),
+    Field("contact_phone", "opportunity.contact_phone", kind="phone"),
+    Field("description", "opportunity.description", required=True, max_length=2000,
+          multiline=True),
+)
+ASSIGN_FIELDS = (
+    Field("manager", "opportunity.assigned_to", kind="choice", required=True,
+          choices=manager_choices),
+)
+PLAN_ITEM_FIELDS = (
+    Field("date", "plan.date", kind="date", required=True),
+    Field("content", "plan.content", required=True, max_length=1000, multiline=True),
+)
+# The date of a plan item is fixed once it is made.
+PLAN_CONTENT_FIELDS = (PLAN_ITEM_FIELDS[1],)
+PLAN_RESULT_FIELDS = (
+    Field("result", "plan.result", required=True, max_length=1000, multiline=True),
+)
+# What 开发成功 asks for besides what the opportunity already holds: the
+# customer's required fields (its name comes from the opportunity, its
+# manager is the account manager) ...
+SUCCESS_CUSTOMER_FIELDS = tuple(field for field in CUSTOMER_FIELDS
+                                if field.name not in ("name", "manager"))
+# ... and, when the opportunity names a contact, that contact person's: the
+# fields of a contact (the note left for later), named contact_*.
+SUCCESS_CONTACT_FIELDS = tuple(
+    replace(field, name=f"contact_{field.name}", label=f"plan.contact_{field.name}")
+    for field in CONTACT_FIELDS if field.name != "note")
 
 
 class Opportunity(BaseModel):
@@ -34,6 +99,210 @@ class Opportunity(BaseModel):
     customer = ForeignKeyField(Customer, null=True, backref="+", on_delete="SET NULL")
     version = IntegerField(default=1)
 
+    def __str__(self) -> str:
+        return f"{self.customer_name}: {self.summary}"
+
+    # ----- scope -------------------------------------------------------
+    @classmethod
+    def visible_to(cls, user: User | None):
+        """Opportunities `user` may see: all with opportunity.view_all, else
+        those they created or were assigned; nothing for an unknown role."""
+        query = cls.select()
+        if user is None or not user.active:
+            return query.where(False)
+        granted = user.permissions()
+        if perm.OPPORTUNITY_VIEW_ALL in granted:
+            return query
+        if granted & {perm.OPPORTUNITY_CREATE, perm.PLAN_EXECUTE}:
+            return query.where((cls.created_by == user.id) | (cls.assigned_to == user.id))
+        return query.where(False)
+
+    @classmethod
+    def get_visible(cls, user: User, opportunity_id: int) -> "Opportunity":
+        opportunity = cls.visible_to(user).where(cls.id == opportunity_id).first()
+        if opportunity is None:
+            raise NotFound(t("error.not_found"))
+        return opportunity
+
+    # ----- what an actor may do (the screens ask these to show actions) -
+    def can_edit(self, actor: User) -> bool:
+        return _allowed(self.check_editable_by, actor)
+
+    def can_assign(self, actor: User) -> bool:
+        return _allowed(self._check_assignable_by, actor)
+
+    def can_plan(self, actor: User) -> bool:
+        return _allowed(self.check_plan_open_for, actor)
+
+    def check_editable_by(self, actor: User, action: str = "edit") -> None:
+        """Raise unless `actor` may edit or delete this opportunity now."""
+        supervisor = actor is not None and actor.has_perm(perm.OPPORTUNITY_ASSIGN)
+        if not supervisor:
+            require(actor, perm.OPPORTUNITY_CREATE)
+            if self.created_by_id != actor.id:
+                raise PermissionDenied(t("opportunity.error.not_creator"))
+        self._check_state(action, UNASSIGNED)
+
+    def _check_assignable_by(self, actor: User) -> None:
+        require(actor, perm.OPPORTUNITY_ASSIGN)
+        self._check_state("assign", UNASSIGNED)
+
+    def check_plan_open_for(self, actor: User) -> None:
+        """Raise unless `actor` may change this opportunity's plan now: the
+        plan is open (assigned) and `actor` is its account manager."""
+        require(actor, perm.PLAN_EXECUTE)
+        self._check_state("plan", ASSIGNED)
+        if self.assigned_to_id != actor.id:
+            raise PermissionDenied(t("plan.error.not_assignee"))
+
+    def _check_state(self, action: str, expected: str) -> None:
+        if self.status != expected:
+            raise InvalidTransition(t(f"opportunity.error.{action}",
+                                      status=status_label(self.status)))
+
+    # ----- writes ------------------------------------------------------
+    @classmethod
+    def create_by(cls, actor: User, values: dict[str, Any]) -> "Opportunity":
+        require(actor, perm.OPPORTUNITY_CREATE)
+        data = clean(OPPORTUNITY_FIELDS, values)
+        with database.atomic():
+            opportunity = cls.create(created_by=actor.id, created_at=clock.now(),
+                                     status=UNASSIGNED, **data)
+            audit.record(actor, "opportunity", opportunity.id, audit.CREATE)
+        return opportunity
+
+    def update_by(self, actor: User, values: dict[str, Any]) -> "Opportunity":
+        """Save edited fields; only while unassigned."""
+        self.check_editable_by(actor)
+        data = clean(OPPORTUNITY_FIELDS, values, partial=True)
+        with database.atomic():
+            changes = audit.diff(self, data)
+            self._change_state("edit", UNASSIGNED, data)
+            audit.record(actor, "opportunity", self.id, audit.UPDATE, changes)
+        return Opportunity.get_by_id(self.id)
+
+    def delete_by(self, actor: User) -> None:
+        """Delete an unassigned opportunity (nothing has been done on it yet)."""
+        self.check_editable_by(actor, "delete")
+        with database.atomic():
+            deleted = (Opportunity.delete()
+                       .where((Opportunity.id == self.id) & (Opportunity.status == UNASSIGNED)
+                              & (Opportunity.version == self.version))
+                       .execute())
+            if deleted != 1:
+                raise self._refusal("delete", UNASSIGNED)
+            audit.record(actor, "opportunity", self.id, audit.DELETE,
+                         {"summary": (self.summary, "")})
+
+    def assign_by(self, actor: User, manager: User | int | str) -> "Opportunity":
+        """A supervisor gives the opportunity to an active account manager."""
+        self._check_assignable_by(actor)
+        manager_id = _active_manager_id(manager)
+        now = clock.now()
+        with database.atomic():
+            self._change_state("assign", UNASSIGNED,
+                               {"status": ASSIGNED, "assigned_to": manager_id, "assigned_at": now})
+            audit.record(actor, "opportunity", self.id, "assign",
+                         {"status": (self.status, ASSIGNED), "assigned_to": (None, manager_id),
+                          "assigned_at": (None, now)})
+        return Opportunity.get_by_id(self.id)
+
+    def add_plan_item(self, actor: User, values: dict[str, Any]) -> "PlanItem":
+        self.check_plan_open_for(actor)
+        data = clean(PLAN_ITEM_FIELDS, values)
+        with database.atomic():
+            self.lock_open_plan(actor)
+            item = PlanItem.create(opportunity=self.id, created_at=clock.now(), **data)
+            audit.record(actor, "plan_item", item.id, audit.CREATE,
+                         {"opportunity": (None, self.id), "date": (None, item.date),
+                          "content": ("", item.content)})
+        return item
+
+    def succeed_by(self, actor: User, values: dict[str, Any]) -> Customer:
+        """开发成功: the opportunity becomes succeeded and its customer is
+        created, in one transaction. `values` holds the customer's fields the
+        opportunity lacks (SUCCESS_CUSTOMER_FIELDS) and, when it names a
+        contact, the contact person's (SUCCESS_CONTACT_FIELDS)."""
+        self.check_plan_open_for(actor)
+        fields = self.success_fields()
+        # Check the whole form first, so every wrong field is named at once;
+        # the customer's and the contact's own rules check again on create.
+        clean(fields, values)
+        customer_values = {field.name: values.get(field.name) for field in SUCCESS_CUSTOMER_FIELDS}
+        customer_values.update(name=self.customer_name, manager=actor.id)
+        contact_values = {field.name[len("contact_"):]: values.get(field.name)
+                          for field in SUCCESS_CONTACT_FIELDS}
+        now = clock.now()
+        with database.atomic():
+            self._change_state("plan", ASSIGNED, {"status": SUCCEEDED, "ended_at": now},
+                               Opportunity.assigned_to == actor.id)
+            customer = Customer.create_by(actor, customer_values)
+            if self.contact:
+                try:
+                    Contact.create_by(actor, customer, contact_values)
+                except ValidationError as error:
+                    raise ValidationError({f"contact_{name}": message
+                                           for name, message in error.errors.items()}) from None
+            Opportunity.update(customer=customer.id).where(Opportunity.id == self.id).execute()
+            audit.record(actor, "opportunity", self.id, "succeed",
+                         {"status": (self.status, SUCCEEDED), "customer": (None, customer.id)})
+        return customer
+
+    def fail_by(self, actor: User) -> "Opportunity":
+        """终止开发: development ends without a customer."""
+        self.check_plan_open_for(actor)
+        with database.atomic():
+            self._change_state("plan", ASSIGNED, {"status": FAILED, "ended_at": clock.now()},
+                               Opportunity.assigned_to == actor.id)
+            audit.record(actor, "opportunity", self.id, "fail", {"status": (self.status, FAILED)})
+        return Opportunity.get_by_id(self.id)
+
+    # ----- the 开发成功 form ------------------------------------------
+    def success_fields(self) -> tuple[Field, ...]:
+        if self.contact:
+            return SUCCESS_CUSTOMER_FIELDS + SUCCESS_CONTACT_FIELDS
+        return SUCCESS_CUSTOMER_FIELDS
+
+    def success_prefill(self) -> dict[str, Any]:
+        """What the opportunity already tells about the customer to be."""
+        values: dict[str, Any] = {"phone": self.contact_phone}
+        if self.contact:
+            values.update(contact_name=self.contact, contact_office_phone=self.contact_phone)
+        return values
+
+    # ----- the conditional writes --------------------------------------
+    def _change_state(self, action: str, expected: str, values: dict[str, Any],
+                      *conditions: Any) -> None:
+        """UPDATE ... WHERE status = expected AND version = as read; refuse
+        with the reason when another session changed it first."""
+        updated = (Opportunity.update(version=Opportunity.version + 1, **values)
+                   .where((Opportunity.id == self.id) & (Opportunity.status == expected)
+                          & (Opportunity.version == self.version), *conditions)
+                   .execute())
+        if updated != 1:
+            raise self._refusal(action, expected)
+
+    def lock_open_plan(self, actor: User) -> None:
+        """Inside a transaction: hold the opportunity row while a plan item
+        changes, and refuse if the plan was ended meanwhile. A plan change
+        does not raise the version: it does not touch the opportunity's own
+        fields."""
+        updated = (Opportunity.update(version=Opportunity.version)
+                   .where((Opportunity.id == self.id) & (Opportunity.status == ASSIGNED)
+                          & (Opportunity.assigned_to == actor.id))
+                   .execute())
+        if updated != 1:
+            raise self._refusal("plan", ASSIGNED)
+
+    def _refusal(self, action: str, expected: str) -> Exception:
+        current = Opportunity.get_or_none(Opportunity.id == self.id)
+        if current is None:
+            return NotFound(t("error.not_found"))
+        if current.status != expected:
+            return InvalidTransition(t(f"opportunity.error.{action}",
+                                       status=status_label(current.status)))
+        return ConcurrentEdit(t("error.changed_since_opened"))
+
 
 class PlanItem(BaseModel):
     opportunity = ForeignKeyField(Opportunity, backref="plan_items", on_delete="CASCADE")
@@ -41,3 +310,76 @@ class PlanItem(BaseModel):
     content = TextField()
     result = TextField(default="")
     created_at = DateTimeField(default=clock.now)
+
+    @classmethod
+    def of(cls, opportunity: Opportunity | int):
+        return cls.select().where(cls.opportunity == opportunity).order_by(cls.date, cls.id)
+
+    def update_content_by(self, actor: User, values: dict[str, Any]) -> "PlanItem":
+        """Change the content (计划内容); the date stays as planned."""
+        if "date" in values:
+            raise ValidationError({"date": t("plan.error.date_fixed")})
+        data = clean(PLAN_CONTENT_FIELDS, values)
+        return self._change(actor, "content", data["content"])
+
+    def record_result_by(self, actor: User, values: dict[str, Any]) -> "PlanItem":
+        """Record what came of this item (执行效果)."""
+        data = clean(PLAN_RESULT_FIELDS, values)
+        return self._change(actor, "result", data["result"])
+
+    def delete_by(self, actor: User) -> None:
+        opportunity = Opportunity.get_by_id(self.opportunity_id)
+        opportunity.check_plan_open_for(actor)
+        with database.atomic():
+            opportunity.lock_open_plan(actor)
+            if PlanItem.delete().where(PlanItem.id == self.id).execute() != 1:
+                raise NotFound(t("error.not_found"))
+            audit.record(actor, "plan_item", self.id, audit.DELETE,
+                         {"content": (self.content, "")})
+
+    def _change(self, actor: User, name: str, value: str) -> "PlanItem":
+        opportunity = Opportunity.get_by_id(self.opportunity_id)
+        opportunity.check_plan_open_for(actor)
+        with database.atomic():
+            opportunity.lock_open_plan(actor)
+            if PlanItem.update({name: value}).where(PlanItem.id == self.id).execute() != 1:
+                raise NotFound(t("error.not_found"))
+            audit.record(actor, "plan_item", self.id, audit.UPDATE,
+                         {name: (getattr(self, name), value)})
+        return PlanItem.get_by_id(self.id)
+
+
+def _allowed(check, actor: User) -> bool:
+    try:
+        check(actor)
+    except (PermissionDenied, InvalidTransition):
+        return False
+    return True
+
+
+def _active_manager_id(manager: User | int | str | None) -> int:
+    """The id of an active account manager, or a ValidationError at the field."""
+    try:
+        manager_id = manager.id if isinstance(manager, User) else int(manager)
+    except (TypeError, ValueError):
+        raise ValidationError({"manager": t("error.required")}) from None
+    if not active_managers().where(User.id == manager_id).exists():
+        raise ValidationError({"manager": t("customer.error.manager_inactive")})
+    return manager_id
+
+
+def opportunity_list_query(user: User, search: str = ""):
+    """Opportunities visible to `user`, with the assignee's name, filtered by
+    customer name, summary or contact containing `search`."""
+    assignee = User.alias("assignee")
+    query = (Opportunity.visible_to(user)
+             .select_extend(assignee.display_name.alias("assignee_name"))
+             .join_from(Opportunity, assignee, JOIN.LEFT_OUTER,
+                        on=(Opportunity.assigned_to == assignee.id))
+             .objects())
+    search = search.strip()
+    if search:
+        query = query.where(Opportunity.customer_name.contains(search)
+                            | Opportunity.summary.contains(search)
+                            | Opportunity.contact.contains(search))
+    return query

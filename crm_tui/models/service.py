@@ -1,20 +1,82 @@
 """Customer service (服务管理): a request from creation to archive.
 
-Every handling and every feedback is kept as a `ServiceEvent`, so a service
-sent back for handling again keeps its whole history.
+States: new → assigned → handled → archived, or from handled back to
+assigned when the customer is not satisfied (satisfaction < 3). Every
+creation, assignment, handling and feedback is kept as a `ServiceEvent`, so
+a service sent back for handling again keeps its whole history.
+
+Every transition is one method: it checks the actor's right and the current
+state, then writes with a conditional UPDATE (status and version as read)
+and an audit row, in one transaction.
 """
 from __future__ import annotations
 
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+import datetime as dt
+import re
+from dataclasses import replace
+from typing import Any
+
+from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from crm_tui import clock
-from crm_tui.models.base import BaseModel
-from crm_tui.models.customers import Customer
-from crm_tui.models.dictionary import DictionaryEntry
-from crm_tui.models.users import User
+from crm_tui.i18n import t
+from crm_tui.models import audit
+from crm_tui.models import permissions as perm
+from crm_tui.models.base import BaseModel, database
+from crm_tui.models.customers import Customer, active_managers
+from crm_tui.models.dictionary import SERVICE_TYPE, DictionaryEntry
+from crm_tui.models.errors import (ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied,
+                                   ValidationError)
+from crm_tui.models.users import User, require
+from crm_tui.models.validation import Field, clean
 
 NEW, ASSIGNED, HANDLED, ARCHIVED = "new", "assigned", "handled", "archived"
 SERVICE_STATUSES = (NEW, ASSIGNED, HANDLED, ARCHIVED)
+# The kinds of ServiceEvent.
+CREATED, ASSIGNMENT, HANDLING, FEEDBACK = "create", "assign", "handle", "feedback"
+# Satisfaction from this value up archives a service; below, it goes back.
+SATISFIED = 3
+
+
+def status_label(status: str) -> str:
+    return t(f"service.status.{status}")
+
+
+def _manager_choices() -> list[tuple[int, str]]:
+    return [(user.id, user.display_name) for user in active_managers()]
+
+
+SERVICE_FIELDS = (
+    Field("type", "service.type", kind="choice", required=True,
+          choices=lambda: DictionaryEntry.choices(SERVICE_TYPE)),
+    Field("summary", "service.summary", required=True, max_length=200),
+    # The choices depend on who creates the service: see service_fields().
+    Field("customer", "service.customer", kind="choice", required=True),
+    Field("request", "service.request", required=True, max_length=2000, multiline=True),
+)
+ASSIGN_FIELDS = (
+    Field("manager", "service.assigned_to", kind="choice", required=True,
+          choices=_manager_choices),
+)
+HANDLE_FIELDS = (
+    Field("handling", "service.handling", required=True, max_length=2000, multiline=True),
+)
+FEEDBACK_FIELDS = (
+    Field("result", "service.result", required=True, max_length=2000, multiline=True),
+    Field("satisfaction", "service.satisfaction", kind="int", required=True,
+          minimum=1, maximum=5),
+)
+
+
+def service_fields(user: User) -> tuple[Field, ...]:
+    """The create form for `user`: customers to pick from are theirs to see."""
+    def customers() -> list[tuple[int, str]]:
+        query = (Customer.visible_to(user).select(Customer.id, Customer.name)
+                 .order_by(Customer.name))
+        return [(customer_id, name) for customer_id, name in query.tuples()]
+
+    return tuple(replace(field, choices=customers) if field.name == "customer" else field
+                 for field in SERVICE_FIELDS)
 
 
 class Service(BaseModel):
@@ -36,6 +98,180 @@ class Service(BaseModel):
     archived_at = DateTimeField(null=True)
     version = IntegerField(default=1)
 
+    def __str__(self) -> str:
+        return self.summary
+
+    # ----- scope -------------------------------------------------------
+    @classmethod
+    def visible_to(cls, user: User | None):
+        """Services `user` may see: all with service.view_all, else those of
+        their customers or assigned to them; nothing for an unknown role."""
+        query = cls.select()
+        if user is None or not user.active:
+            return query.where(False)
+        granted = user.permissions()
+        if perm.SERVICE_VIEW_ALL in granted:
+            return query
+        if granted & {perm.SERVICE_CREATE, perm.SERVICE_HANDLE, perm.SERVICE_FEEDBACK}:
+            own_customers = Customer.select(Customer.id).where(Customer.manager == user.id)
+            return query.where(cls.customer.in_(own_customers) | (cls.assigned_to == user.id))
+        return query.where(False)
+
+    @classmethod
+    def get_visible(cls, user: User, service_id: int) -> "Service":
+        service = cls.visible_to(user).where(cls.id == service_id).first()
+        if service is None:
+            raise NotFound(t("error.not_found"))
+        return service
+
+    def history(self):
+        """Every event of this service in the order they happened."""
+        return (ServiceEvent.select(ServiceEvent, User)
+                .join(User, JOIN.LEFT_OUTER, on=(ServiceEvent.actor == User.id))
+                .where(ServiceEvent.service == self.id)
+                .order_by(ServiceEvent.id))
+
+    # ----- what an actor may do (the screens ask these to show actions) -
+    def can_assign(self, actor: User) -> bool:
+        return _allowed(self._check_assignable_by, actor)
+
+    def can_delete(self, actor: User) -> bool:
+        return _allowed(self._check_assignable_by, actor)
+
+    def can_handle(self, actor: User) -> bool:
+        return _allowed(self._check_handleable_by, actor)
+
+    def can_feedback(self, actor: User) -> bool:
+        return _allowed(self._check_feedback_by, actor)
+
+    def _check_assignable_by(self, actor: User, action: str = "assign") -> None:
+        require(actor, perm.SERVICE_ASSIGN)
+        self._check_state(action, NEW)
+
+    def _check_handleable_by(self, actor: User) -> None:
+        require(actor, perm.SERVICE_HANDLE)
+        self._check_state("handle", ASSIGNED)
+        if self.assigned_to_id != actor.id:
+            raise PermissionDenied(t("service.error.not_assignee"))
+
+    def _check_feedback_by(self, actor: User) -> None:
+        require(actor, perm.SERVICE_FEEDBACK)
+        if not Service.visible_to(actor).where(Service.id == self.id).exists():
+            raise PermissionDenied(t("service.error.not_yours"))
+        self._check_state("feedback", HANDLED)
+
+    def _check_state(self, action: str, expected: str) -> None:
+        if self.status != expected:
+            raise InvalidTransition(t(f"service.error.{action}", status=status_label(self.status)))
+
+    # ----- writes ------------------------------------------------------
+    @classmethod
+    def create_by(cls, actor: User, values: dict[str, Any]) -> "Service":
+        """3.1: a new service for one of the actor's customers."""
+        require(actor, perm.SERVICE_CREATE)
+        data = clean(SERVICE_FIELDS, values)
+        errors = {}
+        type_id = _id(data["type"])
+        if not DictionaryEntry.select().where((DictionaryEntry.id == type_id)
+                                              & (DictionaryEntry.type == SERVICE_TYPE)).exists():
+            errors["type"] = t("error.not_a_choice")
+        customer_id = _id(data["customer"])
+        if not Customer.visible_to(actor).where(Customer.id == customer_id).exists():
+            errors["customer"] = t("error.not_a_choice")
+        if errors:
+            raise ValidationError(errors)
+        now = clock.now()
+        with database.atomic():
+            service = cls.create(type=type_id, summary=data["summary"], customer=customer_id,
+                                 request=data["request"], status=NEW, created_by=actor.id,
+                                 created_at=now)
+            ServiceEvent.create(service=service.id, kind=CREATED, actor=actor.id, at=now,
+                                text=data["request"])
+            audit.record(actor, "service", service.id, audit.CREATE)
+        return service
+
+    def assign_by(self, actor: User, manager: User | int | str) -> "Service":
+        """3.2: a supervisor gives a new service to an active account manager."""
+        self._check_assignable_by(actor)
+        assignee = _active_manager(manager)
+        now = clock.now()
+        with database.atomic():
+            self._change_state("assign", NEW, {"status": ASSIGNED, "assigned_to": assignee.id,
+                                               "assigned_at": now})
+            ServiceEvent.create(service=self.id, kind=ASSIGNMENT, actor=actor.id, at=now,
+                                text=assignee.display_name)
+            audit.record(actor, "service", self.id, "assign",
+                         {"status": (self.status, ASSIGNED), "assigned_to": (None, assignee.id)})
+        return Service.get_by_id(self.id)
+
+    def delete_by(self, actor: User) -> None:
+        """3.2: a supervisor deletes a service still new."""
+        self._check_assignable_by(actor, "delete")
+        with database.atomic():
+            deleted = (Service.delete()
+                       .where((Service.id == self.id) & (Service.status == NEW)
+                              & (Service.version == self.version))
+                       .execute())
+            if deleted != 1:
+                raise self._refusal("delete", NEW)
+            audit.record(actor, "service", self.id, audit.DELETE, {"summary": (self.summary, "")})
+
+    def handle_by(self, actor: User, values: dict[str, Any]) -> "Service":
+        """3.3: the assigned account manager records the handling."""
+        self._check_handleable_by(actor)
+        data = clean(HANDLE_FIELDS, values)
+        now = clock.now()
+        with database.atomic():
+            self._change_state("handle", ASSIGNED,
+                               {"status": HANDLED, "handling": data["handling"],
+                                "handled_by": actor.id, "handled_at": now},
+                               Service.assigned_to == actor.id)
+            ServiceEvent.create(service=self.id, kind=HANDLING, actor=actor.id, at=now,
+                                text=data["handling"])
+            audit.record(actor, "service", self.id, "handle",
+                         {"status": (self.status, HANDLED), "handling": (self.handling,
+                                                                          data["handling"])})
+        return Service.get_by_id(self.id)
+
+    def feedback_by(self, actor: User, values: dict[str, Any]) -> "Service":
+        """3.4: the customer's verdict. Satisfied (>= 3): archived; otherwise
+        back to assigned, to be handled again."""
+        self._check_feedback_by(actor)
+        data = clean(FEEDBACK_FIELDS, values)
+        satisfied = data["satisfaction"] >= SATISFIED
+        now = clock.now()
+        new_status = ARCHIVED if satisfied else ASSIGNED
+        with database.atomic():
+            self._change_state("feedback", HANDLED,
+                               {"status": new_status, "result": data["result"],
+                                "satisfaction": data["satisfaction"],
+                                "archived_at": now if satisfied else None})
+            ServiceEvent.create(service=self.id, kind=FEEDBACK, actor=actor.id, at=now,
+                                text=data["result"], satisfaction=data["satisfaction"])
+            audit.record(actor, "service", self.id, "feedback",
+                         {"status": (self.status, new_status),
+                          "satisfaction": (self.satisfaction, data["satisfaction"])})
+        return Service.get_by_id(self.id)
+
+    # ----- the conditional write ---------------------------------------
+    def _change_state(self, action: str, expected: str, values: dict[str, Any],
+                      *conditions: Any) -> None:
+        updated = (Service.update(version=Service.version + 1, **values)
+                   .where((Service.id == self.id) & (Service.status == expected)
+                          & (Service.version == self.version), *conditions)
+                   .execute())
+        if updated != 1:
+            raise self._refusal(action, expected)
+
+    def _refusal(self, action: str, expected: str) -> Exception:
+        current = Service.get_or_none(Service.id == self.id)
+        if current is None:
+            return NotFound(t("error.not_found"))
+        if current.status != expected:
+            return InvalidTransition(t(f"service.error.{action}",
+                                       status=status_label(current.status)))
+        return ConcurrentEdit(t("error.changed_since_opened"))
+
 
 class ServiceEvent(BaseModel):
     service = ForeignKeyField(Service, backref="events", on_delete="CASCADE")
@@ -43,5 +279,95 @@ class ServiceEvent(BaseModel):
     kind = CharField(max_length=10)
     actor = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     at = DateTimeField(default=clock.now)
+    # create: the request; assign: the assignee's name; handle: the
+    # handling; feedback: the result.
     text = TextField(default="")
     satisfaction = IntegerField(null=True)
+
+
+def _allowed(check, actor: User) -> bool:
+    try:
+        check(actor)
+    except (PermissionDenied, InvalidTransition):
+        return False
+    return True
+
+
+def _id(value: Any) -> int | None:
+    if hasattr(value, "_meta"):
+        return value.id
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _active_manager(manager: User | int | str | None) -> User:
+    manager_id = _id(manager)
+    if manager_id is None:
+        raise ValidationError({"manager": t("error.required")})
+    found = active_managers().where(User.id == manager_id).first()
+    if found is None:
+        raise ValidationError({"manager": t("customer.error.manager_inactive")})
+    return found
+
+
+# ----- lists -------------------------------------------------------------
+_YEAR = re.compile(r"^\d{4}$")
+_MONTH = re.compile(r"^\d{4}-\d{1,2}$")
+_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+
+
+def _date_range(text: str) -> tuple[dt.datetime, dt.datetime] | None:
+    """The period a search text names (2026, 2026-11 or 2026-11-24), if any."""
+    try:
+        if _DAY.match(text):
+            year, month, day = map(int, text.split("-"))
+            start = dt.datetime(year, month, day)
+            return start, start + dt.timedelta(days=1)
+        if _MONTH.match(text):
+            year, month = map(int, text.split("-"))
+            start = dt.datetime(year, month, 1)
+            return start, dt.datetime(year + month // 12, month % 12 + 1, 1)
+        if _YEAR.match(text):
+            year = int(text)
+            return dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+    except ValueError:
+        return None
+    return None
+
+
+def service_list_query(user: User, status: str | None = None, search: str = ""):
+    """Services visible to `user` (in `status`, if given), with type,
+    customer and assignee names; `search` matches the customer, summary,
+    type, or a date (YYYY, YYYY-MM, YYYY-MM-DD) of creation or archiving."""
+    service_type = DictionaryEntry.alias("service_type")
+    assignee = User.alias("assignee")
+    query = (Service.visible_to(user)
+             .select_extend(service_type.item.alias("type_name"),
+                            Customer.name.alias("customer_name"),
+                            assignee.display_name.alias("assignee_name"))
+             .join_from(Service, service_type, JOIN.INNER, on=(Service.type == service_type.id))
+             .join_from(Service, Customer, JOIN.INNER, on=(Service.customer == Customer.id))
+             .join_from(Service, assignee, JOIN.LEFT_OUTER,
+                        on=(Service.assigned_to == assignee.id)))
+    if status:
+        query = query.where(Service.status == status)
+    # The joined names become attributes of each Service row.
+    query = query.objects()
+    search = search.strip()
+    if search:
+        matches = (Customer.name.contains(search) | Service.summary.contains(search)
+                   | service_type.item.contains(search))
+        period = _date_range(search)
+        if period:
+            start, end = period
+            matches |= ((Service.created_at >= start) & (Service.created_at < end)) | (
+                (Service.archived_at >= start) & (Service.archived_at < end))
+        query = query.where(matches)
+    return query
+
+
+def archive_query(user: User, search: str = ""):
+    """3.5: the archived services `user` may see, searchable."""
+    return service_list_query(user, ARCHIVED, search)
