@@ -6,6 +6,7 @@
     crm-tui init                 create or upgrade the database
     crm-tui worker [--once]      the headless churn-alert worker
     crm-tui user add|passwd|disable|enable|list
+    crm-tui mail fetch           file new mail of the IMAP mailbox in config.yaml
 
 Every expected failure (bad config, unreachable database, bad input) ends
 with one line on stderr and a non-zero exit status, never a traceback.
@@ -57,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("passwd", "disable", "enable"):
         user_commands.add_parser(name).add_argument("login")
     user_commands.add_parser("list")
+
+    mail = commands.add_parser("mail", help="customer mail")
+    mail_commands = mail.add_subparsers(dest="mail_command", required=True)
+    mail_commands.add_parser("fetch", help="file new mail of the IMAP mailbox as interactions "
+                                           "of the senders' customers")
     return parser
 
 
@@ -155,6 +161,20 @@ def run_user(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def run_mail(args: argparse.Namespace, config: Config) -> int:
+    from crm_tui import mail
+    from crm_tui.models.errors import CrmError
+
+    open_databases(config)
+    try:
+        result = mail.fetch_mail(config, progress=print)
+    except CrmError as error:
+        raise CliError(str(error)) from None
+    print(f"fetched {result.total}: {result.filed} filed, {result.unmatched} unmatched, "
+          f"{result.duplicates} already there")
+    return 0
+
+
 def _ask_password() -> str:
     """The password from the terminal (twice), or from CRM_TUI_PASSWORD for scripts."""
     from_env = os.environ.get("CRM_TUI_PASSWORD")
@@ -175,4 +195,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Config], int]] = {
     "init": run_init,
     "worker": run_worker,
     "user": run_user,
+    "mail": run_mail,
 }

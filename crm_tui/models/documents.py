@@ -1,12 +1,27 @@
-"""Documents attached to customers (M8), stored once per content hash."""
+"""Documents attached to customers (M8), stored once per content hash.
+
+Access follows the customer: whoever may see the customer may list and
+export its documents; whoever may edit it (customer.edit on own customers,
+customer.edit_all on any) may attach and delete. The files themselves are
+kept by crm_tui.documents.DocumentStore.
+"""
 from __future__ import annotations
 
-from peewee import BigIntegerField, CharField, DateTimeField, ForeignKeyField
+import os
+from pathlib import Path
+
+from peewee import JOIN, BigIntegerField, CharField, DateTimeField, ForeignKeyField
 
 from crm_tui import clock
-from crm_tui.models.base import BaseModel
-from crm_tui.models.customers import Customer
+from crm_tui.documents import DocumentStore, StoredFileDamaged, TooLarge, export_to
+from crm_tui.i18n import t
+from crm_tui.models import audit
+from crm_tui.models.base import BaseModel, database
+from crm_tui.models.customers import Customer, customer_for_write
+from crm_tui.models.errors import CrmError, NotFound, ValidationError
 from crm_tui.models.users import User
+
+NAME_LIMIT = 250
 
 
 class Document(BaseModel):
@@ -16,3 +31,98 @@ class Document(BaseModel):
     sha256 = CharField(max_length=64, index=True)
     uploaded_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     uploaded_at = DateTimeField(default=clock.now)
+
+    @classmethod
+    def of_customer(cls, user: User, customer_id: int):
+        """One customer's documents, newest first, with the uploader's name
+        (NotFound unless `user` may see the customer)."""
+        Customer.get_visible(user, customer_id)
+        return (cls.select(cls, User.display_name.alias("uploader_name"))
+                .join_from(cls, User, JOIN.LEFT_OUTER, on=(cls.uploaded_by == User.id))
+                .where(cls.customer == customer_id)
+                .order_by(cls.uploaded_at.desc(), cls.id.desc())
+                .objects())
+
+    @classmethod
+    def get_visible(cls, user: User, document_id: int) -> "Document":
+        document = cls.get_or_none(cls.id == document_id)
+        if document is None:
+            raise NotFound(t("error.not_found"))
+        Customer.get_visible(user, document.customer_id)
+        return document
+
+    @classmethod
+    def attach(cls, actor: User, customer_id: int, path: str | os.PathLike,
+               store: DocumentStore) -> "Document":
+        """Store the file at `path` and record it as the customer's."""
+        with database.atomic():
+            customer_for_write(actor, customer_id)  # refuse before reading the file
+        source = _readable_file(path, store)
+        try:
+            with source.open("rb") as reader:
+                incoming = store.receive(reader)
+        except TooLarge as error:
+            raise ValidationError({"path": t("documents.error.too_big", limit=error.limit_mb)}) from None
+        except OSError as error:
+            raise ValidationError({"path": t("documents.error.unreadable",
+                                             reason=error.strerror or str(error))}) from None
+        try:
+            with database.atomic():
+                customer = customer_for_write(actor, customer_id)
+                document = cls.create(customer=customer.id, name=source.name[:NAME_LIMIT],
+                                      size=incoming.size, sha256=incoming.sha256,
+                                      uploaded_by=actor.id, uploaded_at=clock.now())
+                audit.record(actor, "document", document.id, audit.CREATE,
+                             {"name": ("", document.name), "sha256": ("", document.sha256)})
+        except BaseException:
+            incoming.discard()
+            raise
+        # The row is committed first: a removal of the same content running
+        # now sees it and leaves the file alone.
+        incoming.keep()
+        return document
+
+    def export_by(self, user: User, destination: str | os.PathLike,
+                  store: DocumentStore) -> Path:
+        """Write a copy to `destination` (a file, or a folder for the
+        document's own name); never overwrites a file."""
+        Customer.get_visible(user, self.customer_id)
+        if not str(destination).strip():
+            raise ValidationError({"path": t("error.required")})
+        try:
+            return export_to(store, self.sha256, self.name, destination)
+        except FileExistsError:
+            raise ValidationError({"path": t("documents.error.exists")}) from None
+        except StoredFileDamaged:
+            raise CrmError(t("documents.error.damaged", name=self.name)) from None
+        except OSError as error:
+            if not store.has(self.sha256):
+                raise CrmError(t("documents.error.missing", name=self.name)) from None
+            raise ValidationError({"path": t("documents.error.unwritable",
+                                             reason=error.strerror or str(error))}) from None
+
+    def delete_by(self, actor: User, store: DocumentStore) -> bool:
+        """Remove the record; its file goes too when no other record points
+        to the same content. True when the file went."""
+        with database.atomic():
+            customer_for_write(actor, self.customer_id)
+            deleted = Document.delete().where(Document.id == self.id).execute()
+            if deleted != 1:
+                raise NotFound(t("error.not_found"))
+            audit.record(actor, "document", self.id, audit.DELETE,
+                         {"name": (self.name, ""), "sha256": (self.sha256, "")})
+        return store.remove_if_unused(
+            self.sha256, lambda: Document.select().where(Document.sha256 == self.sha256).exists())
+
+
+def _readable_file(path: str | os.PathLike, store: DocumentStore) -> Path:
+    text = str(path).strip()
+    if not text:
+        raise ValidationError({"path": t("error.required")})
+    source = Path(text).expanduser()
+    if not source.is_file():
+        raise ValidationError({"path": t("documents.error.no_file")})
+    # The limit is checked again while copying (the file may grow meanwhile).
+    if source.stat().st_size > store.max_bytes:
+        raise ValidationError({"path": t("documents.error.too_big", limit=store.max_size_mb)})
+    return source

@@ -1,14 +1,72 @@
-"""Mail sent to and received from customers' contacts (M7)."""
+"""Mail sent to and received from customers' contacts (M7).
+
+Every message sent or fetched is one MailMessage row, unique by its
+Message-ID, so a message is filed once however often it is fetched. A sent
+message, and a received one whose sender is a known contact, is also an
+interaction (交往记录) of the customer. Received mail from unknown senders
+waits with status unmatched until a user attaches it to a customer.
+
+The protocols themselves (SMTP, IMAP, MIME) are in crm_tui.mail.
+"""
 from __future__ import annotations
 
-from peewee import CharField, DateTimeField, ForeignKeyField, TextField
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from peewee import (JOIN, CharField, DateTimeField, ForeignKeyField, IntegrityError, TextField,
+                    fn)
 
 from crm_tui import clock
-from crm_tui.models.base import BaseModel
-from crm_tui.models.customers import Contact, Customer, Interaction
-from crm_tui.models.users import User
+from crm_tui.i18n import t
+from crm_tui.models import audit
+from crm_tui.models import permissions as perm
+from crm_tui.models.base import BaseModel, database
+from crm_tui.models.customers import (DELETED, Contact, Customer, Interaction,
+                                      customer_for_write)
+from crm_tui.models.errors import InvalidTransition, NotFound, ValidationError
+from crm_tui.models.users import User, require
+from crm_tui.models.validation import Field, clean
 
 IN, OUT = "in", "out"
+SENT, FAILED, FILED, UNMATCHED = "sent", "failed", "filed", "unmatched"
+# What filing a received message came to; DUPLICATE: it was filed before.
+DUPLICATE = "duplicate"
+MAIL_IN, MAIL_OUT = "mail_in", "mail_out"
+# An interaction's detail is edited in a form that takes this much; the
+# whole body stays in the MailMessage.
+INTERACTION_DETAIL_LIMIT = 4000
+SUMMARY_LIMIT = 200
+
+COMPOSE_FIELDS = (
+    Field("to", "mail.to", kind="email", required=True, max_length=100),
+    Field("subject", "mail.subject", required=True, max_length=SUMMARY_LIMIT),
+    Field("body", "mail.body", max_length=100_000, multiline=True),
+)
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """A checked draft: who it goes to and what it says."""
+
+    customer: Customer
+    contact: Contact | None
+    to: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class IncomingMail:
+    """A received message, decoded (see crm_tui.mail.parse_message)."""
+
+    message_id: str
+    sender: str
+    subject: str
+    body: str
+    date: dt.datetime
+    sender_name: str = ""
+    recipients: str = ""
 
 
 class MailMessage(BaseModel):
@@ -26,3 +84,163 @@ class MailMessage(BaseModel):
     # sent, failed, filed or unmatched
     status = CharField(max_length=10, index=True)
     created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+    # ----- reading -------------------------------------------------------
+    @classmethod
+    def of_customer(cls, user: User, customer_id: int):
+        """One customer's mail, newest first, with the contact's name
+        (NotFound unless `user` may see the customer)."""
+        Customer.get_visible(user, customer_id)
+        return (cls.select(cls, Contact.name.alias("contact_name"))
+                .join_from(cls, Contact, JOIN.LEFT_OUTER, on=(cls.contact == Contact.id))
+                .where(cls.customer == customer_id)
+                .order_by(cls.date.desc(), cls.id.desc())
+                .objects())
+
+    @classmethod
+    def unmatched_for(cls, user: User | None):
+        """Received mail from unknown senders, for users who may file mail."""
+        query = cls.select().where(cls.status == UNMATCHED).order_by(cls.date.desc(), cls.id.desc())
+        if user is None or not user.has_perm(perm.CUSTOMER_EDIT):
+            return query.where(False)
+        return query
+
+    # ----- sending ---------------------------------------------------------
+    @staticmethod
+    def check_draft(actor: User, customer_id: int, contact_id: int | None,
+                    values: dict[str, Any]) -> OutgoingMail:
+        """Raise unless `actor` may write to this customer and the draft is
+        complete; the contact is the one whose address the mail goes to."""
+        data = clean(COMPOSE_FIELDS, values)
+        with database.atomic():
+            customer = customer_for_write(actor, customer_id)
+        contact = _contact_for_address(customer.id, contact_id, data["to"])
+        return OutgoingMail(customer=customer, contact=contact, to=data["to"],
+                            subject=data["subject"], body=data["body"])
+
+    @classmethod
+    def record_sent(cls, actor: User, draft: OutgoingMail, message_id: str,
+                    sender: str) -> "MailMessage":
+        """After the server took the message: an interaction and the mail."""
+        now = clock.now()
+        with database.atomic():
+            customer = customer_for_write(actor, draft.customer.id)
+            interaction = _new_interaction(
+                actor, customer.id, draft.contact, now.date(), MAIL_OUT, draft.subject,
+                draft.body, t("mail.note_to", address=draft.to), created_by=actor)
+            message = cls.create(
+                message_id=message_id, direction=OUT, sender=sender[:250], recipients=draft.to,
+                subject=draft.subject, body=draft.body, date=now, customer=customer.id,
+                contact=draft.contact.id if draft.contact else None, interaction=interaction.id,
+                status=SENT, created_by=actor.id)
+            audit.record(actor, "mail_message", message.id, "send",
+                         {"recipients": ("", draft.to)})
+        return message
+
+    # ----- receiving -------------------------------------------------------
+    @staticmethod
+    def check_can_fetch(actor: User | None) -> None:
+        """Fetching files mail into customers: a user needs customer.edit;
+        the command line (actor None) is the operator of the installation."""
+        if actor is not None:
+            require(actor, perm.CUSTOMER_EDIT)
+
+    @classmethod
+    def file_incoming(cls, incoming: IncomingMail, actor: User | None = None) -> str:
+        """File one received message: FILED to the customer of the contact
+        who sent it, UNMATCHED when no single customer has that address,
+        DUPLICATE when this Message-ID was stored before."""
+        cls.check_can_fetch(actor)
+        if cls.select().where(cls.message_id == incoming.message_id).exists():
+            return DUPLICATE
+        contact = sender_contact(incoming.sender)
+        try:
+            with database.atomic():
+                interaction = None
+                if contact is not None:
+                    interaction = _new_interaction(
+                        actor, contact.customer_id, contact, incoming.date.date(), MAIL_IN,
+                        incoming.subject, incoming.body,
+                        t("mail.note_from", address=_sender_label(incoming)))
+                message = cls.create(
+                    message_id=incoming.message_id, direction=IN,
+                    sender=incoming.sender[:250], recipients=incoming.recipients,
+                    subject=incoming.subject[:250], body=incoming.body, date=incoming.date,
+                    customer=contact.customer_id if contact else None,
+                    contact=contact.id if contact else None,
+                    interaction=interaction.id if interaction else None,
+                    status=FILED if contact else UNMATCHED)
+                audit.record(actor, "mail_message", message.id, "receive",
+                             {"status": ("", message.status)})
+        except IntegrityError:
+            # Another fetch stored the same Message-ID a moment ago.
+            return DUPLICATE
+        return FILED if contact else UNMATCHED
+
+    def attach_to_customer(self, actor: User, customer_id: int) -> Interaction:
+        """File an unmatched message as an interaction of a customer the
+        actor may write to; refused when someone filed it meanwhile."""
+        with database.atomic():
+            customer = customer_for_write(actor, customer_id)
+            interaction = _new_interaction(
+                actor, customer.id, None, self.date.date(), MAIL_IN, self.subject, self.body,
+                t("mail.note_from", address=self.sender), created_by=actor)
+            updated = (MailMessage.update(status=FILED, customer=customer.id,
+                                          interaction=interaction.id)
+                       .where((MailMessage.id == self.id) & (MailMessage.status == UNMATCHED))
+                       .execute())
+            if updated != 1:
+                if not MailMessage.select().where(MailMessage.id == self.id).exists():
+                    raise NotFound(t("error.not_found"))
+                raise InvalidTransition(t("mail.error.already_filed"))
+            audit.record(actor, "mail_message", self.id, "attach",
+                         {"status": (UNMATCHED, FILED), "customer": (None, customer.id)})
+        return interaction
+
+
+def sender_contact(address: str) -> Contact | None:
+    """The contact with this e-mail address (any case), when the address
+    belongs to one customer only; None for unknown or shared addresses."""
+    address = address.strip().lower()
+    if not address:
+        return None
+    matches = list(Contact.select(Contact)
+                   .join(Customer, on=(Contact.customer == Customer.id))
+                   .where((fn.LOWER(Contact.email) == address) & (Customer.status != DELETED))
+                   .order_by(Contact.id))
+    if len({contact.customer_id for contact in matches}) != 1:
+        return None
+    return matches[0]
+
+
+def _contact_for_address(customer_id: int, contact_id: int | None, address: str) -> Contact | None:
+    """The chosen contact if the mail goes to their address; else the
+    customer's contact with that address; else none."""
+    contacts = Contact.select().where((Contact.customer == customer_id)
+                                      & (fn.LOWER(Contact.email) == address.lower()))
+    if contact_id is not None:
+        chosen = Contact.get_or_none((Contact.id == contact_id) & (Contact.customer == customer_id))
+        if chosen is None:
+            raise ValidationError({"to": t("error.not_a_choice")})
+        if chosen.email.lower() == address.lower():
+            return chosen
+    return contacts.order_by(Contact.id).first()
+
+
+def _new_interaction(actor: User | None, customer_id: int, contact: Contact | None,
+                     date: dt.date, source: str, subject: str, body: str, note: str,
+                     created_by: User | None = None) -> Interaction:
+    summary = subject.strip() or t("mail.no_subject")
+    interaction = Interaction.create(
+        customer=customer_id, contact=contact.id if contact else None, date=date,
+        place=t("mail.place"), summary=summary[:SUMMARY_LIMIT],
+        detail=body[:INTERACTION_DETAIL_LIMIT], note=note, source=source,
+        created_by=created_by.id if created_by else None, created_at=clock.now())
+    audit.record(actor, "interaction", interaction.id, audit.CREATE, {"source": ("", source)})
+    return interaction
+
+
+def _sender_label(incoming: IncomingMail) -> str:
+    if incoming.sender_name:
+        return f"{incoming.sender_name} <{incoming.sender}>"
+    return incoming.sender

@@ -1,0 +1,479 @@
+"""Mail (邮件, M7) on screen: writing to a customer's contact, a customer's
+mail, reading a message, fetching new mail, and the unmatched mail that a
+user attaches to a customer by hand.
+
+- `ComposeMailModal`: to, subject, message; ctrl+s sends in a thread, the
+  form stays open with its text when the server refuses.
+- `CustomerMailPane(customer_id)`: a customer's mail (a customer-screen
+  tab); `CustomerMailScreen(customer_id)` shows it on its own.
+- `UnmatchedMailScreen`: the module screen; f fetches, a attaches.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from crm_tui import mail
+from crm_tui.i18n import t
+from crm_tui.models import permissions as perm
+from crm_tui.models.customers import Contact, Customer, customer_list_query
+from crm_tui.models.errors import CrmError, ValidationError
+from crm_tui.models.mail import MailMessage
+from crm_tui.models.users import User
+from crm_tui.widgets.connection import connected
+from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _direction(value: str | None) -> str:
+    return t(f"mail.direction.{value}") if value else ""
+
+
+def _status(value: str | None) -> str:
+    return t(f"mail.status.{value}") if value else ""
+
+
+def _error_text(error: Exception) -> str:
+    return str(error).strip() or type(error).__name__
+
+
+# ----- writing ----------------------------------------------------------------
+
+class ComposeMailModal(ModalScreen[Any]):
+    """A new e-mail to a customer's contact. Dismisses with the recorded
+    MailMessage once the server took it; None when cancelled."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "send", t("mail.compose.send"), priority=True, id="mail.send"),
+        Binding("escape", "cancel", t("mail.cancel"), id="mail.cancel"),
+    ]
+
+    def __init__(self, customer_id: int, customer_name: str, contact_id: int | None = None,
+                 to: str = ""):
+        super().__init__()
+        self.customer_id = customer_id
+        self.customer_name = customer_name
+        self.contact_id = contact_id
+        self.to = to
+        self.sending = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="mail-dialog"):
+            yield Static(t("mail.compose.title", customer=self.customer_name),
+                         classes="form-title")
+            for name, value in (("to", self.to), ("subject", "")):
+                with Horizontal(classes="mail-row"):
+                    yield Label(t(f"mail.{name}") + " *", classes="mail-label")
+                    yield Input(value, id=f"mail-{name}", classes="mail-input")
+                yield self._error_line(name)
+            yield Label(t("mail.body"), classes="mail-label")
+            yield TextArea("", id="mail-body", soft_wrap=True, show_line_numbers=False)
+            yield self._error_line("body")
+            status = Static("", id="mail-status", classes="mail-status")
+            status.display = False
+            yield status
+        yield Footer()
+
+    @staticmethod
+    def _error_line(name: str) -> Static:
+        line = Static("", id=f"mail-error-{name}", classes="mail-error")
+        line.display = False
+        return line
+
+    def on_mount(self) -> None:
+        self.query_one("#mail-subject" if self.to else "#mail-to", Input).focus()
+
+    def values(self) -> dict[str, str]:
+        return {"to": self.query_one("#mail-to", Input).value,
+                "subject": self.query_one("#mail-subject", Input).value,
+                "body": self.query_one("#mail-body", TextArea).text}
+
+    def show_problem(self, errors: dict[str, str], message: str = "") -> None:
+        for name in ("to", "subject", "body"):
+            line = self.query_one(f"#mail-error-{name}", Static)
+            line.update(errors.get(name, ""))
+            line.display = name in errors
+        status = self.query_one("#mail-status", Static)
+        status.update(message)
+        status.display = bool(message)
+        status.set_class(bool(message), "-error")
+        wrong = [name for name in ("to", "subject", "body") if name in errors]
+        if wrong:
+            self.query_one(f"#mail-{wrong[0]}").focus()
+
+    def action_send(self) -> None:
+        if self.sending:
+            return
+        self.sending = True
+        self.show_problem({}, t("mail.compose.sending"))
+        self.query_one("#mail-status", Static).set_class(False, "-error")
+        self._send(self.app.user, self.app.config.mail.smtp, self.values())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="mail-send")
+    def _send(self, user: User, settings: Any, values: dict[str, str]) -> None:
+        try:
+            with connected():
+                sent = mail.send_to_contact(user, settings, self.customer_id, self.contact_id,
+                                            values)
+        except ValidationError as error:
+            self.app.call_from_thread(self._not_sent, error.errors, "")
+        except Exception as error:  # refused, unreachable, database gone: the draft stays
+            reason = _error_text(error)
+            self.app.call_from_thread(self._not_sent, {}, t("mail.compose.failed", reason=reason))
+        else:
+            self.app.call_from_thread(self._sent, sent)
+
+    def _not_sent(self, errors: dict[str, str], message: str) -> None:
+        self.sending = False
+        self.show_problem(errors, message)
+
+    def _sent(self, sent: MailMessage) -> None:
+        self.sending = False
+        self.app.notify(t("mail.compose.sent", address=sent.recipients))
+        self.dismiss(sent)
+
+    def action_cancel(self) -> None:
+        if not self.sending:
+            self.dismiss(None)
+
+
+class ContactChoiceModal(ModalScreen[Any]):
+    """Which contact to write to: dismisses with a Contact or None."""
+
+    BINDINGS = [Binding("escape", "cancel", t("mail.cancel"), id="mail.choose_cancel")]
+
+    def __init__(self, contacts: list[Contact]):
+        super().__init__()
+        self.contacts = contacts
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="mail-dialog mail-choice"):
+            yield Static(t("mail.choose_contact"), classes="form-title")
+            yield OptionList(*[Option(f"{contact.name}  <{contact.email}>", id=str(contact.id))
+                               for contact in self.contacts], id="mail-contacts")
+        yield Footer()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        chosen = next(c for c in self.contacts if str(c.id) == event.option.id)
+        self.dismiss(chosen)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def open_compose(widget: Widget, customer_id: int, contact: Contact | None = None,
+                 on_sent: Any = None) -> None:
+    """Open the compose form for a customer: to `contact` when given, else
+    to the customer's only contact with an e-mail address, else ask which."""
+    app = widget.app
+    try:
+        customer = Customer.get_visible(app.user, customer_id)
+    except CrmError as error:
+        app.notify(str(error), severity="error")
+        return
+
+    def compose_to(chosen: Contact | None) -> None:
+        modal = ComposeMailModal(customer.id, customer.name,
+                                 chosen.id if chosen else None, chosen.email if chosen else "")
+        app.push_screen(modal, on_sent)
+
+    if contact is not None:
+        compose_to(contact)
+        return
+    with_address = list(Contact.select().where((Contact.customer == customer.id)
+                                               & (Contact.email != ""))
+                        .order_by(Contact.name, Contact.id))
+    if len(with_address) <= 1:
+        if not with_address:
+            app.notify(t("mail.no_contact_email"))
+        compose_to(with_address[0] if with_address else None)
+        return
+
+    def chosen(picked: Contact | None) -> None:
+        if picked is not None:
+            compose_to(picked)
+    app.push_screen(ContactChoiceModal(with_address), chosen)
+
+
+# ----- reading ----------------------------------------------------------------
+
+class MailReadModal(ModalScreen[None]):
+    """One message: who, when, subject and the text."""
+
+    BINDINGS = [Binding("escape", "close", t("mail.close"), id="mail.close")]
+
+    def __init__(self, message: MailMessage):
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        message = self.message
+        with Vertical(classes="mail-dialog"):
+            yield Static(message.subject or t("mail.no_subject"), classes="form-title")
+            for label, value in (("mail.from", message.sender), ("mail.to", message.recipients),
+                                 ("mail.date", _when(message.date)),
+                                 ("mail.status", _status(message.status))):
+                with Horizontal(classes="mail-row"):
+                    yield Label(t(label), classes="mail-label")
+                    yield Static(value, classes="mail-value")
+            yield TextArea(message.body, id="mail-read-body", read_only=True, soft_wrap=True,
+                           show_line_numbers=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#mail-read-body").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+# ----- fetching ---------------------------------------------------------------
+
+class FetchesMail:
+    """The fetch action shared by the screens that offer it."""
+
+    fetching = False
+
+    def action_fetch(self) -> None:
+        if self.fetching:
+            return
+        self.fetching = True
+        self.app.notify(t("mail.fetching"))
+        self._fetch(self.app.user, self.app.config)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="mail-fetch")
+    def _fetch(self, user: User, config: Any) -> None:
+        try:
+            with connected():
+                result = mail.fetch_mail(config, actor=user)
+        except Exception as error:  # the server said no, or is not there
+            self.app.call_from_thread(self._fetched, None, _error_text(error))
+        else:
+            self.app.call_from_thread(self._fetched, result, "")
+
+    def _fetched(self, result: Any, error: str) -> None:
+        self.fetching = False
+        if result is None:
+            self.app.notify(error, severity="error", timeout=8)
+            return
+        self.app.notify(t("mail.fetched", total=result.total, filed=result.filed,
+                          unmatched=result.unmatched, duplicates=result.duplicates))
+        for table in self.query(LazyTable):
+            table.reload()
+
+
+def can_file_mail(user: User | None) -> bool:
+    return user is not None and user.has_perm(perm.CUSTOMER_EDIT)
+
+
+# ----- one customer's mail ------------------------------------------------------
+
+CUSTOMER_COLUMNS = [
+    Column("date", "mail.date", 16, MailMessage.date, format=_when),
+    Column("direction", "mail.direction", 5, MailMessage.direction, format=_direction),
+    Column("contact_name", "mail.contact", 8),
+    Column("subject", "mail.subject", 30, MailMessage.subject),
+    Column("status", "mail.status", 8, MailMessage.status, format=_status),
+]
+
+
+class CustomerMailPane(FetchesMail, Widget):
+    """A customer's mail, newest first: Enter reads, n writes, f fetches."""
+
+    BINDINGS = [
+        Binding("n", "new", t("mail.new"), id="mail.new"),
+        Binding("f", "fetch", t("mail.fetch"), id="mail.fetch"),
+    ]
+
+    def __init__(self, customer_id: int):
+        super().__init__(classes="customer-pane")
+        self.customer_id = customer_id
+
+    def compose(self) -> ComposeResult:
+        user = self.app.user
+        source = QuerySource(lambda text: self._query(user, text), CUSTOMER_COLUMNS)
+        yield LazyTable(source, id="customer-mail-table")
+
+    def _query(self, user: User, text: str):
+        query = MailMessage.of_customer(user, self.customer_id)
+        for word in text.split():
+            query = query.where(MailMessage.subject.contains(word)
+                                | MailMessage.body.contains(word)
+                                | MailMessage.sender.contains(word)
+                                | MailMessage.recipients.contains(word))
+        return query
+
+    def focus_main(self) -> None:
+        self.query_one(LazyTable).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("new", "fetch"):
+            return can_file_mail(self.app.user)
+        return True
+
+    def action_new(self) -> None:
+        open_compose(self, self.customer_id, on_sent=self._sent)
+
+    def _sent(self, result: Any) -> None:
+        if result is not None:
+            self.query_one(LazyTable).reload()
+
+    @on(LazyTable.RowChosen)
+    def _read(self, event: LazyTable.RowChosen) -> None:
+        event.stop()
+        message = MailMessage.get_or_none(MailMessage.id == event.row_id)
+        if message is not None:
+            self.app.push_screen(MailReadModal(message))
+
+
+class CustomerMailScreen(Screen):
+    """A customer's mail on a screen of its own."""
+
+    def __init__(self, customer_id: int):
+        super().__init__()
+        self.customer_id = customer_id
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="mail-title", classes="screen-title")
+        yield CustomerMailPane(self.customer_id)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        try:
+            customer = Customer.get_visible(self.app.user, self.customer_id)
+        except CrmError as error:
+            self.app.notify(str(error), severity="error")
+            return
+        self.query_one("#mail-title", Static).update(
+            t("mail.customer.title", customer=customer.name))
+        self.query_one(CustomerMailPane).focus_main()
+
+
+# ----- unmatched mail -------------------------------------------------------------
+
+UNMATCHED_COLUMNS = [
+    Column("date", "mail.date", 16, MailMessage.date, format=_when),
+    Column("sender", "mail.from", 26, MailMessage.sender),
+    Column("subject", "mail.subject", 32, MailMessage.subject),
+]
+
+PICKER_COLUMNS = [
+    Column("number", "customer.number", 14, Customer.number),
+    Column("name", "customer.name", 34, Customer.name),
+    Column("manager_name", "customer.manager", 12),
+]
+
+
+class CustomerPickerModal(ModalScreen[Any]):
+    """Pick one of the customers the user may see: / filters, Enter picks.
+    Dismisses with the customer's id, or None."""
+
+    BINDINGS = [Binding("escape", "cancel", t("mail.cancel"), id="mail.pick_cancel")]
+
+    def __init__(self, title: str):
+        super().__init__()
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        user = self.app.user
+        source = QuerySource(lambda text: customer_list_query(user, text), PICKER_COLUMNS)
+        with Vertical(classes="mail-dialog mail-picker"):
+            yield Static(self.title_text, classes="form-title")
+            yield LazyTable(source, id="customer-picker-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(LazyTable).open_filter()
+
+    @on(LazyTable.RowChosen)
+    def _picked(self, event: LazyTable.RowChosen) -> None:
+        event.stop()
+        self.dismiss(event.row_id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class UnmatchedMailScreen(FetchesMail, Screen):
+    """Received mail from senders who are no customer's contact: f fetches
+    new mail, Enter reads, a attaches the message to a customer."""
+
+    BINDINGS = [
+        Binding("f", "fetch", t("mail.fetch"), id="mail.fetch"),
+        Binding("a", "attach", t("mail.attach"), id="mail.attach"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        user = self.app.user
+        source = QuerySource(lambda text: self._query(user, text), UNMATCHED_COLUMNS)
+        yield Static(t("mail.unmatched.title"), classes="screen-title")
+        yield Static(t("mail.unmatched.hint"), classes="mail-hint")
+        yield LazyTable(source, id="unmatched-table")
+        yield Footer()
+
+    @staticmethod
+    def _query(user: User, text: str):
+        query = MailMessage.unmatched_for(user)
+        for word in text.split():
+            query = query.where(MailMessage.subject.contains(word)
+                                | MailMessage.sender.contains(word)
+                                | MailMessage.body.contains(word))
+        return query
+
+    @property
+    def table(self) -> LazyTable:
+        return self.query_one(LazyTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("fetch", "attach"):
+            return can_file_mail(self.app.user)
+        return True
+
+    def _current(self) -> MailMessage | None:
+        row_id = self.table.current_row_id
+        return None if row_id is None else MailMessage.get_or_none(MailMessage.id == row_id)
+
+    @on(LazyTable.RowChosen, "#unmatched-table")
+    def _read(self, event: LazyTable.RowChosen) -> None:
+        event.stop()
+        message = MailMessage.get_or_none(MailMessage.id == event.row_id)
+        if message is not None:
+            self.app.push_screen(MailReadModal(message))
+
+    def action_attach(self) -> None:
+        message = self._current()
+        if message is None:
+            return
+
+        def picked(customer_id: Any) -> None:
+            if customer_id is None:
+                return
+            try:
+                interaction = message.attach_to_customer(self.app.user, customer_id)
+            except CrmError as error:
+                self.app.notify(str(error), severity="error", timeout=6)
+            else:
+                self.app.notify(t("mail.attached", customer=interaction.customer.name))
+            self.table.reload()
+
+        self.app.push_screen(CustomerPickerModal(t("mail.attach.title")), picked)
+
+
+__all__ = ["ComposeMailModal", "CustomerMailPane", "CustomerMailScreen", "UnmatchedMailScreen",
+           "open_compose"]

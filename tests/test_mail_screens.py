@@ -1,0 +1,163 @@
+"""The mail screens driven like a person: writing to a contact through a real
+SMTP server (aiosmtpd), a failed send that keeps the draft, and attaching
+unmatched mail to a customer."""
+from __future__ import annotations
+
+import email
+from email.policy import default as default_policy
+
+from textual.widgets import Input, Static, TextArea
+
+from crm_tui.app import CrmApp
+from crm_tui.config import Config, ImapConfig, MailConfig, SmtpConfig
+from crm_tui.models import Interaction, MailMessage
+from crm_tui.models.customers import Contact
+from crm_tui.screens import MODULES
+from crm_tui.screens.home import MENU_KEYS
+from crm_tui.screens.mail import (ComposeMailModal, CustomerMailScreen, CustomerPickerModal,
+                                  MailReadModal, UnmatchedMailScreen)
+from tests.conftest import PASSWORD, make_customer
+from tests.mailservers import (HOST, MAIL_PASSWORD, MAIL_USER, dovecot, free_port,  # noqa: F401
+                               smtp_server, utf8_message)
+
+
+async def settle(pilot) -> None:
+    for _ in range(4):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*["space" if char == " " else char for char in text])
+
+
+async def sign_in(pilot, login: str) -> None:
+    await type_text(pilot, login)
+    await pilot.press("enter")
+    await type_text(pilot, PASSWORD)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def app_for(sqlite_url, smtp_port: int = 0, imap_port: int = 0) -> CrmApp:
+    mail = MailConfig(
+        smtp=SmtpConfig(host=HOST, port=smtp_port, security="none", sender="sales@crm.example"),
+        imap=ImapConfig(host=HOST, port=imap_port, security="none", username=MAIL_USER,
+                        password=MAIL_PASSWORD))
+    return CrmApp(Config(database=sqlite_url, mail=mail))
+
+
+def customer_and_contact(people):
+    customer = make_customer(people.manager, name="北京远大科技有限公司")
+    contact = Contact.create_by(people.manager, customer, {
+        "name": "李明", "sex": "M", "position": "采购经理", "office_phone": "010-62345678",
+        "email": "li.ming@client.example"})
+    return customer, contact
+
+
+async def compose_and_send(pilot, app, customer_id: int) -> ComposeMailModal:
+    app.push_screen(CustomerMailScreen(customer_id))
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    modal = app.screen
+    assert isinstance(modal, ComposeMailModal)
+    # The contact's address is filled in; the cursor waits in the subject.
+    assert modal.query_one("#mail-to", Input).value == "li.ming@client.example"
+    await type_text(pilot, "Quote for Q3")
+    await pilot.press("tab")
+    await type_text(pilot, "Dear Mr Li, the quote follows.")
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    return modal
+
+
+async def test_compose_sends_through_smtp_and_records_the_interaction(sqlite_db, sqlite_url,
+                                                                      people, smtp_server):
+    customer, contact = customer_and_contact(people)
+    app = app_for(sqlite_url, smtp_port=smtp_server.port)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "wang")
+        await compose_and_send(pilot, app, customer.id)
+
+        assert isinstance(app.screen, CustomerMailScreen)  # the form closed
+        assert len(smtp_server.received) == 1
+        arrived = email.message_from_bytes(smtp_server.received[0].data, policy=default_policy)
+        assert arrived["To"] == "li.ming@client.example"
+        assert arrived["Subject"] == "Quote for Q3"
+        assert "the quote follows" in arrived.get_content()
+        interaction = Interaction.get(Interaction.customer == customer.id)
+        assert (interaction.source, interaction.contact_id, interaction.summary) == (
+            "mail_out", contact.id, "Quote for Q3")
+        # The customer's mail list shows it; Enter reads it.
+        table = app.screen.query_one("#customer-mail-table")
+        assert table.row_count == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MailReadModal)
+        assert "the quote follows" in app.screen.query_one(TextArea).text
+
+
+async def test_failed_send_keeps_the_draft_and_records_nothing(sqlite_db, sqlite_url, people):
+    customer, _ = customer_and_contact(people)
+    port = free_port()  # no server there
+    app = app_for(sqlite_url, smtp_port=port)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "wang")
+        modal = await compose_and_send(pilot, app, customer.id)
+
+        assert app.screen is modal  # still open, with what was typed
+        assert modal.query_one("#mail-subject", Input).value == "Quote for Q3"
+        assert modal.query_one("#mail-body", TextArea).text == "Dear Mr Li, the quote follows."
+        status = str(modal.query_one("#mail-status", Static).render())
+        assert f"{HOST}:{port} cannot be reached" in status
+        assert "draft is kept" in status
+        assert MailMessage.select().count() == 0
+        assert Interaction.select().count() == 0
+
+
+async def test_fetch_and_attach_unmatched_mail_by_hand(sqlite_db, sqlite_url, people, dovecot):
+    customer, _ = customer_and_contact(people)
+    make_customer(people.other_manager, name="天津港务集团")  # not his: not offered
+    dovecot.deliver(utf8_message("buyer@newcorp.example", "Inquiry", "<inq-1@newcorp>",
+                                 "Please call me."))
+    app = app_for(sqlite_url, imap_port=dovecot.port)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "wang")
+        position = [module.key for module in app.allowed_modules()].index("mail")
+        await pilot.press(MENU_KEYS[position])
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, UnmatchedMailScreen)
+        assert screen.table.row_count == 0
+
+        await pilot.press("f")
+        await settle(pilot)
+        assert screen.table.row_count == 1
+        assert MailMessage.get().status == "unmatched"
+
+        await pilot.press("a")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, CustomerPickerModal)
+        picker_table = picker.query_one("#customer-picker-table")
+        assert picker_table.row_count == 1  # only the customers he may see
+        await type_text(pilot, "远大")
+        await pilot.press("enter")  # filter
+        await settle(pilot)
+        await pilot.press("enter")  # pick
+        await settle(pilot)
+
+        assert app.screen is screen
+        assert screen.table.row_count == 0
+        interaction = Interaction.get()
+        assert (interaction.customer_id, interaction.source, interaction.summary) == (
+            customer.id, "mail_in", "Inquiry")
+        assert MailMessage.get().status == "filed"
+
+
+def test_mail_module_is_offered_to_who_files_mail():
+    mail_module = next(module for module in MODULES if module.key == "mail")
+    assert mail_module.allowed({"customer.view", "customer.edit"})
+    assert not mail_module.allowed({"customer.view", "customer.view_all"})
