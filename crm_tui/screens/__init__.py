@@ -42,29 +42,11 @@ def screen(module_path: str, class_name: str, **arguments: Any) -> Callable[[], 
     return make
 
 
+# In the order of the day's work; the home menu numbers the ones a user may
+# open in this order (the sales system's look-ups and administration last).
 MODULES: list[Module] = [
     Module("customers", "module.customers",
            screen("crm_tui.screens.customers", "CustomerListScreen"), perm.CUSTOMER_VIEW),
-    Module("interactions", "module.interactions",
-           screen("crm_tui.screens.interactions", "InteractionSearchScreen"), perm.CUSTOMER_VIEW),
-    Module("products", "module.products",
-           screen("crm_tui.screens.products", "ProductScreen"), perm.ORDER_VIEW),
-    Module("stock", "module.stock",
-           screen("crm_tui.screens.products", "StockScreen"), perm.ORDER_VIEW),
-    Module("reports", "module.reports",
-           screen("crm_tui.screens.reports", "ReportsScreen"), perm.REPORT_VIEW),
-    Module("dictionary", "module.dictionary",
-           screen("crm_tui.screens.dictionary", "DictionaryScreen"), perm.DICTIONARY_MANAGE),
-    Module("admin", "module.admin",
-           screen("crm_tui.screens.admin", "AdminScreen"), perm.USER_MANAGE),
-    Module("audit", "module.audit",
-           screen("crm_tui.screens.audit", "AuditScreen"), perm.AUDIT_VIEW),
-    # Managers see their customers' alerts (churn.act), others all of them.
-    Module("churn", "module.churn", screen("crm_tui.screens.churn", "ChurnListScreen"),
-           (perm.CHURN_ACT, perm.CHURN_VIEW_ALL)),
-    # Fetching and filing mail writes interactions: users who edit customers.
-    Module("mail", "mail.module",
-           screen("crm_tui.screens.mail", "UnmatchedMailScreen"), perm.CUSTOMER_EDIT),
     # Open to every role: each list is scoped by the model (an account
     # manager sees own opportunities and services, supervisors and
     # executives all, a role without any of these rights none).
@@ -73,6 +55,26 @@ MODULES: list[Module] = [
     Module("services", "module.services", screen("crm_tui.screens.service", "ServiceListScreen")),
     Module("service_archive", "module.service_archive",
            screen("crm_tui.screens.service", "ServiceArchiveScreen")),
+    # Managers see their customers' alerts (churn.act), others all of them.
+    Module("churn", "module.churn", screen("crm_tui.screens.churn", "ChurnListScreen"),
+           (perm.CHURN_ACT, perm.CHURN_VIEW_ALL)),
+    Module("interactions", "module.interactions",
+           screen("crm_tui.screens.interactions", "InteractionSearchScreen"), perm.CUSTOMER_VIEW),
+    # Fetching and filing mail writes interactions: users who edit customers.
+    Module("mail", "mail.module",
+           screen("crm_tui.screens.mail", "UnmatchedMailScreen"), perm.CUSTOMER_EDIT),
+    Module("reports", "module.reports",
+           screen("crm_tui.screens.reports", "ReportsScreen"), perm.REPORT_VIEW),
+    Module("products", "module.products",
+           screen("crm_tui.screens.products", "ProductScreen"), perm.ORDER_VIEW),
+    Module("stock", "module.stock",
+           screen("crm_tui.screens.products", "StockScreen"), perm.ORDER_VIEW),
+    Module("dictionary", "module.dictionary",
+           screen("crm_tui.screens.dictionary", "DictionaryScreen"), perm.DICTIONARY_MANAGE),
+    Module("admin", "module.admin",
+           screen("crm_tui.screens.admin", "AdminScreen"), perm.USER_MANAGE),
+    Module("audit", "module.audit",
+           screen("crm_tui.screens.audit", "AuditScreen"), perm.AUDIT_VIEW),
 ]
 
 

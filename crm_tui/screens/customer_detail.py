@@ -69,6 +69,11 @@ DETAIL_TABS: list[DetailTab] = [
               pane("crm_tui.screens.interactions", "CustomerInteractionsPane")),
     DetailTab("orders", "customer.tab.orders",
               pane("crm_tui.screens.orders", "CustomerOrdersPane"), perm.ORDER_VIEW),
+    DetailTab("services", "module.services",
+              pane("crm_tui.screens.service", "CustomerServicesPane")),
+    DetailTab("mail", "mail.module", pane("crm_tui.screens.mail", "CustomerMailPane")),
+    DetailTab("documents", "documents.module",
+              pane("crm_tui.screens.documents", "CustomerDocumentsPane")),
 ]
 
 
@@ -250,11 +255,17 @@ class ContactsPane(EditablePane):
         Binding("n", "new", t("contact.new"), id="contacts.new"),
         Binding("e", "edit", t("contact.edit"), id="contacts.edit"),
         Binding("d", "delete", t("contact.delete"), id="contacts.delete"),
+        Binding("m", "mail", t("contact.mail"), id="contacts.mail"),
     ]
 
     def __init__(self, customer_id: int):
         super().__init__(classes="customer-pane")
         self.customer_id = customer_id
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "mail":
+            return self.can_edit()
+        return super().check_action(action, parameters)
 
     def compose(self) -> ComposeResult:
         user = self.app.user
@@ -279,6 +290,14 @@ class ContactsPane(EditablePane):
         self.query_one(LazyTable).reload()
         if result is not None:
             self.app.notify(t("customer.saved"))
+
+    def action_mail(self) -> None:
+        """Write to the contact under the cursor (recorded as an interaction)."""
+        from crm_tui.screens.mail import open_compose
+
+        contact = self._current()
+        if contact is not None:
+            open_compose(self, self.customer_id, contact)
 
     def action_new(self) -> None:
         user = self.app.user

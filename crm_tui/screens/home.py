@@ -20,8 +20,8 @@ FIGURES = (
     ("open_churn_alerts", "home.open_churn_alerts"),
     ("month_order_amount", "home.month_order_amount"),
 )
-# Number keys open the first ten modules: 1..9, then 0.
-MENU_KEYS = "1234567890"
+# Digits first, then letters that no other key of this screen uses (p, r).
+MENU_KEYS = "1234567890abcdefghij"
 
 
 def format_figure(name: str, figures: HomeFigures) -> str:

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from crm_tui.i18n import t
@@ -237,6 +238,33 @@ class ServiceArchiveScreen(Screen):
 
     @on(LazyTable.RowChosen)
     def _open(self, message: LazyTable.RowChosen) -> None:
+        if message.row_id is not None:
+            self.app.push_screen(ServiceDetailScreen(message.row_id))
+
+
+class CustomerServicesPane(Widget):
+    """A customer's services, newest first (a tab of the customer screen);
+    Enter opens one with its history and the actions the user may take."""
+
+    def __init__(self, customer_id: int):
+        super().__init__(classes="customer-pane")
+        self.customer_id = customer_id
+
+    def compose(self) -> ComposeResult:
+        user = self.app.user
+        source = QuerySource(
+            lambda text: (service_list_query(user, None, text)
+                          .where(Service.customer == self.customer_id)
+                          .order_by(Service.id.desc())),
+            SERVICE_COLUMNS)
+        yield LazyTable(source, id="customer-service-table")
+
+    def focus_main(self) -> None:
+        self.query_one(LazyTable).focus()
+
+    @on(LazyTable.RowChosen)
+    def _open(self, message: LazyTable.RowChosen) -> None:
+        message.stop()
         if message.row_id is not None:
             self.app.push_screen(ServiceDetailScreen(message.row_id))
 

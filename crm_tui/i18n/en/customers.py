@@ -27,6 +27,7 @@ STRINGS = {
     "customer.status.lost": "lost",
     "customer.status.deleted": "deleted",
     # contacts (联系人)
+    "contact.mail": "Mail",
     "contact.name": "Name",
     "contact.sex": "Sex",
     "contact.sex.M": "male",

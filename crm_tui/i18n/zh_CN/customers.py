@@ -25,6 +25,7 @@ STRINGS = {
     "customer.status.normal": "正常",
     "customer.status.lost": "流失",
     "customer.status.deleted": "删除",
+    "contact.mail": "写邮件",
     "contact.name": "姓名",
     "contact.sex": "性别",
     "contact.sex.M": "男",
