@@ -16,11 +16,8 @@ from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.lazy_table import LazyTable
 from tests.conftest import entry, make_customer
-from tests.test_reports_screen import app_for, open_module, settle, sign_in, type_text
-
-
-def notices(app) -> list[str]:
-    return [str(notification.message) for notification in app._notifications]
+from tests.pilot import (app_for, notices, open_module, press_and_settle, save, settle, sign_in,
+                         type_text)
 
 
 async def test_admin_creates_a_manager_who_then_sees_only_own_data(sqlite_url, people):
@@ -28,18 +25,15 @@ async def test_admin_creates_a_manager_who_then_sees_only_own_data(sqlite_url, p
     app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "admin")
-        await open_module(pilot, "admin")
-        assert isinstance(app.screen, AdminScreen)
-        await pilot.press("n")
-        await settle(pilot)
+        await open_module(pilot, "admin", AdminScreen)
+        await press_and_settle(pilot, "n")
         assert isinstance(app.screen, FormModal)
         await type_text(pilot, "chen")
         await pilot.press("tab")
         await type_text(pilot, "陈经理")
         await pilot.press("tab", "tab")  # the role is preset to account manager
         await type_text(pilot, "chen-password")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert isinstance(app.screen, AdminScreen)
     chen = User.get(User.login == "chen")
     assert (chen.display_name, chen.role.key, chen.active) == ("陈经理", "manager", True)
@@ -51,15 +45,12 @@ async def test_admin_creates_a_manager_who_then_sees_only_own_data(sqlite_url, p
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "chen", "chen-password")
         assert [module.key for module in app.allowed_modules()].count("admin") == 0
-        await open_module(pilot, "customers")
-        assert isinstance(app.screen, CustomerListScreen)
+        await open_module(pilot, "customers", CustomerListScreen)
         table = app.screen.query_one(LazyTable)
         assert table.row_count == 1 and table.current_row["name"] == own.name
         await pilot.press("escape")
-        await open_module(pilot, "reports")
-        assert isinstance(app.screen, ReportsScreen)
-        await pilot.press("f5")
-        await settle(pilot)
+        await open_module(pilot, "reports", ReportsScreen)
+        await press_and_settle(pilot, "f5")
         assert app.screen.query_one("#report-churn").source.rows == []
         assert theirs.name not in str(app.screen.query_one("#report-contribution").source.rows)
 
@@ -71,20 +62,16 @@ async def test_the_last_administrator_cannot_be_disabled(sqlite_url, people):
         await open_module(pilot, "admin")
         table = app.screen.query_one("#user-table", LazyTable)
         assert table.current_row["login"] == "admin"
-        await pilot.press("a")
-        await settle(pilot)
+        await press_and_settle(pilot, "a")
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("y")
-        await settle(pilot)
+        await press_and_settle(pilot, "y")
         assert any("last active administrator" in text for text in notices(app))
         # Nor demoted through the edit form.
-        await pilot.press("e")
-        await settle(pilot)
+        await press_and_settle(pilot, "e")
         form = app.screen
         assert isinstance(form, FormModal)
         form.query_one("#form-input-role").value = "executive"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert app.screen is form and "last active administrator" in str(
             form.query_one("#form-error-role").render())
     admin = User.get_by_id(people.admin.id)
@@ -100,14 +87,11 @@ async def test_manager_disabled_and_password_reset_on_screen(sqlite_url, people)
         table.set_filter("zhao")
         await settle(pilot)
         assert table.current_row["login"] == "zhao"
-        await pilot.press("a", "y")
-        await settle(pilot)
+        await press_and_settle(pilot, "a", "y")
         assert not User.get_by_id(people.other_manager.id).active
-        await pilot.press("p")
-        await settle(pilot)
+        await press_and_settle(pilot, "p")
         await type_text(pilot, "new-secret-9")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
     assert User.get_by_id(people.other_manager.id).check_password("new-secret-9")
 
 
@@ -116,28 +100,22 @@ async def test_permission_matrix_revokes_and_keeps_user_manage(sqlite_url, peopl
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "admin")
         await open_module(pilot, "admin")
-        await pilot.press("f3")
-        await settle(pilot)
+        await press_and_settle(pilot, "f3")
         roles = app.screen.query_one("#role-table", LazyTable)
         assert roles.current_row["key"] == "admin"
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert isinstance(app.screen, PermissionScreen)
         codes = [option.value for option in app.screen.query_one(SelectionList)._options]
         # user.manage is last: the administrator role must keep it.
-        await pilot.press("end", "space")
-        await settle(pilot)
+        await press_and_settle(pilot, "end", "space")
         assert "user.manage" in app.screen.query_one(SelectionList).selected
         assert any("user.manage" in text for text in notices(app))
-        await pilot.press("escape")
-        await settle(pilot)
+        await press_and_settle(pilot, "escape")
         # The manager role loses report.view.
-        await pilot.press("end", "enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "end", "enter")
         assert app.screen.role.key == "manager"
         selections = app.screen.query_one(SelectionList)
-        await pilot.press("home", *["down"] * codes.index("report.view"), "space")
-        await settle(pilot)
+        await press_and_settle(pilot, "home", *["down"] * codes.index("report.view"), "space")
         assert "report.view" not in selections.selected
     manager = Role.get(Role.key == "manager")
     assert not RolePermission.select().join(Permission).where(
@@ -151,21 +129,17 @@ async def test_roles_created_and_deleted_on_screen(sqlite_url, people):
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "admin")
         await open_module(pilot, "admin")
-        await pilot.press("f3", "n")
-        await settle(pilot)
+        await press_and_settle(pilot, "f3", "n")
         await type_text(pilot, "auditor")
         await pilot.press("tab")
         await type_text(pilot, "审计员")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert Role.get(Role.key == "auditor").name == "审计员"
         roles = app.screen.query_one("#role-table", LazyTable)
-        await pilot.press("end", "d", "y")
-        await settle(pilot)
+        await press_and_settle(pilot, "end", "d", "y")
         assert Role.get_or_none(Role.key == "auditor") is None
         # A seeded role stays, and the screen says why.
-        await pilot.press("home", "d", "y")
-        await settle(pilot)
+        await press_and_settle(pilot, "home", "d", "y")
         assert Role.get_or_none(Role.key == "admin") is not None
         assert any("built-in" in text for text in notices(app))
         assert roles.row_count == 4
@@ -175,18 +149,15 @@ async def test_dictionary_screen_creates_and_refuses_to_delete_an_entry_in_use(s
     app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "admin")
-        await open_module(pilot, "dictionary")
-        assert isinstance(app.screen, DictionaryScreen)
-        await pilot.press("n")
-        await settle(pilot)
+        await open_module(pilot, "dictionary", DictionaryScreen)
+        await press_and_settle(pilot, "n")
         form = app.screen
         form.query_one("#form-input-type", Input).value = REGION
         form.query_one("#form-input-item", Input).focus()
         await type_text(pilot, "海南")
         await pilot.press("tab")
         await type_text(pilot, "46")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert isinstance(app.screen, DictionaryScreen)
         hainan = DictionaryEntry.get((DictionaryEntry.type == REGION) & (DictionaryEntry.item == "海南"))
         assert hainan.editable
@@ -194,15 +165,13 @@ async def test_dictionary_screen_creates_and_refuses_to_delete_an_entry_in_use(s
         table = app.screen.query_one(LazyTable)
         table.set_filter("海南")
         await settle(pilot)
-        await pilot.press("d", "y")
-        await settle(pilot)
+        await press_and_settle(pilot, "d", "y")
         assert any("1 customer(s)" in text for text in notices(app))
         assert DictionaryEntry.get_or_none(DictionaryEntry.id == hainan.id) is not None
         # A locked entry does not even open for editing.
         table.set_filter("大客户")
         await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
+        await press_and_settle(pilot, "e")
         assert isinstance(app.screen, DictionaryScreen)
         assert any("locked" in text for text in notices(app))
     assert Customer.select().where(Customer.region == hainan.id).count() == 1
@@ -215,8 +184,7 @@ async def test_audit_screen_lists_changes_filtered_by_user(sqlite_url, people):
     app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "admin")
-        await open_module(pilot, "audit")
-        assert isinstance(app.screen, AuditScreen)
+        await open_module(pilot, "audit", AuditScreen)
         table = app.screen.query_one(LazyTable)
         assert table.row_count == AuditLog.select().count()
         app.screen.query_one("#audit-user").value = people.manager.id
@@ -227,6 +195,5 @@ async def test_audit_screen_lists_changes_filtered_by_user(sqlite_url, people):
         await type_text(pilot, "2000-01-01")
         await pilot.press("tab")
         await type_text(pilot, "2000-12-31")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert table.row_count == 0

@@ -1,7 +1,6 @@
 """The application shell driven like a person: login, home, lists, palette, help, lock."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -26,35 +25,7 @@ from crm_tui.screens.login import LockScreen, LoginScreen
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.lazy_table import LazyTable
 from tests.conftest import PASSWORD, at, make_customer
-
-
-# ----- driving the app -------------------------------------------------------
-async def settle(pilot) -> None:
-    """Let database work in threads finish and its results show."""
-    for _ in range(4):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def type_text(pilot, text: str) -> None:
-    await pilot.press(*["space" if char == " " else char for char in text])
-
-
-async def sign_in(pilot, login: str, password: str = PASSWORD) -> None:
-    await type_text(pilot, login)
-    await pilot.press("enter")
-    await type_text(pilot, password)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-def text_of(app, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
-
-
-def shell_config(sqlite_url, **changes) -> Config:
-    return dataclasses.replace(Config(database=sqlite_url), **changes)
+from tests.pilot import app_for, press_and_settle, save, search_list, sign_in, text_of, type_text
 
 
 # ----- data for the home figures ---------------------------------------------
@@ -127,9 +98,9 @@ def test_home_figures_of_a_supervisor_count_everything_and_new_services(crm_db, 
 
 # ----- login -----------------------------------------------------------------
 async def test_wrong_password_shows_the_error_and_stays(sqlite_url, people):
-    app = CrmApp(shell_config(sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, "wang", "not the password")
+        await sign_in(pilot, "wang", "not the password", expect_home=False)
         assert isinstance(app.screen, LoginScreen)
         assert app.user is None
         assert text_of(app, "#login-error") == t("login.failed")
@@ -137,7 +108,7 @@ async def test_wrong_password_shows_the_error_and_stays(sqlite_url, people):
         # An unknown user gets the very same message.
         app.screen.query_one("#login-user", Input).value = ""
         app.screen.query_one("#login-user", Input).focus()
-        await sign_in(pilot, "nobody", PASSWORD)
+        await sign_in(pilot, "nobody", PASSWORD, expect_home=False)
         assert text_of(app, "#login-error") == t("login.failed")
         # Before signing in, ctrl+p opens nothing.
         await pilot.press("ctrl+p")
@@ -146,16 +117,13 @@ async def test_wrong_password_shows_the_error_and_stays(sqlite_url, people):
 
 
 async def test_repeated_failures_lock_the_account(sqlite_url, people):
-    config = shell_config(sqlite_url, security=SecurityConfig(max_failed_logins=2, lockout_minutes=15))
-    app = CrmApp(config)
+    app = app_for(sqlite_url, security=SecurityConfig(max_failed_logins=2, lockout_minutes=15))
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, "wang", "wrong one")
+        await sign_in(pilot, "wang", "wrong one", expect_home=False)
         await type_text(pilot, "wrong two")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         await type_text(pilot, PASSWORD)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert isinstance(app.screen, LoginScreen)
         assert t("login.locked", time="")[:10] in text_of(app, "#login-error")
 
@@ -163,7 +131,7 @@ async def test_repeated_failures_lock_the_account(sqlite_url, people):
 # ----- home, list, search, scope ---------------------------------------------
 async def test_manager_signs_in_sees_his_figures_and_his_customers(sqlite_url, people):
     own_a, own_b, other = make_home_data(people)
-    app = CrmApp(shell_config(sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         assert isinstance(app.screen, HomeScreen)
@@ -176,48 +144,36 @@ async def test_manager_signs_in_sees_his_figures_and_his_customers(sqlite_url, p
         menu = app.screen.query_one("#home-menu", OptionList)
         assert t("module.customers") in str(menu.get_option_at_index(0).prompt)
 
-        await pilot.press("1")
-        await settle(pilot)
+        await press_and_settle(pilot, "1")
         assert isinstance(app.screen, CustomerListScreen)
         table = app.screen.query_one(LazyTable)
         assert table.row_count == 2
         names = {table.view.row_at(index)["name"] for index in range(table.row_count)}
         assert names == {own_a.name, own_b.name}
 
-        await pilot.press("slash")
-        await type_text(pilot, "浦东")
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_list(pilot, "浦东")
         assert table.row_count == 1
         assert table.current_row_id == own_b.id
 
         # A search for another manager's customer finds nothing here.
-        await pilot.press("slash")
-        app.screen.query_one(Input).value = ""
-        await type_text(pilot, "天津")
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_list(pilot, "天津")
         assert table.row_count == 0
 
-        await pilot.press("escape")  # clears the search
-        await settle(pilot)
+        await press_and_settle(pilot, "escape")  # clears the search
         assert table.row_count == 2
-        await pilot.press("escape")  # back home
-        await settle(pilot)
+        await press_and_settle(pilot, "escape")  # back home
         assert isinstance(app.screen, HomeScreen)
 
 
 async def test_supervisor_list_shows_every_customer_and_sorts(sqlite_url, people):
     make_home_data(people)
-    app = CrmApp(shell_config(sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
-        await pilot.press("1")
-        await settle(pilot)
+        await press_and_settle(pilot, "1")
         table = app.screen.query_one(LazyTable)
         assert table.row_count == 3
-        await pilot.press("right", "s", "s")  # by name, then descending
-        await settle(pilot)
+        await press_and_settle(pilot, "right", "s", "s")  # by name, then descending
         names = [table.view.row_at(index)["name"] for index in range(3)]
         assert names == sorted(names, reverse=True)
 
@@ -241,7 +197,7 @@ async def wait_for_palette_hits(pilot, text: str) -> None:
 
 async def test_palette_finds_a_customer_by_name_and_opens_it(sqlite_url, people):
     own_a, own_b, _other = make_home_data(people)
-    app = CrmApp(shell_config(sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await pilot.press("ctrl+p")
@@ -249,8 +205,7 @@ async def test_palette_finds_a_customer_by_name_and_opens_it(sqlite_url, people)
         assert CommandPalette.is_open(app)
         await type_text(pilot, "浦东贸易")
         await wait_for_palette_hits(pilot, own_b.name)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         # The customer's own screen (customer_screen decides which one).
         assert type(app.screen) is type(customer_screen(own_b))
         if isinstance(app.screen, CustomerListScreen):
@@ -262,24 +217,22 @@ async def test_palette_finds_a_customer_by_name_and_opens_it(sqlite_url, people)
 
 
 async def test_palette_opens_module_screens(sqlite_url, people):
-    app = CrmApp(shell_config(sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await pilot.press("ctrl+p")
         await type_text(pilot, t("module.customers"))
         await wait_for_palette_hits(pilot, t("module.customers"))
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert isinstance(app.screen, CustomerListScreen)
 
 
 # ----- help, keymap ----------------------------------------------------------
 async def test_f1_lists_the_keys_of_the_screen_in_front(sqlite_url, people):
-    app = CrmApp(shell_config(sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        await pilot.press("1")
-        await settle(pilot)
+        await press_and_settle(pilot, "1")
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -294,7 +247,7 @@ async def test_f1_lists_the_keys_of_the_screen_in_front(sqlite_url, people):
 
 
 async def test_keymap_from_config_changes_a_key(sqlite_url, people):
-    app = CrmApp(shell_config(sqlite_url, keymap={"home.change_password": "ctrl+w"}))
+    app = app_for(sqlite_url, keymap={"home.change_password": "ctrl+w"})
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await pilot.press("p")
@@ -307,7 +260,7 @@ async def test_keymap_from_config_changes_a_key(sqlite_url, people):
 
 # ----- own password ----------------------------------------------------------
 async def test_user_changes_own_password(sqlite_url, people):
-    app = CrmApp(shell_config(sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await pilot.press("p")
@@ -325,8 +278,7 @@ async def test_user_changes_own_password(sqlite_url, people):
         form.query_one("#form-input-new_password_again", Input).value = ""
         form.query_one("#form-input-new_password_again", Input).focus()
         await type_text(pilot, "new secret 1")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert authenticate("wang", "new secret 1", 5, 15).id == people.manager.id
 
@@ -335,7 +287,7 @@ async def test_user_changes_own_password(sqlite_url, people):
 async def test_idle_session_locks_and_the_password_brings_back_the_unsaved_form(sqlite_url, people):
     moment = [dt.datetime(2026, 3, 2, 9, 0)]
     clock.set_clock(lambda: moment[0])
-    app = CrmApp(shell_config(sqlite_url, security=SecurityConfig(idle_lock_minutes=2)))
+    app = app_for(sqlite_url, security=SecurityConfig(idle_lock_minutes=2))
     app.idle_check_seconds = 0.05
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
@@ -355,14 +307,12 @@ async def test_idle_session_locks_and_the_password_brings_back_the_unsaved_form(
         assert not CommandPalette.is_open(app)
 
         await type_text(pilot, "wrong password")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert isinstance(app.screen, LockScreen)
         assert text_of(app, "#lock-error") == t("login.failed")
 
         await type_text(pilot, PASSWORD)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert isinstance(app.screen, FormModal)
         assert not app.locked
         assert app.screen.query_one("#form-input-old_password", Input).value == "half typed"
@@ -371,7 +321,7 @@ async def test_idle_session_locks_and_the_password_brings_back_the_unsaved_form(
 async def test_idle_lock_off_when_zero(sqlite_url, people):
     moment = [dt.datetime(2026, 3, 2, 9, 0)]
     clock.set_clock(lambda: moment[0])
-    app = CrmApp(shell_config(sqlite_url, security=SecurityConfig(idle_lock_minutes=0)))
+    app = app_for(sqlite_url, security=SecurityConfig(idle_lock_minutes=0))
     app.idle_check_seconds = 0.05
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
@@ -384,7 +334,7 @@ async def test_idle_lock_off_when_zero(sqlite_url, people):
 async def test_home_screen_in_chinese(sqlite_url, people):
     make_home_data(people)
     set_locale("zh_CN")
-    app = CrmApp(shell_config(sqlite_url, locale="zh_CN"))
+    app = app_for(sqlite_url, locale="zh_CN")
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         assert isinstance(app.screen, HomeScreen)
@@ -398,7 +348,7 @@ async def test_home_screen_in_chinese(sqlite_url, people):
 
 async def test_demo_mode_lists_the_demo_accounts(sqlite_url, people):
     demo = pytest.importorskip("crm_tui.demo")
-    app = CrmApp(shell_config(sqlite_url), demo=True)
+    app = CrmApp(Config(database=sqlite_url), demo=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         shown = text_of(app, "#login-demo")

@@ -1,59 +1,25 @@
 """The churn screens driven like a person, and the app's periodic scan."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 from crm_tui import clock
-from crm_tui.app import CrmApp
-from crm_tui.config import ChurnConfig, Config
+from crm_tui.config import ChurnConfig
 from crm_tui.models import AuditLog, ChurnAlert, ChurnMeasure, WorkerRun
 from crm_tui.models.churn import APP, CONFIRMED, DEFERRED, WARNING, scan
 from crm_tui.models.customers import LOST, Customer
 from crm_tui.screens import MODULES
 from crm_tui.screens.churn import ChurnDetailScreen, ChurnListScreen
-from crm_tui.screens.home import MENU_KEYS
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.forms import FormModal
-from tests.conftest import PASSWORD, at, make_customer
-
-
-async def settle(pilot) -> None:
-    """Let database work in threads finish and its results show."""
-    for _ in range(4):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def type_text(pilot, text: str) -> None:
-    await pilot.press(*["space" if char == " " else char for char in text])
-
-
-async def sign_in(pilot, login: str) -> None:
-    await type_text(pilot, login)
-    await pilot.press("enter")
-    await type_text(pilot, PASSWORD)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def open_churn_list(pilot) -> ChurnListScreen:
-    """From the home screen, by the number key of the churn module."""
-    position = [module.key for module in pilot.app.allowed_modules()].index("churn")
-    await pilot.press(MENU_KEYS[position])
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, ChurnListScreen)
-    return pilot.app.screen
+from tests.conftest import at, make_customer
+from tests.pilot import (app_for, notices, open_module, press_and_settle, save, settle, sign_in,
+                         type_text)
 
 
 def footer_actions(app) -> set[str]:
     return {active.binding.id for active in app.screen.active_bindings.values()
             if active.binding.id and active.binding.id.startswith("churn.")}
-
-
-def app_config(sqlite_url, **churn_changes) -> Config:
-    return Config(database=sqlite_url, churn=dataclasses.replace(ChurnConfig(), **churn_changes))
 
 
 def alerts_for(people):
@@ -69,28 +35,24 @@ def alerts_for(people):
 async def test_manager_defers_then_confirms_an_alert_through_the_screen(sqlite_db, sqlite_url,
                                                                          people):
     customer = alerts_for(people)
-    app = CrmApp(app_config(sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        screen = await open_churn_list(pilot)
+        screen = await open_module(pilot, "churn", ChurnListScreen)
         assert screen.table.row_count == 1  # only his own customer's alert
         assert screen.table.current_row["customer_name"] == customer.name
         # No measure yet: deferring is offered, confirming is not.
         assert footer_actions(app) == {"churn.defer"}
-        await pilot.press("c")
-        await settle(pilot)
+        await press_and_settle(pilot, "c")
         assert app.screen is screen
 
-        await pilot.press("d")
-        await settle(pilot)
+        await press_and_settle(pilot, "d")
         assert isinstance(app.screen, FormModal)
-        await pilot.press("ctrl+s")  # the measure is required
-        await settle(pilot)
+        await save(pilot)  # the measure is required
         assert isinstance(app.screen, FormModal)
         assert ChurnMeasure.select().count() == 0
         await type_text(pilot, "visited the customer, offered a discount")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert app.screen is screen
         [alert] = ChurnAlert.select().where(ChurnAlert.customer == customer.id)
         assert alert.status == DEFERRED
@@ -99,16 +61,13 @@ async def test_manager_defers_then_confirms_an_alert_through_the_screen(sqlite_d
                                                      people.manager.id)
         assert footer_actions(app) == {"churn.defer", "churn.confirm"}
 
-        await pilot.press("c")
-        await settle(pilot)
+        await press_and_settle(pilot, "c")
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("y")
-        await settle(pilot)
+        await press_and_settle(pilot, "y")
         assert isinstance(app.screen, FormModal)
         at(2026, 8, 1)
         await type_text(pilot, "moved to a competitor")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert app.screen is screen
         alert = ChurnAlert.get_by_id(alert.id)
         assert (alert.status, alert.reason, alert.lost_date) == (
@@ -122,8 +81,7 @@ async def test_manager_defers_then_confirms_an_alert_through_the_screen(sqlite_d
         assert footer_actions(app) == set()
 
         # The detail shows every measure with its author.
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert isinstance(app.screen, ChurnDetailScreen)
         measures = str(app.screen.query_one("#churn-detail-measures").render())
         assert "visited the customer, offered a discount" in measures
@@ -136,14 +94,12 @@ async def test_declining_the_confirmation_changes_nothing(sqlite_db, sqlite_url,
     customer = alerts_for(people)
     alert = ChurnAlert.get(ChurnAlert.customer == customer.id)
     alert.defer_by(people.manager, {"measure": "电话回访"})
-    app = CrmApp(app_config(sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        await open_churn_list(pilot)
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        await open_module(pilot, "churn", ChurnListScreen)
+        await press_and_settle(pilot, "c")
+        await press_and_settle(pilot, "n")
         assert isinstance(app.screen, ChurnListScreen)
     assert ChurnAlert.get_by_id(alert.id).status == DEFERRED
     assert Customer.get_by_id(customer.id).status != LOST
@@ -151,14 +107,13 @@ async def test_declining_the_confirmation_changes_nothing(sqlite_db, sqlite_url,
 
 async def test_supervisor_sees_every_alert_and_may_act_on_none(sqlite_db, sqlite_url, people):
     alerts_for(people)
-    app = CrmApp(app_config(sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
-        screen = await open_churn_list(pilot)
+        screen = await open_module(pilot, "churn", ChurnListScreen)
         assert screen.table.row_count == 2
         assert footer_actions(app) == set()
-        await pilot.press("d")
-        await settle(pilot)
+        await press_and_settle(pilot, "d")
         assert app.screen is screen
     assert ChurnMeasure.select().count() == 0
 
@@ -169,7 +124,7 @@ async def test_the_apps_periodic_scan_tells_the_manager_of_new_alerts(sqlite_db,
     make_customer(people.manager, name="北京远大科技有限公司")
     make_customer(people.manager, name="上海浦东贸易有限公司")
     make_customer(people.other_manager, name="天津港务集团")
-    app = CrmApp(app_config(sqlite_url, check_interval_minutes=30))
+    app = app_for(sqlite_url, churn=ChurnConfig(check_interval_minutes=30))
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         check = app.churn_check
@@ -179,8 +134,7 @@ async def test_the_apps_periodic_scan_tells_the_manager_of_new_alerts(sqlite_db,
         await settle(pilot)
         assert ChurnAlert.select().where(ChurnAlert.status == WARNING).count() == 3
         assert WorkerRun.get().trigger == APP
-        messages = [notification.message for notification in app._notifications]
-        assert messages == ["2 new churn alert(s) for your customers."]
+        assert notices(app) == ["2 new churn alert(s) for your customers."]
         # Nothing new the next time: no second notification.
         at(2026, 7, 3)
         await check.run().wait()
@@ -189,7 +143,7 @@ async def test_the_apps_periodic_scan_tells_the_manager_of_new_alerts(sqlite_db,
 
 
 async def test_the_periodic_scan_can_be_off(sqlite_db, sqlite_url, people):
-    app = CrmApp(app_config(sqlite_url, check_interval_minutes=0))
+    app = app_for(sqlite_url, churn=ChurnConfig(check_interval_minutes=0))
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         assert app.churn_check.timer is None

@@ -8,110 +8,29 @@ import datetime as dt
 from decimal import Decimal
 
 from openpyxl import load_workbook
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Static
 
-from crm_tui.app import CrmApp
-from crm_tui.config import Config
 from crm_tui.models import AuditLog, Contact, Customer, Interaction
 from crm_tui.models.customers import DELETED
 from crm_tui.screens.customer_detail import CustomerDetailScreen
 from crm_tui.screens.customers import CustomerListScreen
-from crm_tui.screens.home import MENU_KEYS, HomeScreen
 from crm_tui.screens.list_export import ExportProgressScreen
 from crm_tui.screens.orders import OrderDetailScreen
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.lazy_table import LazyTable
-from tests.conftest import PASSWORD, make_customer
+from tests.conftest import make_customer
+from tests.pilot import (app_for, choose, field_error, fill, form_message, open_module,
+                         press_and_settle, save, search_list, sign_in, type_text)
 from tests.test_contacts_rules import contact_values
 from tests.test_orders_queries import add_order, add_product
 
 
 # ----- driving the app -------------------------------------------------------
-async def settle(pilot) -> None:
-    """Let database work in threads finish and its results show."""
-    for _ in range(4):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def type_text(pilot, text: str) -> None:
-    await pilot.press(*["space" if char == " " else char for char in text])
-
-
-async def sign_in(pilot, login: str) -> None:
-    await type_text(pilot, login)
-    await pilot.press("enter")
-    await type_text(pilot, PASSWORD)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, HomeScreen)
-
-
-async def open_module(pilot, key: str) -> None:
-    """Press the home menu's number key of module `key`."""
-    position = [module.key for module in pilot.app.allowed_modules()].index(key)
-    await pilot.press(MENU_KEYS[position])
-    await settle(pilot)
-
-
-async def search_list(pilot, text: str) -> LazyTable:
-    await pilot.press("slash")
-    field = pilot.app.screen.query_one(".lazy-table-filter", Input)
-    field.value = ""
-    await type_text(pilot, text)
-    await pilot.press("enter")
-    await settle(pilot)
-    return pilot.app.screen.query_one(LazyTable)
-
-
-async def fill(pilot, name: str, text: str) -> None:
-    """Focus form field `name` with Tab and type `text` over what it held."""
-    form = pilot.app.screen
-    assert isinstance(form, FormModal)
-    target = form.widget_for(name)
-    for _ in range(len(form.fields) + 2):
-        if pilot.app.focused is target:
-            break
-        await pilot.press("tab")
-    assert pilot.app.focused is target, f"Tab never reached {name}"
-    await pilot.press("ctrl+a", "ctrl+k")  # the line's start, then delete to its end
-    await type_text(pilot, text)
-
-
-async def choose(pilot, name: str, label: str) -> None:
-    """Pick `label` in the form's choice `name` with the keyboard: open the
-    list, go down to it, Enter."""
-    form = pilot.app.screen
-    select = form.widget_for(name)
-    for _ in range(len(form.fields) + 2):
-        if pilot.app.focused is select or select in pilot.app.focused.ancestors:
-            break
-        await pilot.press("tab")
-    labels = [str(text) for text, _value in select._options]  # the blank prompt first
-    assert select.value is Select.NULL
-    await pilot.press("enter")
-    await pilot.pause()
-    await pilot.press(*["down"] * labels.index(label), "enter")
-    await pilot.pause()
-    assert dict((value, str(text)) for text, value in select._options)[select.value] == label
-
-
-def field_error(app, name: str) -> str:
-    error = app.screen.query_one(f"#form-error-{name}", Static)
-    return str(error.render()) if error.display else ""
-
-
-def app_for(sqlite_url) -> CrmApp:
-    return CrmApp(Config(database=sqlite_url))
-
-
 async def open_customer(pilot, name: str) -> CustomerDetailScreen:
     await open_module(pilot, "customers")
     table = await search_list(pilot, name)
     assert table.row_count == 1
-    await pilot.press("enter")
-    await settle(pilot)
+    await press_and_settle(pilot, "enter")
     screen = pilot.app.screen
     assert isinstance(screen, CustomerDetailScreen)
     return screen
@@ -142,13 +61,11 @@ async def test_find_a_customer_and_edit_it(sqlite_url, people):
         assert detail.customer_id == customer.id
         assert "远大科技" in str(detail.query_one("#customer-title", Static).render())
 
-        await pilot.press("e")
-        await settle(pilot)
+        await press_and_settle(pilot, "e")
         assert isinstance(app.screen, FormModal)
         await fill(pilot, "phone", "021-22223333")
         await fill(pilot, "satisfaction", "2")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert isinstance(app.screen, CustomerDetailScreen)
         assert str(app.screen.query_one("#info-phone", Static).render()) == "021-22223333"
 
@@ -165,20 +82,18 @@ async def test_bad_input_is_shown_at_the_field_and_nothing_is_written(sqlite_url
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await open_customer(pilot, "远大")
-        await pilot.press("e")
-        await settle(pilot)
+        await press_and_settle(pilot, "e")
         await fill(pilot, "name", "")
         await fill(pilot, "credit", "9")
         await fill(pilot, "postcode", "12ab")
         await fill(pilot, "phone", "call me")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert isinstance(app.screen, FormModal)  # still open, with what was typed
-        assert field_error(app, "name") == "required"
-        assert field_error(app, "credit") == "must be from 1 to 5"
-        assert field_error(app, "postcode") == "a postcode has six digits"
-        assert field_error(app, "phone") == "not a phone number"
-        assert field_error(app, "address") == ""
+        assert field_error(app.screen, "name") == "required"
+        assert field_error(app.screen, "credit") == "must be from 1 to 5"
+        assert field_error(app.screen, "postcode") == "a postcode has six digits"
+        assert field_error(app.screen, "phone") == "not a phone number"
+        assert field_error(app.screen, "address") == ""
         assert app.screen.widget_for("phone").value == "call me"
     assert Customer.get_by_id(customer.id).version == 1
 
@@ -189,19 +104,16 @@ async def test_the_second_of_two_editors_is_told_the_record_changed(sqlite_url, 
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await open_customer(pilot, "远大")
-        await pilot.press("e")
-        await settle(pilot)
+        await press_and_settle(pilot, "e")
         # Meanwhile the administrator saves the same customer.
         Customer.get_by_id(customer.id).update_by(people.admin, {"address": "管理员的地址"})
         await fill(pilot, "address", "经理的地址")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert isinstance(app.screen, FormModal)
-        message = str(app.screen.query_one(".form-message", Static).render())
+        message = form_message(app.screen)
         assert "changed this record after you opened it" in message
         await pilot.press("escape")  # discard what was typed?
-        await pilot.press("y")
-        await settle(pilot)
+        await press_and_settle(pilot, "y")
         # The tab now shows the administrator's change.
         assert str(app.screen.query_one("#info-address", Static).render()) == "管理员的地址"
     assert Customer.get_by_id(customer.id).address == "管理员的地址"
@@ -214,31 +126,26 @@ async def test_add_a_contact_and_an_interaction(sqlite_url, people):
         await sign_in(pilot, "wang")
         await open_customer(pilot, "远大")
 
-        await pilot.press("2", "n")
-        await settle(pilot)
+        await press_and_settle(pilot, "2", "n")
         await fill(pilot, "name", "李明")
         await choose(pilot, "sex", "male")
         await fill(pilot, "position", "采购经理")
         await fill(pilot, "email", "li@")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert field_error(app, "office_phone") == "required"
-        assert field_error(app, "email") == "not an e-mail address"
+        await save(pilot)
+        assert field_error(app.screen, "office_phone") == "required"
+        assert field_error(app.screen, "email") == "not an e-mail address"
         assert Contact.select().count() == 0
         await fill(pilot, "office_phone", "010-62345678")
         await fill(pilot, "email", "li@example.com")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert app.screen.query_one("#contact-table", LazyTable).row_count == 1
 
-        await pilot.press("3", "n")
-        await settle(pilot)
+        await press_and_settle(pilot, "3", "n")
         await fill(pilot, "date", "2026-03-01")
         await fill(pilot, "place", "客户办公室")
         await fill(pilot, "summary", "洽谈年度采购")
         await choose(pilot, "contact", "李明")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert app.screen.query_one("#interaction-table", LazyTable).row_count == 1
 
     contact = Contact.get()
@@ -257,18 +164,14 @@ async def test_edit_and_delete_a_contact(sqlite_url, people):
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await open_customer(pilot, "远大")
-        await pilot.press("2", "e")
-        await settle(pilot)
+        await press_and_settle(pilot, "2", "e")
         await fill(pilot, "position", "")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert field_error(app, "position") == "required"  # still required on edit
+        await save(pilot)
+        assert field_error(app.screen, "position") == "required"  # still required on edit
         await fill(pilot, "position", "总经理")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert Contact.get().position == "总经理"
-        await pilot.press("d", "y")
-        await settle(pilot)
+        await press_and_settle(pilot, "d", "y")
         assert app.screen.query_one("#contact-table", LazyTable).row_count == 0
     assert Contact.select().count() == 0
 
@@ -285,18 +188,15 @@ async def test_open_an_order_and_see_its_total(sqlite_url, people):
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await open_customer(pilot, "远大")
-        await pilot.press("4")
-        await settle(pilot)
+        await press_and_settle(pilot, "4")
         orders = app.screen.query_one("#order-table", LazyTable)
         assert orders.row_count == 2
         assert orders.current_row["number"] == "SO-NEW"
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert isinstance(app.screen, OrderDetailScreen)
         assert str(app.screen.query_one("#order-total", Static).render()).endswith("12,775.70")
         assert app.screen.query_one("#order-lines").row_count == 2
-        await pilot.press("escape")
-        await settle(pilot)
+        await press_and_settle(pilot, "escape")
         assert isinstance(app.screen, CustomerDetailScreen)
 
 
@@ -306,11 +206,9 @@ async def test_delete_a_customer_after_confirming(sqlite_url, people):
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await open_customer(pilot, "远大")
-        await pilot.press("d", "n")  # asked, and answered no
-        await settle(pilot)
+        await press_and_settle(pilot, "d", "n")  # asked, and answered no
         assert Customer.get_by_id(customer.id).status != DELETED
-        await pilot.press("d", "y")
-        await settle(pilot)
+        await press_and_settle(pilot, "d", "y")
         assert isinstance(app.screen, CustomerListScreen)
         assert app.screen.query_one(LazyTable).row_count == 0
     assert Customer.get_by_id(customer.id).status == DELETED
@@ -329,8 +227,7 @@ async def test_read_only_roles_see_no_change_keys(sqlite_url, people):
         await sign_in(pilot, "super")
         await open_customer(pilot, "远大")
         assert change_keys(app) == set()
-        await pilot.press("e", "d", "2", "e", "d")
-        await settle(pilot)
+        await press_and_settle(pilot, "e", "d", "2", "e", "d")
         assert isinstance(app.screen, CustomerDetailScreen)
         assert change_keys(app) == set()
     assert Customer.get_by_id(customer.id).version == 1
@@ -340,8 +237,7 @@ async def test_read_only_roles_see_no_change_keys(sqlite_url, people):
         await sign_in(pilot, "wang")
         await open_customer(pilot, "远大")
         assert change_keys(app) == {"edit", "delete"}
-        await pilot.press("2")
-        await settle(pilot)
+        await press_and_settle(pilot, "2")
         assert change_keys(app) == {"new", "edit", "delete"}
 
 
@@ -350,8 +246,7 @@ async def test_new_customer_from_the_list(sqlite_url, people):
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await open_module(pilot, "customers")
-        await pilot.press("n")
-        await settle(pilot)
+        await press_and_settle(pilot, "n")
         assert app.screen.widget_for("manager").value == people.manager.id
         for name, text in (("name", "新客户有限公司"), ("satisfaction", "3"), ("credit", "4"),
                            ("address", "上海市浦东新区1号"), ("postcode", "200120"),
@@ -362,8 +257,7 @@ async def test_new_customer_from_the_list(sqlite_url, people):
             await fill(pilot, name, text)
         await choose(pilot, "region", "上海")
         await choose(pilot, "level", "大客户")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert isinstance(app.screen, CustomerListScreen)
         assert app.screen.query_one(LazyTable).row_count == 1
     customer = Customer.get()
@@ -373,12 +267,10 @@ async def test_new_customer_from_the_list(sqlite_url, people):
 
 
 async def export_list(pilot, path) -> None:
-    await pilot.press("x")
-    await settle(pilot)
+    await press_and_settle(pilot, "x")
     assert isinstance(pilot.app.screen, FormModal)
     await fill(pilot, "path", str(path))
-    await pilot.press("ctrl+s")
-    await settle(pilot)
+    await save(pilot)
     assert not isinstance(pilot.app.screen, (FormModal, ExportProgressScreen))
 
 
@@ -393,16 +285,13 @@ async def test_export_the_filtered_list_to_csv_and_xlsx(sqlite_url, people, tmp_
         await open_module(pilot, "customers")
         table = await search_list(pilot, "北方")
         assert table.row_count == 12
-        await pilot.press("right", "s", "s")  # by name, descending
-        await settle(pilot)
+        await press_and_settle(pilot, "right", "s", "s")  # by name, descending
         await export_list(pilot, tmp_path / "customers.csv")
         await export_list(pilot, tmp_path / "customers.xlsx")
-        await pilot.press("x")
-        await settle(pilot)
+        await press_and_settle(pilot, "x")
         await fill(pilot, "path", str(tmp_path / "customers.txt"))
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert field_error(app, "path").startswith("Export to a file ending in")
+        await save(pilot)
+        assert field_error(app.screen, "path").startswith("Export to a file ending in")
 
     expected = [f"北方{number:02d}号公司" for number in reversed(range(12))]
     raw = (tmp_path / "customers.csv").read_bytes()
@@ -433,15 +322,13 @@ async def test_interaction_search_and_export(sqlite_url, people, tmp_path):
         table = app.screen.query_one(LazyTable)
         assert table.row_count == 3  # not the other manager's
         await type_text(pilot, "2026-13-01")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert "not a date" in str(app.screen.query_one("#search-error", Static).render())
         app.screen.query_one("#search-from", Input).value = "2026-02-01"
         app.screen.query_one("#search-to", Input).value = "2026-03-31"
         app.screen.query_one("#search-keyword", Input).focus()
         await type_text(pilot, "报价")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert table.row_count == 1
         assert table.current_row["summary"] == "回访报价"
         table.focus()
@@ -466,8 +353,7 @@ async def test_product_and_stock_search(sqlite_url, people):
         assert app.screen.query_one(LazyTable).row_count == 3
         table = await search_list(pilot, "HRB5")
         assert (table.row_count, table.current_row["batch"]) == (1, "二等品")
-        await pilot.press("escape", "escape")
-        await settle(pilot)
+        await press_and_settle(pilot, "escape", "escape")
         await open_module(pilot, "stock")
         table = await search_list(pilot, "水泥 上海")
         assert (table.row_count, table.current_row["quantity"]) == (1, 20)

@@ -6,28 +6,17 @@ from __future__ import annotations
 from textual.widgets import DirectoryTree, Input, Static
 
 from crm_tui.app import CrmApp
-from crm_tui.config import Config, DocumentsConfig
+from crm_tui.config import DocumentsConfig
 from crm_tui.models import Document
 from crm_tui.screens.documents import CustomerDocumentsScreen, PathModal
 from crm_tui.widgets.confirm import ConfirmModal
 from tests.conftest import make_customer
-from tests.test_mail_screens import sign_in, type_text
+from tests.pilot import (app_for, open_tab, press_and_settle, push_and_settle, save, settle,
+                         sign_in, type_text)
 
 
-async def settle(pilot) -> None:
-    """Let the thread work finish; the folder tree's loader runs for as
-    long as the tree is shown, so it is not waited for."""
-    for _ in range(4):
-        await pilot.pause()
-        finite = [worker for worker in pilot.app.workers if worker.group != "_loader"]
-        if finite:  # an empty list would mean "every worker" to Textual
-            await pilot.app.workers.wait_for_complete(finite)
-    await pilot.pause()
-
-
-def app_for(sqlite_url, store_folder) -> CrmApp:
-    return CrmApp(Config(database=sqlite_url,
-                         documents=DocumentsConfig(folder=str(store_folder), max_size_mb=1)))
+def documents_app(sqlite_url, store_folder) -> CrmApp:
+    return app_for(sqlite_url, documents=DocumentsConfig(folder=str(store_folder), max_size_mb=1))
 
 
 async def test_attach_export_and_delete_a_document(sqlite_db, sqlite_url, people, tmp_path,
@@ -40,17 +29,15 @@ async def test_attach_export_and_delete_a_document(sqlite_db, sqlite_url, people
     store_folder = tmp_path / "store"
     customer = make_customer(people.manager, name="北京远大科技有限公司")
 
-    app = app_for(sqlite_url, store_folder)
+    app = documents_app(sqlite_url, store_folder)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        app.push_screen(CustomerDocumentsScreen(customer.id))
-        await settle(pilot)
+        await push_and_settle(pilot, CustomerDocumentsScreen(customer.id))
         screen = app.screen
         table = screen.query_one("#documents-table")
 
         # Pick a file in the tree: Tab to the tree, open the folder, choose the file.
-        await pilot.press("n")
-        await settle(pilot)
+        await press_and_settle(pilot, "n")
         assert isinstance(app.screen, PathModal)
         await pilot.press("tab")
         tree = app.screen.query_one(DirectoryTree)
@@ -60,14 +47,11 @@ async def test_attach_export_and_delete_a_document(sqlite_db, sqlite_url, people
         # The first line is the home folder itself.
         await pilot.press(*["down"] * (labels.index("quotes") + 1))
         assert str(tree.cursor_node.label) == "quotes"
-        await pilot.press("enter")  # open the folder
-        await settle(pilot)
-        await pilot.press("down", "enter")  # the file in it
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")  # open the folder
+        await press_and_settle(pilot, "down", "enter")  # the file in it
         path_input = app.screen.query_one("#documents-path", Input)
         assert path_input.value == str(home / "quotes" / "offer.txt")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
 
         assert app.screen is screen
         document = Document.get()
@@ -77,36 +61,29 @@ async def test_attach_export_and_delete_a_document(sqlite_db, sqlite_url, people
         assert table.row_count == 1
 
         # A typed path over the limit: refused, the limit said, the form open.
-        await pilot.press("n")
-        await settle(pilot)
+        await press_and_settle(pilot, "n")
         await type_text(pilot, "~/big.bin")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert isinstance(app.screen, PathModal)
         assert "1 MB" in str(app.screen.query_one("#documents-error", Static).render())
-        await pilot.press("escape")
-        await settle(pilot)
+        await press_and_settle(pilot, "escape")
         assert Document.select().count() == 1
 
         # Export a copy into a folder.
         out = home / "out"
         out.mkdir()
-        await pilot.press("x")
-        await settle(pilot)
+        await press_and_settle(pilot, "x")
         # The path starts as the home folder: add the folder's name.
         assert app.screen.query_one("#documents-path", Input).value == f"{home}/"
         await type_text(pilot, "out")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert app.screen is screen
         assert (out / "offer.txt").read_bytes() == b"offer for Q3\n"
 
         # Delete, after saying yes.
-        await pilot.press("d")
-        await settle(pilot)
+        await press_and_settle(pilot, "d")
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("y")
-        await settle(pilot)
+        await press_and_settle(pilot, "y")
         assert Document.select().count() == 0
         assert not (store_folder / document.sha256[:2] / document.sha256).exists()
         assert table.row_count == 0
@@ -115,16 +92,14 @@ async def test_attach_export_and_delete_a_document(sqlite_db, sqlite_url, people
 async def test_read_only_user_sees_no_attach_or_delete_keys(sqlite_db, sqlite_url, people,
                                                             tmp_path):
     customer = make_customer(people.manager, name="北京远大科技有限公司")
-    app = app_for(sqlite_url, tmp_path / "store")
+    app = documents_app(sqlite_url, tmp_path / "store")
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "exec")
-        app.push_screen(CustomerDocumentsScreen(customer.id))
-        await settle(pilot)
+        await push_and_settle(pilot, CustomerDocumentsScreen(customer.id))
         keys = {active.binding.id for active in app.screen.active_bindings.values()
                 if active.binding.id and active.binding.id.startswith("documents.")}
         assert keys == {"documents.export"}
-        await pilot.press("n")
-        await settle(pilot)
+        await press_and_settle(pilot, "n")
         assert isinstance(app.screen, CustomerDocumentsScreen)
 
 
@@ -143,25 +118,18 @@ async def test_mail_and_documents_panes_work_as_customer_screen_tabs(sqlite_db, 
                         customer_detail.DETAIL_TABS + [tab for tab in extra if tab.key not in tabs])
     customer = make_customer(people.manager, name="北京远大科技有限公司")
     (tmp_path / "spec.txt").write_bytes(b"spec")
-    app = app_for(sqlite_url, tmp_path / "store")
+    app = documents_app(sqlite_url, tmp_path / "store")
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        app.push_screen(CustomerDetailScreen(customer.id))
-        await settle(pilot)
-        keys = [tab.key for tab in app.screen.tabs()]
+        await push_and_settle(pilot, CustomerDetailScreen(customer.id))
 
-        await pilot.press(str(keys.index("documents") + 1))
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        await open_tab(pilot, "documents")
+        await press_and_settle(pilot, "n")
         assert isinstance(app.screen, PathModal)
         app.screen.query_one("#documents-path", Input).value = str(tmp_path / "spec.txt")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert Document.get().name == "spec.txt"
 
-        await pilot.press(str(keys.index("mail") + 1))
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        await open_tab(pilot, "mail")
+        await press_and_settle(pilot, "n")
         assert isinstance(app.screen, ComposeMailModal)

@@ -7,6 +7,7 @@ from textual.app import App, ComposeResult
 from crm_tui.models.customers import Customer, customer_list_query
 from crm_tui.widgets.lazy_table import PAGE_SIZE, Column, LazyTable, QuerySource, fit
 from tests.conftest import make_customer, make_user
+from tests.pilot import press_and_settle, settle
 
 TOTAL = 100_000
 
@@ -64,14 +65,6 @@ class TableApp(App):
         self.chosen.append(message.row_id)
 
 
-async def settle(pilot) -> None:
-    """Let the count and the page fetches (thread workers) finish and show."""
-    for _ in range(4):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def shown_lines(table: LazyTable) -> list[str]:
     view = table.view
     return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
@@ -97,8 +90,7 @@ async def test_end_and_paging_fetch_only_the_pages_in_view():
     app = TableApp(source)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("end")
-        await settle(pilot)
+        await press_and_settle(pilot, "end")
         table = app.query_one(LazyTable)
         assert table.current_row_id == TOTAL - 1
         last_page = (TOTAL - 1) // PAGE_SIZE * PAGE_SIZE
@@ -133,19 +125,16 @@ async def test_sort_by_current_column_refetches_without_recounting():
     app = TableApp(source)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("right", "s")
-        await settle(pilot)
+        await press_and_settle(pilot, "right", "s")
         assert source.fetches[-1] == (0, PAGE_SIZE, "name", False, "")
         assert "▲" in shown_lines(app.query_one(LazyTable))[0]
-        await pilot.press("s")
-        await settle(pilot)
+        await press_and_settle(pilot, "s")
         assert source.fetches[-1] == (0, PAGE_SIZE, "name", True, "")
         assert app.query_one(LazyTable).current_row_id == TOTAL - 1
         assert source.count_calls == 1
         # The city column has no sort expression: s does nothing there.
         fetches = len(source.fetches)
-        await pilot.press("right", "s")
-        await settle(pilot)
+        await press_and_settle(pilot, "right", "s")
         assert len(source.fetches) == fetches
 
 
@@ -154,16 +143,14 @@ async def test_filter_box_applies_on_enter_and_escape_clears():
     app = TableApp(source)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"name 9999", "enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "slash", *"name 9999", "enter")
         table = app.query_one(LazyTable)
         # name 9999 and name 99990 .. name 99999
         assert table.row_count == 11
         assert source.count_calls == 2
         assert source.fetches[-1][-1] == "name 9999"
         assert table.view.has_focus
-        await pilot.press("escape")
-        await settle(pilot)
+        await press_and_settle(pilot, "escape")
         assert table.row_count == TOTAL
         assert table.filter_text == ""
 
@@ -220,13 +207,11 @@ async def test_real_customer_query_fetches_only_the_rows_in_view(sqlite_db):
         table = app.query_one(LazyTable)
         assert table.row_count == 3000
         assert source.fetched == [(0, PAGE_SIZE)]
-        await pilot.press("end")
-        await settle(pilot)
+        await press_and_settle(pilot, "end")
         assert source.fetched == [(0, PAGE_SIZE), (2950, PAGE_SIZE)]
         last = Customer.select().order_by(Customer.id.desc()).first()
         assert table.current_row_id == last.id
         assert table.current_row["manager_name"] == manager.display_name
-        await pilot.press("slash", *"客户0299", "enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "slash", *"客户0299", "enter")
         # 客户02990 .. 客户02998
         assert table.row_count == 9

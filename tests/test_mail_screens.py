@@ -9,43 +9,25 @@ from email.policy import default as default_policy
 from textual.widgets import Input, Static, TextArea
 
 from crm_tui.app import CrmApp
-from crm_tui.config import Config, ImapConfig, MailConfig, SmtpConfig
+from crm_tui.config import ImapConfig, MailConfig, SmtpConfig
 from crm_tui.models import Interaction, MailMessage
 from crm_tui.models.customers import Contact
 from crm_tui.screens import MODULES
-from crm_tui.screens.home import MENU_KEYS
 from crm_tui.screens.mail import (ComposeMailModal, CustomerMailScreen, CustomerPickerModal,
                                   MailReadModal, UnmatchedMailScreen)
-from tests.conftest import PASSWORD, make_customer
+from tests.conftest import make_customer
 from tests.mailservers import (HOST, MAIL_PASSWORD, MAIL_USER, dovecot, free_port,  # noqa: F401
                                smtp_server, utf8_message)
+from tests.pilot import (app_for, open_module, press_and_settle, push_and_settle, save, sign_in,
+                         type_text)
 
 
-async def settle(pilot) -> None:
-    for _ in range(4):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def type_text(pilot, text: str) -> None:
-    await pilot.press(*["space" if char == " " else char for char in text])
-
-
-async def sign_in(pilot, login: str) -> None:
-    await type_text(pilot, login)
-    await pilot.press("enter")
-    await type_text(pilot, PASSWORD)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-def app_for(sqlite_url, smtp_port: int = 0, imap_port: int = 0) -> CrmApp:
+def mail_app(sqlite_url, smtp_port: int = 0, imap_port: int = 0) -> CrmApp:
     mail = MailConfig(
         smtp=SmtpConfig(host=HOST, port=smtp_port, security="none", sender="sales@crm.example"),
         imap=ImapConfig(host=HOST, port=imap_port, security="none", username=MAIL_USER,
                         password=MAIL_PASSWORD))
-    return CrmApp(Config(database=sqlite_url, mail=mail))
+    return app_for(sqlite_url, mail=mail)
 
 
 def customer_and_contact(people):
@@ -57,10 +39,8 @@ def customer_and_contact(people):
 
 
 async def compose_and_send(pilot, app, customer_id: int) -> ComposeMailModal:
-    app.push_screen(CustomerMailScreen(customer_id))
-    await settle(pilot)
-    await pilot.press("n")
-    await settle(pilot)
+    await push_and_settle(pilot, CustomerMailScreen(customer_id))
+    await press_and_settle(pilot, "n")
     modal = app.screen
     assert isinstance(modal, ComposeMailModal)
     # The contact's address is filled in; the cursor waits in the subject.
@@ -68,15 +48,14 @@ async def compose_and_send(pilot, app, customer_id: int) -> ComposeMailModal:
     await type_text(pilot, "Quote for Q3")
     await pilot.press("tab")
     await type_text(pilot, "Dear Mr Li, the quote follows.")
-    await pilot.press("ctrl+s")
-    await settle(pilot)
+    await save(pilot)
     return modal
 
 
 async def test_compose_sends_through_smtp_and_records_the_interaction(sqlite_db, sqlite_url,
                                                                       people, smtp_server):
     customer, contact = customer_and_contact(people)
-    app = app_for(sqlite_url, smtp_port=smtp_server.port)
+    app = mail_app(sqlite_url, smtp_port=smtp_server.port)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await compose_and_send(pilot, app, customer.id)
@@ -93,8 +72,7 @@ async def test_compose_sends_through_smtp_and_records_the_interaction(sqlite_db,
         # The customer's mail list shows it; Enter reads it.
         table = app.screen.query_one("#customer-mail-table")
         assert table.row_count == 1
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert isinstance(app.screen, MailReadModal)
         assert "the quote follows" in app.screen.query_one(TextArea).text
 
@@ -102,7 +80,7 @@ async def test_compose_sends_through_smtp_and_records_the_interaction(sqlite_db,
 async def test_failed_send_keeps_the_draft_and_records_nothing(sqlite_db, sqlite_url, people):
     customer, _ = customer_and_contact(people)
     port = free_port()  # no server there
-    app = app_for(sqlite_url, smtp_port=port)
+    app = mail_app(sqlite_url, smtp_port=port)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         modal = await compose_and_send(pilot, app, customer.id)
@@ -122,32 +100,24 @@ async def test_fetch_and_attach_unmatched_mail_by_hand(sqlite_db, sqlite_url, pe
     make_customer(people.other_manager, name="天津港务集团")  # not his: not offered
     dovecot.deliver(utf8_message("buyer@newcorp.example", "Inquiry", "<inq-1@newcorp>",
                                  "Please call me."))
-    app = app_for(sqlite_url, imap_port=dovecot.port)
+    app = mail_app(sqlite_url, imap_port=dovecot.port)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        position = [module.key for module in app.allowed_modules()].index("mail")
-        await pilot.press(MENU_KEYS[position])
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, UnmatchedMailScreen)
+        screen = await open_module(pilot, "mail", UnmatchedMailScreen)
         assert screen.table.row_count == 0
 
-        await pilot.press("f")
-        await settle(pilot)
+        await press_and_settle(pilot, "f")
         assert screen.table.row_count == 1
         assert MailMessage.get().status == "unmatched"
 
-        await pilot.press("a")
-        await settle(pilot)
+        await press_and_settle(pilot, "a")
         picker = app.screen
         assert isinstance(picker, CustomerPickerModal)
         picker_table = picker.query_one("#customer-picker-table")
         assert picker_table.row_count == 1  # only the customers he may see
         await type_text(pilot, "远大")
-        await pilot.press("enter")  # filter
-        await settle(pilot)
-        await pilot.press("enter")  # pick
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")  # filter
+        await press_and_settle(pilot, "enter")  # pick
 
         assert app.screen is screen
         assert screen.table.row_count == 0

@@ -3,119 +3,16 @@ records an opportunity, the supervisor assigns it, the manager plans,
 executes and ends it with 开发成功, and the customer exists."""
 from __future__ import annotations
 
-from textual.widgets import Input, Select, Static
+from textual.widgets import Static
 
-from crm_tui.app import CrmApp
-from crm_tui.config import Config
 from crm_tui.models import AuditLog, Contact, Customer, Opportunity, PlanItem
 from crm_tui.models.sales import ASSIGNED, FAILED, SUCCEEDED, UNASSIGNED
-from crm_tui.screens.home import MENU_KEYS, HomeScreen
 from crm_tui.screens.marketing import OpportunityListScreen, OpportunityPlanScreen
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.forms import FormModal
-from tests.conftest import PASSWORD
+from tests.pilot import (app_for, choose, fill, focus_field, form_errors, form_message, offered,
+                         open_module, press_and_settle, save, sign_in, type_text)
 from tests.test_opportunities import new_opportunity
-
-
-# ----- driving the app -------------------------------------------------------
-async def settle(pilot) -> None:
-    """Let database work in threads finish and its results show: a reload
-    counts in one worker, then loads a page in another, then tells the
-    screen; wait until a few rounds pass with no worker left running."""
-    quiet_rounds = 0
-    for _ in range(30):
-        await pilot.pause()
-        if any(not worker.is_finished for worker in pilot.app.workers):
-            quiet_rounds = 0
-            await pilot.app.workers.wait_for_complete()
-        else:
-            quiet_rounds += 1
-            if quiet_rounds == 3:
-                break
-
-
-async def type_text(pilot, text: str) -> None:
-    await pilot.press(*["space" if char == " " else char for char in text])
-
-
-async def sign_in(pilot, login: str) -> None:
-    await type_text(pilot, login)
-    await pilot.press("enter")
-    await type_text(pilot, PASSWORD)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, HomeScreen)
-
-
-async def open_module(pilot, key: str) -> None:
-    """Press the home menu's number key of module `key`."""
-    position = [module.key for module in pilot.app.allowed_modules()].index(key)
-    await pilot.press(MENU_KEYS[position])
-    await settle(pilot)
-
-
-async def focus_field(pilot, name: str):
-    """Tab through the form until field `name` has the focus."""
-    form = pilot.app.screen
-    assert isinstance(form, FormModal)
-    target = form.widget_for(name)
-    for _ in range(2 * len(form.fields) + 2):
-        focused = pilot.app.focused
-        if focused is target or (focused is not None and target in focused.ancestors):
-            return target
-        await pilot.press("tab")
-    raise AssertionError(f"Tab never reached {name}")
-
-
-async def fill(pilot, name: str, text: str) -> None:
-    """Type `text` into form field `name` (empty before)."""
-    await focus_field(pilot, name)
-    await type_text(pilot, text)
-
-
-async def choose(pilot, name: str, label: str) -> None:
-    """Pick `label` in the choice `name` with the keyboard: open, down, Enter."""
-    select = await focus_field(pilot, name)
-    labels = [str(text) for text, _value in select._options]  # the blank prompt first
-    await pilot.press("enter")
-    await pilot.pause()
-    await pilot.press(*["down"] * labels.index(label), "enter")
-    await pilot.pause()
-    assert dict((value, str(text)) for text, value in select._options)[select.value] == label
-
-
-async def save(pilot) -> None:
-    await pilot.press("ctrl+s")
-    await settle(pilot)
-
-
-def offered(app, prefix: str) -> set[str]:
-    """The ids of the screen's own keys the footer offers now."""
-    return {active.binding.id for active in app.screen.active_bindings.values()
-            if active.binding.id and active.binding.id.startswith(prefix)
-            and app.screen.check_action(active.binding.action, ()) is True}
-
-
-def form_errors(app) -> dict[str, str]:
-    form = app.screen
-    return {field.name: str(form.query_one(f"#form-error-{field.name}", Static).render())
-            for field in form.fields
-            if form.query_one(f"#form-error-{field.name}", Static).display}
-
-
-def form_message(app) -> str:
-    message = app.screen.query_one(".form-message", Static)
-    return str(message.render()) if message.display else ""
-
-
-def app_for(sqlite_url) -> CrmApp:
-    return CrmApp(Config(database=sqlite_url))
-
-
-async def open_opportunities(pilot) -> OpportunityListScreen:
-    await open_module(pilot, "opportunities")
-    assert isinstance(pilot.app.screen, OpportunityListScreen)
-    return pilot.app.screen
 
 
 # ----- the workflow -------------------------------------------------------------
@@ -123,13 +20,12 @@ async def test_opportunity_from_creation_to_a_new_customer(sqlite_url, people):
     # The account manager records the opportunity.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        screen = await open_opportunities(pilot)
+        screen = await open_module(pilot, "opportunities", OpportunityListScreen)
         assert screen.table.row_count == 0
         assert offered(pilot.app, "opportunity.") == {"opportunity.new"}
-        await pilot.press("n")
-        await settle(pilot)
+        await press_and_settle(pilot, "n")
         await save(pilot)  # nothing typed: the required fields say so
-        assert set(form_errors(pilot.app)) == {"customer_name", "success_rate", "summary",
+        assert set(form_errors(pilot.app.screen)) == {"customer_name", "success_rate", "summary",
                                                "description"}
         for name, text in (("source", "fair"), ("customer_name", "Lianxin Ltd"),
                            ("success_rate", "70"), ("summary", "packing line"),
@@ -148,17 +44,15 @@ async def test_opportunity_from_creation_to_a_new_customer(sqlite_url, people):
     # The supervisor assigns it to the account manager.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
-        await open_opportunities(pilot)
+        await open_module(pilot, "opportunities", OpportunityListScreen)
         assert "opportunity.assign" in offered(pilot.app, "opportunity.")
-        await pilot.press("a")
-        await settle(pilot)
+        await press_and_settle(pilot, "a")
         await choose(pilot, "manager", "王经理")
         await save(pilot)
         assert isinstance(pilot.app.screen, OpportunityListScreen)
         assert offered(pilot.app, "opportunity.") == {"opportunity.new"}
         # The supervisor reads the plan but may not change it.
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert isinstance(pilot.app.screen, OpportunityPlanScreen)
         assert offered(pilot.app, "plan.") == set()
     opportunity = Opportunity.get()
@@ -168,28 +62,24 @@ async def test_opportunity_from_creation_to_a_new_customer(sqlite_url, people):
     # The account manager plans, records the result and succeeds.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        await open_opportunities(pilot)
+        await open_module(pilot, "opportunities", OpportunityListScreen)
         assert offered(pilot.app, "opportunity.") == {"opportunity.new"}
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         plan = pilot.app.screen
         assert isinstance(plan, OpportunityPlanScreen)
         assert offered(pilot.app, "plan.") == {"plan.add", "plan.succeed", "plan.fail"}
-        await pilot.press("a")
-        await settle(pilot)
+        await press_and_settle(pilot, "a")
         await fill(pilot, "date", "2026-12-01")
         await fill(pilot, "content", "visit Chen")
         await save(pilot)
         assert pilot.app.screen is plan and plan.table.row_count == 1
         assert offered(pilot.app, "plan.") == {"plan.add", "plan.edit", "plan.result",
                                                "plan.delete", "plan.succeed", "plan.fail"}
-        await pilot.press("r")
-        await settle(pilot)
+        await press_and_settle(pilot, "r")
         await fill(pilot, "result", "wants a quote")
         await save(pilot)
 
-        await pilot.press("c")
-        await settle(pilot)
+        await press_and_settle(pilot, "c")
         form = pilot.app.screen
         assert isinstance(form, FormModal)
         # Pre-filled from the opportunity.
@@ -228,15 +118,14 @@ async def test_wrong_transition_from_the_ui_is_refused_with_its_reason(sqlite_ur
     opportunity = new_opportunity(people.manager)
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
-        await open_opportunities(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+        await open_module(pilot, "opportunities", OpportunityListScreen)
+        await press_and_settle(pilot, "a")
         await choose(pilot, "manager", "赵经理")
         # Meanwhile another supervisor's session assigns it.
         opportunity.assign_by(people.admin, people.manager)
         await save(pilot)
         assert isinstance(pilot.app.screen, FormModal)
-        assert "Only an unassigned opportunity can be assigned" in form_message(pilot.app)
+        assert "Only an unassigned opportunity can be assigned" in form_message(pilot.app.screen)
     assert Opportunity.get_by_id(opportunity.id).assigned_to_id == people.manager.id
 
 
@@ -244,25 +133,20 @@ async def test_creator_edits_and_deletes_after_confirming(sqlite_url, people):
     new_opportunity(people.manager, summary="old summary")
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        screen = await open_opportunities(pilot)
-        await pilot.press("e")
-        await settle(pilot)
+        screen = await open_module(pilot, "opportunities", OpportunityListScreen)
+        await press_and_settle(pilot, "e")
         summary = await focus_field(pilot, "summary")
         assert summary.value == "old summary"
         summary.value = ""
         await type_text(pilot, "new summary")
         await save(pilot)
         assert Opportunity.get().summary == "new summary"
-        await pilot.press("d")
-        await settle(pilot)
+        await press_and_settle(pilot, "d")
         assert isinstance(pilot.app.screen, ConfirmModal)
-        await pilot.press("n")
-        await settle(pilot)
+        await press_and_settle(pilot, "n")
         assert Opportunity.select().count() == 1
-        await pilot.press("d")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
+        await press_and_settle(pilot, "d")
+        await press_and_settle(pilot, "y")
         assert pilot.app.screen is screen and screen.table.row_count == 0
     assert Opportunity.select().count() == 0
     assert AuditLog.select().where((AuditLog.table_name == "opportunity")
@@ -273,15 +157,14 @@ async def test_each_role_is_offered_only_its_actions(sqlite_url, people):
     new_opportunity(people.other_manager, summary="zhao's own")
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "exec")
-        screen = await open_opportunities(pilot)
+        screen = await open_module(pilot, "opportunities", OpportunityListScreen)
         assert screen.table.row_count == 1
         assert offered(pilot.app, "opportunity.") == set()
-        await pilot.press("a", "e", "d", "n")
-        await settle(pilot)
+        await press_and_settle(pilot, "a", "e", "d", "n")
         assert pilot.app.screen is screen
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        screen = await open_opportunities(pilot)
+        screen = await open_module(pilot, "opportunities", OpportunityListScreen)
         assert screen.table.row_count == 0  # zhao's is not his to see
     assert Opportunity.get().summary == "zhao's own"
 
@@ -290,19 +173,14 @@ async def test_manager_stops_development(sqlite_url, people):
     new_opportunity(people.supervisor).assign_by(people.supervisor, people.manager)
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        await open_opportunities(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("f")
-        await settle(pilot)
+        await open_module(pilot, "opportunities", OpportunityListScreen)
+        await press_and_settle(pilot, "enter")
+        await press_and_settle(pilot, "f")
         assert isinstance(pilot.app.screen, ConfirmModal)
-        await pilot.press("y")
-        await settle(pilot)
+        await press_and_settle(pilot, "y")
         assert isinstance(pilot.app.screen, OpportunityPlanScreen)
         assert offered(pilot.app, "plan.") == set()
         title = str(pilot.app.screen.query_one("#plan-title", Static).render())
         assert "failed" in title
     assert Opportunity.get().status == FAILED and Customer.select().count() == 0
 
-
-__all__ = ["Input", "Select", "app_for", "choose", "fill", "offered", "save", "settle", "sign_in"]

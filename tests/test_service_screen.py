@@ -3,8 +3,6 @@ handled → feedback 2 → handled again → feedback 4 → archived, with both
 rounds in its history; the archive searched; a new service deleted."""
 from __future__ import annotations
 
-from textual.widgets import Static
-
 from crm_tui.models import Service, ServiceEvent
 from crm_tui.models.dictionary import SERVICE_TYPE
 from crm_tui.models.service import ARCHIVED, ASSIGNED, HANDLED, NEW
@@ -13,35 +11,23 @@ from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.lazy_table import LazyTable
 from tests.conftest import entry, make_customer
-from tests.test_opportunities_screen import (app_for, choose, fill, form_errors, offered,
-                                             open_module, save, settle, sign_in, type_text)
-
-
-async def open_services(pilot) -> ServiceListScreen:
-    await open_module(pilot, "services")
-    assert isinstance(pilot.app.screen, ServiceListScreen)
-    return pilot.app.screen
+from tests.pilot import (app_for, choose, fill, form_errors, form_message, offered, open_module,
+                         press_and_settle, save, sign_in, text_of, type_text)
 
 
 async def handle(pilot, text: str) -> None:
     assert "service.handle" in offered(pilot.app, "service.")
-    await pilot.press("h")
-    await settle(pilot)
+    await press_and_settle(pilot, "h")
     await fill(pilot, "handling", text)
     await save(pilot)
 
 
 async def feedback(pilot, result: str, satisfaction: str) -> None:
     assert "service.feedback" in offered(pilot.app, "service.")
-    await pilot.press("f")
-    await settle(pilot)
+    await press_and_settle(pilot, "f")
     await fill(pilot, "result", result)
     await fill(pilot, "satisfaction", satisfaction)
     await save(pilot)
-
-
-def shown(app, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
 
 
 async def test_service_from_creation_to_the_archive(sqlite_url, people):
@@ -51,16 +37,15 @@ async def test_service_from_creation_to_the_archive(sqlite_url, people):
     # The account manager records the customer's request.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        screen = await open_services(pilot)
+        screen = await open_module(pilot, "services", ServiceListScreen)
         assert offered(pilot.app, "service.") == {"service.new", "service.state"}
-        await pilot.press("n")
-        await settle(pilot)
+        await press_and_settle(pilot, "n")
         form = pilot.app.screen
         # Only his own customers to choose from.
         customers = [str(label) for label, _value in form.widget_for("customer")._options][1:]
         assert customers == ["Yuanda Tech"]
         await save(pilot)
-        assert set(form_errors(pilot.app)) == {"type", "summary", "customer", "request"}
+        assert set(form_errors(pilot.app.screen)) == {"type", "summary", "customer", "request"}
         await choose(pilot, "type", "投诉")
         await fill(pilot, "summary", "printer jams")
         await choose(pilot, "customer", "Yuanda Tech")
@@ -76,11 +61,10 @@ async def test_service_from_creation_to_the_archive(sqlite_url, people):
     # The supervisor assigns it to him.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
-        await open_services(pilot)
+        await open_module(pilot, "services", ServiceListScreen)
         assert offered(pilot.app, "service.") == {"service.assign", "service.delete",
                                                   "service.state"}
-        await pilot.press("a")
-        await settle(pilot)
+        await press_and_settle(pilot, "a")
         await choose(pilot, "manager", "王经理")
         await save(pilot)
         assert offered(pilot.app, "service.") == {"service.state"}
@@ -89,21 +73,19 @@ async def test_service_from_creation_to_the_archive(sqlite_url, people):
     # He handles it twice: the customer was not satisfied the first time.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        await open_services(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_module(pilot, "services", ServiceListScreen)
+        await press_and_settle(pilot, "enter")
         assert isinstance(pilot.app.screen, ServiceDetailScreen)
         await handle(pilot, "cleaned the rollers")
         assert Service.get().status == HANDLED
-        await pilot.press("h")  # not offered any more: nothing happens
-        await settle(pilot)
+        await press_and_settle(pilot, "h")  # not offered any more: nothing happens
         assert isinstance(pilot.app.screen, ServiceDetailScreen)
         await feedback(pilot, "jams again", "2")
         assert Service.get().status == ASSIGNED
         await handle(pilot, "replaced the feeder")
         await feedback(pilot, "works now", "4")
         assert offered(pilot.app, "service.") == set()
-        history = shown(pilot.app, "#service-detail-history")
+        history = text_of(pilot.app, "#service-detail-history")
         for text in ("cleaned the rollers", "jams again", "satisfaction 2",
                      "replaced the feeder", "works now", "satisfaction 4"):
             assert text in history
@@ -119,8 +101,7 @@ async def test_service_from_creation_to_the_archive(sqlite_url, people):
     # The archive: read only, searchable.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "exec")
-        await open_module(pilot, "service_archive")
-        assert isinstance(pilot.app.screen, ServiceArchiveScreen)
+        await open_module(pilot, "service_archive", ServiceArchiveScreen)
         table = pilot.app.screen.query_one(LazyTable)
         assert table.row_count == 1
         for search, rows in (("Yuanda", 1), ("engineer", 0), ("printer", 1), ("投诉", 1),
@@ -128,19 +109,16 @@ async def test_service_from_creation_to_the_archive(sqlite_url, people):
             await pilot.press("slash")
             pilot.app.screen.query_one(".lazy-table-filter").value = ""
             await type_text(pilot, search)
-            await pilot.press("enter")
-            await settle(pilot)
+            await press_and_settle(pilot, "enter")
             assert table.row_count == rows, search
         await pilot.press("slash")
         pilot.app.screen.query_one(".lazy-table-filter").value = ""
         await type_text(pilot, service.archived_at.strftime("%Y-%m-%d"))
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert table.row_count == 1
-        await pilot.press("enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter")
         assert isinstance(pilot.app.screen, ServiceDetailScreen)
-        assert "replaced the feeder" in shown(pilot.app, "#service-detail-history")
+        assert "replaced the feeder" in text_of(pilot.app, "#service-detail-history")
         assert offered(pilot.app, "service.") == set()
 
 
@@ -150,12 +128,10 @@ async def test_supervisor_deletes_a_new_service_after_confirming(sqlite_url, peo
                                        "customer": customer.id, "request": "price list please"})
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
-        screen = await open_services(pilot)
-        await pilot.press("d")
-        await settle(pilot)
+        screen = await open_module(pilot, "services", ServiceListScreen)
+        await press_and_settle(pilot, "d")
         assert isinstance(pilot.app.screen, ConfirmModal)
-        await pilot.press("y")
-        await settle(pilot)
+        await press_and_settle(pilot, "y")
         assert pilot.app.screen is screen and screen.table.row_count == 0
     assert Service.select().count() == 0 and ServiceEvent.select().count() == 0
 
@@ -169,31 +145,28 @@ async def test_state_filter_and_a_refused_feedback_in_the_form(sqlite_url, peopl
     handled = handled.handle_by(people.manager, {"handling": "done"})
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        screen = await open_services(pilot)
+        screen = await open_module(pilot, "services", ServiceListScreen)
         assert screen.table.row_count == 2
         titles = []
         for _state in range(5):
-            await pilot.press("t")
-            await settle(pilot)
-            titles.append((shown(pilot.app, "#service-title"), screen.table.row_count))
+            await press_and_settle(pilot, "t")
+            titles.append((text_of(pilot.app, "#service-title"), screen.table.row_count))
         assert titles == [("Services: new", 1), ("Services: assigned", 0),
                           ("Services: handled", 1), ("Services: archived", 0),
                           ("Services: all states", 2)]
-        await pilot.press("t", "t", "t")  # handled
-        await settle(pilot)
-        await pilot.press("f")
-        await settle(pilot)
+        await press_and_settle(pilot, "t", "t", "t")  # handled
+        await press_and_settle(pilot, "f")
         await fill(pilot, "result", "fine")
         await fill(pilot, "satisfaction", "9")
         await save(pilot)
         assert isinstance(pilot.app.screen, FormModal)
-        assert form_errors(pilot.app) == {"satisfaction": "must be from 1 to 5"}
+        assert form_errors(pilot.app.screen) == {"satisfaction": "must be from 1 to 5"}
         # Meanwhile the supervisor records the customer's feedback.
         handled.feedback_by(people.supervisor, {"result": "ok", "satisfaction": "5"})
         satisfaction = pilot.app.screen.widget_for("satisfaction")
         satisfaction.value = "3"
         await save(pilot)
         assert isinstance(pilot.app.screen, FormModal)
-        message = str(pilot.app.screen.query_one(".form-message", Static).render())
+        message = form_message(pilot.app.screen)
         assert "Feedback needs a handled service; this one is archived." in message
     assert ServiceEvent.select().where(ServiceEvent.kind == "feedback").count() == 1

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Select
 
-from crm_tui.app import CrmApp
-from crm_tui.config import Config
 from crm_tui.i18n import t
 from crm_tui.models.customers import CUSTOMER_FIELDS, Customer
 from crm_tui.models.errors import PermissionDenied
@@ -15,37 +13,34 @@ from crm_tui.screens.home import HomeScreen
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.forms import FormModal, _as_text
 from tests.conftest import customer_values
-from tests.test_app_shell import settle, sign_in, type_text
+from tests.pilot import app_for, field_error, form_message, save, sign_in, type_text
 
 
-def new_customer_form(app, results: list) -> FormModal:
+async def open_new_customer_form(pilot, results: list) -> FormModal:
+    """The new-customer form shown; what it is dismissed with goes to `results`."""
+    app = pilot.app
     user = app.user
     form = FormModal(t("customers.title"), CUSTOMER_FIELDS, {"manager": user.id},
                      lambda values: Customer.create_by(user, values))
     app.push_screen(form, results.append)
+    await pilot.pause()
     return form
 
 
-def error_text(form: FormModal, name: str) -> str:
-    error = form.query_one(f"#form-error-{name}", Static)
-    return str(error.render()) if error.display else ""
-
-
 async def test_form_shows_field_errors_and_writes_nothing(sqlite_url, people):
-    app = CrmApp(Config(database=sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         results: list = []
-        form = new_customer_form(app, results)
-        await pilot.pause()
+        form = await open_new_customer_form(pilot, results)
         await type_text(pilot, "北京远大科技有限公司")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form
         assert Customer.select().count() == 0
-        assert error_text(form, "phone") == t("error.required")
-        assert error_text(form, "region") == t("error.required")
-        assert error_text(form, "name") == ""
+        assert field_error(form, "phone") == t("error.required")
+        assert field_error(form, "region") == t("error.required")
+        assert field_error(form, "name") == ""
         assert form.values()["name"] == "北京远大科技有限公司"
         # The manager was given; its choice is pre-selected.
         assert form.widget_for("manager").value == people.manager.id
@@ -56,7 +51,7 @@ async def test_form_shows_field_errors_and_writes_nothing(sqlite_url, people):
 
 
 async def test_form_saves_valid_values_and_returns_the_record(sqlite_url, people):
-    app = CrmApp(Config(database=sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         results: list = []
@@ -68,14 +63,13 @@ async def test_form_saves_valid_values_and_returns_the_record(sqlite_url, people
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert error_text(form, "postcode") == t("error.bad_postcode")
+        assert field_error(form, "postcode") == t("error.bad_postcode")
         # The wrong field has the focus and is scrolled into view.
         postcode = form.widget_for("postcode")
         assert postcode.has_focus
         postcode.value = ""
         await type_text(pilot, "100080")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert len(results) == 1 and isinstance(results[0], Customer)
         saved = Customer.get()
@@ -84,11 +78,10 @@ async def test_form_saves_valid_values_and_returns_the_record(sqlite_url, people
 
 
 async def test_long_form_scrolls_to_every_field_at_80x24(sqlite_url, people):
-    app = CrmApp(Config(database=sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        form = new_customer_form(app, [])
-        await pilot.pause()
+        form = await open_new_customer_form(pilot, [])
         screen_region = app.screen.region
         for _ in range(len(CUSTOMER_FIELDS) - 1):
             await pilot.press("tab")
@@ -99,12 +92,11 @@ async def test_long_form_scrolls_to_every_field_at_80x24(sqlite_url, people):
 
 
 async def test_escape_asks_before_dropping_typed_values(sqlite_url, people):
-    app = CrmApp(Config(database=sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         results: list = []
-        form = new_customer_form(app, results)
-        await pilot.pause()
+        form = await open_new_customer_form(pilot, results)
         await type_text(pilot, "abc")
         await pilot.press("escape")
         await pilot.pause()
@@ -119,8 +111,7 @@ async def test_escape_asks_before_dropping_typed_values(sqlite_url, people):
         assert isinstance(app.screen, HomeScreen)
         assert results == [None]
         # Nothing typed: Escape closes at once.
-        form = new_customer_form(app, results)
-        await pilot.pause()
+        form = await open_new_customer_form(pilot, results)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -128,7 +119,7 @@ async def test_escape_asks_before_dropping_typed_values(sqlite_url, people):
 
 
 async def test_other_rule_errors_show_below_the_form(sqlite_url, people):
-    app = CrmApp(Config(database=sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
 
@@ -145,11 +136,11 @@ async def test_other_rule_errors_show_below_the_form(sqlite_url, people):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form
-        assert str(form.query_one(".form-message", Static).render()) == t("error.not_your_customer")
+        assert form_message(form) == t("error.not_your_customer")
 
 
 async def test_confirm_modal_keys(sqlite_url, people):
-    app = CrmApp(Config(database=sqlite_url))
+    app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         answers: list = []
