@@ -33,6 +33,7 @@ from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, P
 from crm_tui.models.sales_system import COUNTED_STATUSES, Order
 from crm_tui.models.users import User, require
 from crm_tui.models.validation import Field, clean
+from crm_tui.models.workflow import allowed
 
 WARNING, DEFERRED, CONFIRMED, CLOSED = "warning", "deferred", "confirmed", "closed"
 OPEN_STATUSES = (WARNING, DEFERRED)
@@ -101,23 +102,16 @@ class ChurnAlert(BaseModel):
             raise InvalidTransition(t("churn.error.not_open"))
 
     def can_defer(self, actor: User) -> bool:
-        return self._allowed(actor)
+        return allowed(self.check_actionable_by, actor)
 
     def can_confirm(self, actor: User) -> bool:
-        return self._allowed(actor) and self.measure_count() > 0
+        return allowed(self.check_actionable_by, actor) and self.measure_count() > 0
 
     def allowed_actions(self, actor: User) -> set[str]:
         """What `actor` may do on this alert now: DEFER, CONFIRM, or nothing."""
-        if not self._allowed(actor):
+        if not allowed(self.check_actionable_by, actor):
             return set()
         return {DEFER, CONFIRM} if self.measure_count() > 0 else {DEFER}
-
-    def _allowed(self, actor: User) -> bool:
-        try:
-            self.check_actionable_by(actor)
-        except (PermissionDenied, InvalidTransition):
-            return False
-        return True
 
     def measure_count(self) -> int:
         return ChurnMeasure.select().where(ChurnMeasure.alert == self.id).count()

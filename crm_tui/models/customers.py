@@ -37,6 +37,7 @@ from crm_tui.models.errors import (
 )
 from crm_tui.models.users import MANAGER, Role, User, require
 from crm_tui.models.validation import Field, clean
+from crm_tui.models.workflow import record_id
 
 NORMAL, LOST, DELETED = "normal", "lost", "deleted"
 CUSTOMER_STATUSES = (NORMAL, LOST, DELETED)
@@ -183,15 +184,29 @@ def active_managers():
             .order_by(User.display_name))
 
 
-def _manager_choices() -> list[tuple[int, str]]:
+def manager_choices() -> list[tuple[int, str]]:
+    """Active account managers: who a customer, an opportunity or a service
+    can go to."""
     return [(user.id, user.display_name) for user in active_managers()]
+
+
+def active_manager(manager: User | int | str | None) -> User:
+    """The active account manager `manager` names, or a ValidationError at
+    the field "manager"."""
+    manager_id = record_id(manager)
+    if manager_id is None:
+        raise ValidationError({"manager": t("error.required")})
+    found = active_managers().where(User.id == manager_id).first()
+    if found is None:
+        raise ValidationError({"manager": t("customer.error.manager_inactive")})
+    return found
 
 
 CUSTOMER_FIELDS = (
     Field("name", "customer.name", required=True, max_length=100),
     Field("region", "customer.region", kind="choice", required=True,
           choices=lambda: DictionaryEntry.choices(REGION)),
-    Field("manager", "customer.manager", kind="choice", required=True, choices=_manager_choices),
+    Field("manager", "customer.manager", kind="choice", required=True, choices=manager_choices),
     Field("level", "customer.level", kind="choice", required=True,
           choices=lambda: DictionaryEntry.choices(CUSTOMER_LEVEL)),
     Field("satisfaction", "customer.satisfaction", kind="int", required=True, minimum=1, maximum=5),
@@ -217,33 +232,18 @@ def _clean_customer(values: dict[str, Any], partial: bool = False) -> dict[str, 
     errors = {}
     for name, type_name in (("region", REGION), ("level", CUSTOMER_LEVEL)):
         if name in data and not (DictionaryEntry.select()
-                                 .where((DictionaryEntry.id == _id(data[name]))
+                                 .where((DictionaryEntry.id == record_id(data[name]))
                                         & (DictionaryEntry.type == type_name)).exists()):
             errors[name] = t("error.not_a_choice")
-    if "manager" in data and not active_managers().where(User.id == _id(data["manager"])).exists():
+    if "manager" in data and not (active_managers()
+                                  .where(User.id == record_id(data["manager"])).exists()):
         errors["manager"] = t("customer.error.manager_inactive")
     if errors:
         raise ValidationError(errors)
     for name in ("region", "level", "manager"):
         if name in data:
-            data[name] = _id(data[name])
+            data[name] = record_id(data[name])
     return data
-
-
-# Ids beyond what a database integer holds would make the lookup itself fail.
-_LARGEST_ID = 2**31 - 1
-
-
-def _id(value: Any) -> int | None:
-    if hasattr(value, "_meta"):
-        return value.id
-    if isinstance(value, bool):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if 0 < number <= _LARGEST_ID else None
 
 
 # ----- contacts (联系人) and interactions (交往记录) ---------------------
@@ -257,7 +257,7 @@ def customer_for_write(actor: User, customer: Customer | int | None) -> Customer
     the transaction ends; raise unless `actor` may change its contacts and
     interactions. Call inside `database.atomic()`."""
     require(actor, perm.CUSTOMER_EDIT)
-    query = Customer.select().where(Customer.id == _id(customer))
+    query = Customer.select().where(Customer.id == record_id(customer))
     if database.for_update:
         # PostgreSQL: a shared row lock. SQLite's write transactions already
         # exclude each other (BEGIN IMMEDIATE).
@@ -397,7 +397,7 @@ def _clean_interaction(customer_id: int, values: dict[str, Any],
     if isinstance(data.get("date"), dt.datetime):
         data["date"] = data["date"].date()
     if data.get("contact") is not None:
-        contact_id = _id(data["contact"])
+        contact_id = record_id(data["contact"])
         belongs = contact_id is not None and Contact.select().where(
             (Contact.id == contact_id) & (Contact.customer == customer_id)).exists()
         if not belongs:

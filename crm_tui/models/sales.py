@@ -26,11 +26,11 @@ from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import (CONTACT_FIELDS, CUSTOMER_FIELDS, Contact, Customer,
-                                      active_managers)
-from crm_tui.models.errors import (ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied,
-                                   ValidationError)
+                                      active_manager, manager_choices)
+from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
 from crm_tui.models.users import User, require
 from crm_tui.models.validation import Field, clean
+from crm_tui.models.workflow import StateMachine, allowed
 
 UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED = "unassigned", "assigned", "succeeded", "failed"
 OPPORTUNITY_STATUSES = (UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED)
@@ -38,11 +38,6 @@ OPPORTUNITY_STATUSES = (UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED)
 
 def status_label(status: str) -> str:
     return t(f"opportunity.status.{status}")
-
-
-def manager_choices() -> list[tuple[int, str]]:
-    """Active account managers: who an opportunity or a service can go to."""
-    return [(user.id, user.display_name) for user in active_managers()]
 
 
 OPPORTUNITY_FIELDS = (
@@ -81,7 +76,7 @@ SUCCESS_CONTACT_FIELDS = tuple(
     for field in CONTACT_FIELDS if field.name != "note")
 
 
-class Opportunity(BaseModel):
+class Opportunity(StateMachine, BaseModel):
     source = CharField(max_length=100, default="")
     customer_name = CharField(max_length=100, index=True)
     success_rate = IntegerField()
@@ -98,6 +93,10 @@ class Opportunity(BaseModel):
     # The customer created when development succeeded.
     customer = ForeignKeyField(Customer, null=True, backref="+", on_delete="SET NULL")
     version = IntegerField(default=1)
+
+    # Refusals read "opportunity.error.<action>" with the state's label.
+    i18n_prefix = "opportunity"
+    status_label = staticmethod(status_label)
 
     def __str__(self) -> str:
         return f"{self.customer_name}: {self.summary}"
@@ -126,13 +125,13 @@ class Opportunity(BaseModel):
 
     # ----- what an actor may do (the screens ask these to show actions) -
     def can_edit(self, actor: User) -> bool:
-        return _allowed(self.check_editable_by, actor)
+        return allowed(self.check_editable_by, actor)
 
     def can_assign(self, actor: User) -> bool:
-        return _allowed(self._check_assignable_by, actor)
+        return allowed(self._check_assignable_by, actor)
 
     def can_plan(self, actor: User) -> bool:
-        return _allowed(self.check_plan_open_for, actor)
+        return allowed(self.check_plan_open_for, actor)
 
     def check_editable_by(self, actor: User, action: str = "edit") -> None:
         """Raise unless `actor` may edit or delete this opportunity now."""
@@ -154,11 +153,6 @@ class Opportunity(BaseModel):
         self._check_state("plan", ASSIGNED)
         if self.assigned_to_id != actor.id:
             raise PermissionDenied(t("plan.error.not_assignee"))
-
-    def _check_state(self, action: str, expected: str) -> None:
-        if self.status != expected:
-            raise InvalidTransition(t(f"opportunity.error.{action}",
-                                      status=status_label(self.status)))
 
     # ----- writes ------------------------------------------------------
     @classmethod
@@ -185,19 +179,14 @@ class Opportunity(BaseModel):
         """Delete an unassigned opportunity (nothing has been done on it yet)."""
         self.check_editable_by(actor, "delete")
         with database.atomic():
-            deleted = (Opportunity.delete()
-                       .where((Opportunity.id == self.id) & (Opportunity.status == UNASSIGNED)
-                              & (Opportunity.version == self.version))
-                       .execute())
-            if deleted != 1:
-                raise self._refusal("delete", UNASSIGNED)
+            self._delete_in_state("delete", UNASSIGNED)
             audit.record(actor, "opportunity", self.id, audit.DELETE,
                          {"summary": (self.summary, "")})
 
     def assign_by(self, actor: User, manager: User | int | str) -> "Opportunity":
         """A supervisor gives the opportunity to an active account manager."""
         self._check_assignable_by(actor)
-        manager_id = _active_manager_id(manager)
+        manager_id = active_manager(manager).id
         now = clock.now()
         with database.atomic():
             self._change_state("assign", UNASSIGNED,
@@ -270,18 +259,7 @@ class Opportunity(BaseModel):
             values.update(contact_name=self.contact, contact_office_phone=self.contact_phone)
         return values
 
-    # ----- the conditional writes --------------------------------------
-    def _change_state(self, action: str, expected: str, values: dict[str, Any],
-                      *conditions: Any) -> None:
-        """UPDATE ... WHERE status = expected AND version = as read; refuse
-        with the reason when another session changed it first."""
-        updated = (Opportunity.update(version=Opportunity.version + 1, **values)
-                   .where((Opportunity.id == self.id) & (Opportunity.status == expected)
-                          & (Opportunity.version == self.version), *conditions)
-                   .execute())
-        if updated != 1:
-            raise self._refusal(action, expected)
-
+    # ----- the plan's lock -----------------------------------------------
     def lock_open_plan(self, actor: User) -> None:
         """Inside a transaction: hold the opportunity row while a plan item
         changes, and refuse if the plan was ended meanwhile. A plan change
@@ -293,15 +271,6 @@ class Opportunity(BaseModel):
                    .execute())
         if updated != 1:
             raise self._refusal("plan", ASSIGNED)
-
-    def _refusal(self, action: str, expected: str) -> Exception:
-        current = Opportunity.get_or_none(Opportunity.id == self.id)
-        if current is None:
-            return NotFound(t("error.not_found"))
-        if current.status != expected:
-            return InvalidTransition(t(f"opportunity.error.{action}",
-                                       status=status_label(current.status)))
-        return ConcurrentEdit(t("error.changed_since_opened"))
 
 
 class PlanItem(BaseModel):
@@ -347,25 +316,6 @@ class PlanItem(BaseModel):
             audit.record(actor, "plan_item", self.id, audit.UPDATE,
                          {name: (getattr(self, name), value)})
         return PlanItem.get_by_id(self.id)
-
-
-def _allowed(check, actor: User) -> bool:
-    try:
-        check(actor)
-    except (PermissionDenied, InvalidTransition):
-        return False
-    return True
-
-
-def _active_manager_id(manager: User | int | str | None) -> int:
-    """The id of an active account manager, or a ValidationError at the field."""
-    try:
-        manager_id = manager.id if isinstance(manager, User) else int(manager)
-    except (TypeError, ValueError):
-        raise ValidationError({"manager": t("error.required")}) from None
-    if not active_managers().where(User.id == manager_id).exists():
-        raise ValidationError({"manager": t("customer.error.manager_inactive")})
-    return manager_id
 
 
 def opportunity_list_query(user: User, search: str = ""):

@@ -23,12 +23,12 @@ from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database
-from crm_tui.models.customers import Customer, active_managers
+from crm_tui.models.customers import Customer, active_manager, manager_choices
 from crm_tui.models.dictionary import SERVICE_TYPE, DictionaryEntry
-from crm_tui.models.errors import (ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied,
-                                   ValidationError)
+from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
 from crm_tui.models.users import User, require
 from crm_tui.models.validation import Field, clean
+from crm_tui.models.workflow import StateMachine, allowed, record_id
 
 NEW, ASSIGNED, HANDLED, ARCHIVED = "new", "assigned", "handled", "archived"
 SERVICE_STATUSES = (NEW, ASSIGNED, HANDLED, ARCHIVED)
@@ -42,10 +42,6 @@ def status_label(status: str) -> str:
     return t(f"service.status.{status}")
 
 
-def _manager_choices() -> list[tuple[int, str]]:
-    return [(user.id, user.display_name) for user in active_managers()]
-
-
 SERVICE_FIELDS = (
     Field("type", "service.type", kind="choice", required=True,
           choices=lambda: DictionaryEntry.choices(SERVICE_TYPE)),
@@ -56,7 +52,7 @@ SERVICE_FIELDS = (
 )
 ASSIGN_FIELDS = (
     Field("manager", "service.assigned_to", kind="choice", required=True,
-          choices=_manager_choices),
+          choices=manager_choices),
 )
 HANDLE_FIELDS = (
     Field("handling", "service.handling", required=True, max_length=2000, multiline=True),
@@ -79,7 +75,7 @@ def service_fields(user: User) -> tuple[Field, ...]:
                  for field in SERVICE_FIELDS)
 
 
-class Service(BaseModel):
+class Service(StateMachine, BaseModel):
     type = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT")
     summary = CharField(max_length=200)
     customer = ForeignKeyField(Customer, backref="services", on_delete="RESTRICT")
@@ -97,6 +93,10 @@ class Service(BaseModel):
     satisfaction = IntegerField(null=True)
     archived_at = DateTimeField(null=True)
     version = IntegerField(default=1)
+
+    # Refusals read "service.error.<action>" with the state's label.
+    i18n_prefix = "service"
+    status_label = staticmethod(status_label)
 
     def __str__(self) -> str:
         return self.summary
@@ -133,16 +133,16 @@ class Service(BaseModel):
 
     # ----- what an actor may do (the screens ask these to show actions) -
     def can_assign(self, actor: User) -> bool:
-        return _allowed(self._check_assignable_by, actor)
+        return allowed(self._check_assignable_by, actor)
 
     def can_delete(self, actor: User) -> bool:
-        return _allowed(self._check_assignable_by, actor)
+        return allowed(self._check_assignable_by, actor)
 
     def can_handle(self, actor: User) -> bool:
-        return _allowed(self._check_handleable_by, actor)
+        return allowed(self._check_handleable_by, actor)
 
     def can_feedback(self, actor: User) -> bool:
-        return _allowed(self._check_feedback_by, actor)
+        return allowed(self._check_feedback_by, actor)
 
     def _check_assignable_by(self, actor: User, action: str = "assign") -> None:
         require(actor, perm.SERVICE_ASSIGN)
@@ -160,10 +160,6 @@ class Service(BaseModel):
             raise PermissionDenied(t("service.error.not_yours"))
         self._check_state("feedback", HANDLED)
 
-    def _check_state(self, action: str, expected: str) -> None:
-        if self.status != expected:
-            raise InvalidTransition(t(f"service.error.{action}", status=status_label(self.status)))
-
     # ----- writes ------------------------------------------------------
     @classmethod
     def create_by(cls, actor: User, values: dict[str, Any]) -> "Service":
@@ -171,11 +167,11 @@ class Service(BaseModel):
         require(actor, perm.SERVICE_CREATE)
         data = clean(SERVICE_FIELDS, values)
         errors = {}
-        type_id = _id(data["type"])
+        type_id = record_id(data["type"])
         if not DictionaryEntry.select().where((DictionaryEntry.id == type_id)
                                               & (DictionaryEntry.type == SERVICE_TYPE)).exists():
             errors["type"] = t("error.not_a_choice")
-        customer_id = _id(data["customer"])
+        customer_id = record_id(data["customer"])
         if not Customer.visible_to(actor).where(Customer.id == customer_id).exists():
             errors["customer"] = t("error.not_a_choice")
         if errors:
@@ -193,7 +189,7 @@ class Service(BaseModel):
     def assign_by(self, actor: User, manager: User | int | str) -> "Service":
         """3.2: a supervisor gives a new service to an active account manager."""
         self._check_assignable_by(actor)
-        assignee = _active_manager(manager)
+        assignee = active_manager(manager)
         now = clock.now()
         with database.atomic():
             self._change_state("assign", NEW, {"status": ASSIGNED, "assigned_to": assignee.id,
@@ -208,12 +204,7 @@ class Service(BaseModel):
         """3.2: a supervisor deletes a service still new."""
         self._check_assignable_by(actor, "delete")
         with database.atomic():
-            deleted = (Service.delete()
-                       .where((Service.id == self.id) & (Service.status == NEW)
-                              & (Service.version == self.version))
-                       .execute())
-            if deleted != 1:
-                raise self._refusal("delete", NEW)
+            self._delete_in_state("delete", NEW)
             audit.record(actor, "service", self.id, audit.DELETE, {"summary": (self.summary, "")})
 
     def handle_by(self, actor: User, values: dict[str, Any]) -> "Service":
@@ -253,25 +244,6 @@ class Service(BaseModel):
                           "satisfaction": (self.satisfaction, data["satisfaction"])})
         return Service.get_by_id(self.id)
 
-    # ----- the conditional write ---------------------------------------
-    def _change_state(self, action: str, expected: str, values: dict[str, Any],
-                      *conditions: Any) -> None:
-        updated = (Service.update(version=Service.version + 1, **values)
-                   .where((Service.id == self.id) & (Service.status == expected)
-                          & (Service.version == self.version), *conditions)
-                   .execute())
-        if updated != 1:
-            raise self._refusal(action, expected)
-
-    def _refusal(self, action: str, expected: str) -> Exception:
-        current = Service.get_or_none(Service.id == self.id)
-        if current is None:
-            return NotFound(t("error.not_found"))
-        if current.status != expected:
-            return InvalidTransition(t(f"service.error.{action}",
-                                       status=status_label(current.status)))
-        return ConcurrentEdit(t("error.changed_since_opened"))
-
 
 class ServiceEvent(BaseModel):
     service = ForeignKeyField(Service, backref="events", on_delete="CASCADE")
@@ -283,33 +255,6 @@ class ServiceEvent(BaseModel):
     # handling; feedback: the result.
     text = TextField(default="")
     satisfaction = IntegerField(null=True)
-
-
-def _allowed(check, actor: User) -> bool:
-    try:
-        check(actor)
-    except (PermissionDenied, InvalidTransition):
-        return False
-    return True
-
-
-def _id(value: Any) -> int | None:
-    if hasattr(value, "_meta"):
-        return value.id
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _active_manager(manager: User | int | str | None) -> User:
-    manager_id = _id(manager)
-    if manager_id is None:
-        raise ValidationError({"manager": t("error.required")})
-    found = active_managers().where(User.id == manager_id).first()
-    if found is None:
-        raise ValidationError({"manager": t("customer.error.manager_inactive")})
-    return found
 
 
 # ----- lists -------------------------------------------------------------

@@ -8,16 +8,13 @@ decides (ChurnAlert.allowed_actions) and checks again when saving.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from peewee import SQL
 from rich.text import Text
-from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker
@@ -30,10 +27,10 @@ from crm_tui.models.churn import (CONFIRM, CONFIRM_FIELDS, DEFER, DEFER_FIELDS, 
 from crm_tui.models.customers import Customer
 from crm_tui.models.errors import CrmError
 from crm_tui.models.users import User
+from crm_tui.screens.record_actions import RecordActions, RecordList, WatchedTable, moment_text
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
-from crm_tui.widgets.forms import FormModal
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.lazy_table import Column, QuerySource
 
 
 def status_text(status: str | None) -> str:
@@ -42,12 +39,6 @@ def status_text(status: str | None) -> str:
 
 def date_text(value: Any) -> str:
     return t("churn.no_order") if value is None else str(value)
-
-
-def moment_text(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return "" if value is None else str(value)
 
 
 ALERT_COLUMNS = [
@@ -60,31 +51,23 @@ ALERT_COLUMNS = [
 ]
 
 
-class AlertActions:
+class AlertActions(RecordActions):
     """暂缓流失 and 确认流失 on the alert a screen points at; shared by the
     list and the detail screen."""
 
     app: App
-    allowed: frozenset[str] = frozenset()
+    ACTIONS = {DEFER, CONFIRM}
 
     def selected_alert_id(self) -> int | None:
         raise NotImplementedError
 
-    def alert_changed(self) -> None:
-        """Show the alert again after it was deferred or confirmed."""
-        raise NotImplementedError
-
-    def refresh_allowed(self) -> None:
+    def allowed_actions(self) -> set[str]:
         alert_id = self.selected_alert_id()
         user = self.app.user
-        allowed: frozenset[str] = frozenset()
-        if alert_id is not None and user is not None:
-            alert = ChurnAlert.get_or_none(ChurnAlert.id == alert_id)
-            if alert is not None:
-                allowed = frozenset(alert.allowed_actions(user))
-        if allowed != self.allowed:
-            self.allowed = allowed
-            self.refresh_bindings()
+        if alert_id is None or user is None:
+            return set()
+        alert = ChurnAlert.get_or_none(ChurnAlert.id == alert_id)
+        return set() if alert is None else alert.allowed_actions(user)
 
     def _alert(self) -> ChurnAlert | None:
         alert_id = self.selected_alert_id()
@@ -101,17 +84,9 @@ class AlertActions:
         if alert is None:
             return
         user, name = self.app.user, Customer.get_by_id(alert.customer_id).name
-
-        def submit(values: dict[str, Any]) -> ChurnAlert:
-            return alert.defer_by(user, values)
-
-        def saved(result: ChurnAlert | None) -> None:
-            if result is not None:
-                self.app.notify(t("churn.deferred_done", customer=name))
-                self.alert_changed()
-
-        self.app.push_screen(FormModal(t("churn.defer_title", customer=name), DEFER_FIELDS, {},
-                                       submit), saved)
+        self.open_form(t("churn.defer_title", customer=name), DEFER_FIELDS, {},
+                       lambda values: alert.defer_by(user, values),
+                       lambda _alert: t("churn.deferred_done", customer=name))
 
     def action_confirm(self) -> None:
         alert = self._alert()
@@ -119,27 +94,13 @@ class AlertActions:
             return
         user, name = self.app.user, Customer.get_by_id(alert.customer_id).name
 
-        def submit(values: dict[str, Any]) -> ChurnAlert:
-            return alert.confirm_by(user, values)
-
-        def saved(result: ChurnAlert | None) -> None:
-            if result is not None:
-                self.app.notify(t("churn.confirmed_done", customer=name))
-                self.alert_changed()
-
         def answered(yes: bool | None) -> None:
             if yes:
-                self.app.push_screen(FormModal(t("churn.confirm_title", customer=name),
-                                               CONFIRM_FIELDS, {}, submit), saved)
+                self.open_form(t("churn.confirm_title", customer=name), CONFIRM_FIELDS, {},
+                               lambda values: alert.confirm_by(user, values),
+                               lambda _alert: t("churn.confirmed_done", customer=name))
 
         self.app.push_screen(ConfirmModal(t("churn.confirm_question", customer=name)), answered)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "defer":
-            return DEFER in self.allowed
-        if action == "confirm":
-            return CONFIRM in self.allowed
-        return True
 
 
 ACTION_BINDINGS = [
@@ -148,25 +109,7 @@ ACTION_BINDINGS = [
 ]
 
 
-class AlertTable(LazyTable):
-    """The alert list; tells its screen when the row under the cursor changes."""
-
-    class Moved(Message):
-        def __init__(self, row_id: Any):
-            super().__init__()
-            self.row_id = row_id
-
-    _last_row_id: Any = None
-
-    def show_status(self) -> None:
-        super().show_status()
-        row_id = self.current_row_id
-        if row_id != self._last_row_id:
-            self._last_row_id = row_id
-            self.post_message(self.Moved(row_id))
-
-
-class ChurnListScreen(AlertActions, Screen):
+class ChurnListScreen(RecordList, AlertActions, Screen):
     """The alerts visible to the signed-in user (own customers' for an
     account manager, all for supervisors); open ones first, newest first."""
 
@@ -176,36 +119,17 @@ class ChurnListScreen(AlertActions, Screen):
         user = self.app.user
         source = QuerySource(lambda text: alert_list_query(user, text), ALERT_COLUMNS)
         yield Static(t("churn.title"), classes="screen-title")
-        yield AlertTable(source, id="churn-table")
+        yield WatchedTable(source, id="churn-table")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(AlertTable).focus()
+        self.query_one(WatchedTable).focus()
 
-    def on_screen_resume(self) -> None:
-        # Back from the detail, where the alert may have changed.
-        self.alert_changed()
-
-    @property
-    def table(self) -> AlertTable:
-        return self.query_one(AlertTable)
+    def record_screen(self, record_id: int) -> Screen:
+        return ChurnDetailScreen(record_id)
 
     def selected_alert_id(self) -> int | None:
         return self.table.current_row_id
-
-    def alert_changed(self) -> None:
-        self.table.reload()
-        self.refresh_allowed()
-
-    @on(AlertTable.Moved)
-    def _moved(self, message: AlertTable.Moved) -> None:
-        message.stop()
-        self.refresh_allowed()
-
-    @on(LazyTable.RowChosen)
-    def _open(self, message: LazyTable.RowChosen) -> None:
-        if message.row_id is not None:
-            self.app.push_screen(ChurnDetailScreen(message.row_id))
 
 
 class ChurnDetailScreen(AlertActions, Screen):
@@ -228,12 +152,12 @@ class ChurnDetailScreen(AlertActions, Screen):
 
     def on_mount(self) -> None:
         self.query_one("#churn-detail-body").focus()
-        self.alert_changed()
+        self.record_changed()
 
     def selected_alert_id(self) -> int | None:
         return self.alert_id
 
-    def alert_changed(self) -> None:
+    def record_changed(self) -> None:
         try:
             alert = ChurnAlert.get_visible(self.app.user, self.alert_id)
         except CrmError as error:

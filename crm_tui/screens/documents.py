@@ -15,16 +15,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import DirectoryTree, Footer, Input, Label, Static
 
 from crm_tui.documents import DocumentStore
 from crm_tui.i18n import t
 from crm_tui.models import permissions as perm
-from crm_tui.models.customers import Customer
 from crm_tui.models.documents import Document
 from crm_tui.models.errors import CrmError, ValidationError
+from crm_tui.screens.customer_pane import CustomerPaneScreen
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
@@ -254,27 +254,12 @@ class CustomerDocumentsPane(Widget):
                              answered)
 
 
-class CustomerDocumentsScreen(Screen):
+class CustomerDocumentsScreen(CustomerPaneScreen):
     """A customer's documents on a screen of its own."""
 
-    def __init__(self, customer_id: int):
-        super().__init__()
-        self.customer_id = customer_id
-
-    def compose(self) -> ComposeResult:
-        yield Static("", id="documents-title", classes="screen-title")
-        yield CustomerDocumentsPane(self.customer_id)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        try:
-            customer = Customer.get_visible(self.app.user, self.customer_id)
-        except CrmError as error:
-            self.app.notify(str(error), severity="error")
-            return
-        self.query_one("#documents-title", Static).update(
-            t("documents.title", customer=customer.name))
-        self.query_one(CustomerDocumentsPane).focus_main()
+    pane_class = CustomerDocumentsPane
+    heading_id = "documents-title"
+    heading_key = "documents.title"
 
 
 __all__ = ["CustomerDocumentsPane", "CustomerDocumentsScreen", "human_size"]

@@ -28,6 +28,7 @@ from crm_tui.models.customers import Contact, Customer, customer_list_query
 from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.mail import MailMessage
 from crm_tui.models.users import User
+from crm_tui.screens.customer_pane import CustomerPaneScreen
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
@@ -339,27 +340,12 @@ class CustomerMailPane(FetchesMail, Widget):
             self.app.push_screen(MailReadModal(message))
 
 
-class CustomerMailScreen(Screen):
+class CustomerMailScreen(CustomerPaneScreen):
     """A customer's mail on a screen of its own."""
 
-    def __init__(self, customer_id: int):
-        super().__init__()
-        self.customer_id = customer_id
-
-    def compose(self) -> ComposeResult:
-        yield Static("", id="mail-title", classes="screen-title")
-        yield CustomerMailPane(self.customer_id)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        try:
-            customer = Customer.get_visible(self.app.user, self.customer_id)
-        except CrmError as error:
-            self.app.notify(str(error), severity="error")
-            return
-        self.query_one("#mail-title", Static).update(
-            t("mail.customer.title", customer=customer.name))
-        self.query_one(CustomerMailPane).focus_main()
+    pane_class = CustomerMailPane
+    heading_id = "mail-title"
+    heading_key = "mail.customer.title"
 
 
 # ----- unmatched mail -------------------------------------------------------------

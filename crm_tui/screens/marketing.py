@@ -8,15 +8,10 @@ changed by someone else meanwhile is refused with its reason.
 """
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Callable
-
 from peewee import SQL
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -27,82 +22,9 @@ from crm_tui.models.errors import CrmError
 from crm_tui.models.sales import (ASSIGN_FIELDS, OPPORTUNITY_FIELDS, PLAN_CONTENT_FIELDS,
                                   PLAN_ITEM_FIELDS, PLAN_RESULT_FIELDS, Opportunity, PlanItem,
                                   opportunity_list_query, status_label)
-from crm_tui.models.users import User
-from crm_tui.widgets.confirm import ConfirmModal
-from crm_tui.widgets.forms import FormModal
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
-
-
-def moment_text(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return "" if value is None else str(value)
-
-
-def day_text(value: Any) -> str:
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.strftime("%Y-%m-%d")
-    return "" if value is None else str(value)
-
-
-def user_name(user_id: int | None) -> str:
-    if user_id is None:
-        return ""
-    user = User.get_or_none(User.id == user_id)
-    return user.display_name if user else ""
-
-
-class WatchedTable(LazyTable):
-    """A LazyTable that tells its screen when the row under the cursor
-    changes, so the screen can offer the actions that row allows."""
-
-    class Moved(Message):
-        def __init__(self, row_id: Any):
-            super().__init__()
-            self.row_id = row_id
-
-    _last_row_id: Any = None
-
-    def show_status(self) -> None:
-        super().show_status()
-        row_id = self.current_row_id
-        if row_id != self._last_row_id:
-            self._last_row_id = row_id
-            self.post_message(self.Moved(row_id))
-
-
-class RecordActions:
-    """What a screen acting on one record shares: the set of actions allowed
-    on it now (refreshed on every move and change), bindings hidden unless
-    allowed, and model calls whose refusals show as messages."""
-
-    # Actions that are always offered (opening a form to create, say).
-    allowed: frozenset[str] = frozenset()
-
-    def allowed_actions(self) -> set[str]:
-        raise NotImplementedError
-
-    def refresh_allowed(self) -> None:
-        allowed = frozenset(self.allowed_actions())
-        if allowed != self.allowed:
-            self.allowed = allowed
-            self.refresh_bindings()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.ACTIONS:
-            return action in self.allowed
-        return True
-
-    def run_rule(self, call: Callable[[], Any], done_message: str = "") -> Any:
-        """Run a model call; show its refusal, or `done_message` on success."""
-        try:
-            result = call()
-        except CrmError as error:
-            self.app.notify(str(error), severity="error")
-            return None
-        if done_message:
-            self.app.notify(done_message)
-        return result
+from crm_tui.screens.record_actions import (RecordActions, RecordList, WatchedTable, day_text,
+                                            moment_text, user_name)
+from crm_tui.widgets.lazy_table import Column, QuerySource
 
 
 # ----- the list ---------------------------------------------------------------
@@ -120,7 +42,7 @@ OPPORTUNITY_COLUMNS = [
 ]
 
 
-class OpportunityListScreen(RecordActions, Screen):
+class OpportunityListScreen(RecordList, Screen):
     """销售机会: the opportunities the user may see, newest first; filter
     ("/") by customer name, summary or contact."""
 
@@ -145,13 +67,8 @@ class OpportunityListScreen(RecordActions, Screen):
         self.table.focus()
         self.refresh_allowed()
 
-    def on_screen_resume(self) -> None:
-        # Back from the plan, where the opportunity may have changed.
-        self.changed()
-
-    @property
-    def table(self) -> WatchedTable:
-        return self.query_one(WatchedTable)
+    def record_screen(self, record_id: int) -> Screen:
+        return OpportunityPlanScreen(record_id)
 
     def selected(self) -> Opportunity | None:
         row_id = self.table.current_row_id
@@ -170,68 +87,36 @@ class OpportunityListScreen(RecordActions, Screen):
                 allowed.add("assign")
         return allowed
 
-    def changed(self) -> None:
-        self.table.reload()
-        self.refresh_allowed()
-
-    @on(WatchedTable.Moved)
-    def _moved(self, message: WatchedTable.Moved) -> None:
-        message.stop()
-        self.refresh_allowed()
-
-    @on(LazyTable.RowChosen)
-    def _open(self, message: LazyTable.RowChosen) -> None:
-        if message.row_id is not None:
-            self.app.push_screen(OpportunityPlanScreen(message.row_id))
-
-    def _after_save(self, done_key: str) -> Callable[[Any], None]:
-        def saved(result: Any) -> None:
-            if result is not None:
-                self.app.notify(t(done_key))
-                self.changed()
-        return saved
-
     def action_new(self) -> None:
         user = self.app.user
-        self.app.push_screen(
-            FormModal(t("opportunity.new_title"), OPPORTUNITY_FIELDS, {},
-                      lambda values: Opportunity.create_by(user, values)),
-            self._after_save("opportunity.created"))
+        self.open_form(t("opportunity.new_title"), OPPORTUNITY_FIELDS, {},
+                       lambda values: Opportunity.create_by(user, values), "opportunity.created")
 
     def action_edit(self) -> None:
         opportunity, user = self.selected(), self.app.user
         if opportunity is None:
             return
         values = {field.name: getattr(opportunity, field.name) for field in OPPORTUNITY_FIELDS}
-        self.app.push_screen(
-            FormModal(t("opportunity.edit_title", name=opportunity.customer_name),
-                      OPPORTUNITY_FIELDS, values,
-                      lambda changed: opportunity.update_by(user, changed)),
-            self._after_save("opportunity.saved"))
+        self.open_form(t("opportunity.edit_title", name=opportunity.customer_name),
+                       OPPORTUNITY_FIELDS, values,
+                       lambda changed: opportunity.update_by(user, changed), "opportunity.saved")
 
     def action_delete(self) -> None:
         opportunity, user = self.selected(), self.app.user
         if opportunity is None:
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes and self.run_rule(lambda: opportunity.delete_by(user) or True,
-                                    t("opportunity.deleted")):
-                self.changed()
-
-        self.app.push_screen(ConfirmModal(t("opportunity.delete_question",
-                                            name=opportunity.customer_name,
-                                            summary=opportunity.summary)), answered)
+        self.ask_then_run(t("opportunity.delete_question", name=opportunity.customer_name,
+                            summary=opportunity.summary),
+                          lambda: opportunity.delete_by(user), t("opportunity.deleted"))
 
     def action_assign(self) -> None:
         opportunity, user = self.selected(), self.app.user
         if opportunity is None:
             return
-        self.app.push_screen(
-            FormModal(t("opportunity.assign_title", name=opportunity.customer_name),
-                      ASSIGN_FIELDS, {},
-                      lambda values: opportunity.assign_by(user, values.get("manager"))),
-            self._after_save("opportunity.assigned"))
+        self.open_form(t("opportunity.assign_title", name=opportunity.customer_name),
+                       ASSIGN_FIELDS, {},
+                       lambda values: opportunity.assign_by(user, values.get("manager")),
+                       "opportunity.assigned")
 
 
 # ----- one opportunity and its plan ------------------------------------------
@@ -274,13 +159,13 @@ class OpportunityPlanScreen(RecordActions, Screen):
 
     def on_mount(self) -> None:
         self.query_one(WatchedTable).focus()
-        self.changed(reload_items=False)
+        self.record_changed(reload_items=False)
 
     @property
     def table(self) -> WatchedTable:
         return self.query_one(WatchedTable)
 
-    def changed(self, reload_items: bool = True) -> None:
+    def record_changed(self, reload_items: bool = True) -> None:
         """Read the opportunity again and show it as it is now."""
         try:
             self.opportunity = Opportunity.get_visible(self.app.user, self.opportunity_id)
@@ -306,11 +191,6 @@ class OpportunityPlanScreen(RecordActions, Screen):
             allowed |= {"edit_item", "record_result", "delete_item"}
         return allowed
 
-    @on(WatchedTable.Moved)
-    def _moved(self, message: WatchedTable.Moved) -> None:
-        message.stop()
-        self.refresh_allowed()
-
     def selected_item(self) -> PlanItem | None:
         row_id = self.table.current_row_id
         if row_id is None:
@@ -318,53 +198,36 @@ class OpportunityPlanScreen(RecordActions, Screen):
         return PlanItem.get_or_none((PlanItem.id == row_id)
                                     & (PlanItem.opportunity == self.opportunity_id))
 
-    def _after_save(self, done_key: str) -> Callable[[Any], None]:
-        def saved(result: Any) -> None:
-            if result is not None:
-                self.app.notify(t(done_key))
-                self.changed()
-        return saved
-
     def action_add_item(self) -> None:
         opportunity, user = self.opportunity, self.app.user
         if opportunity is None:
             return
-        self.app.push_screen(
-            FormModal(t("plan.add_title"), PLAN_ITEM_FIELDS, {},
-                      lambda values: opportunity.add_plan_item(user, values)),
-            self._after_save("plan.item_added"))
+        self.open_form(t("plan.add_title"), PLAN_ITEM_FIELDS, {},
+                       lambda values: opportunity.add_plan_item(user, values), "plan.item_added")
 
     def action_edit_item(self) -> None:
         item, user = self.selected_item(), self.app.user
         if item is None:
             return
-        self.app.push_screen(
-            FormModal(t("plan.edit_title", date=day_text(item.date)), PLAN_CONTENT_FIELDS,
-                      {"content": item.content},
-                      lambda values: item.update_content_by(user, values)),
-            self._after_save("plan.item_saved"))
+        self.open_form(t("plan.edit_title", date=day_text(item.date)), PLAN_CONTENT_FIELDS,
+                       {"content": item.content},
+                       lambda values: item.update_content_by(user, values), "plan.item_saved")
 
     def action_record_result(self) -> None:
         item, user = self.selected_item(), self.app.user
         if item is None:
             return
-        self.app.push_screen(
-            FormModal(t("plan.result_title", date=day_text(item.date), content=item.content),
-                      PLAN_RESULT_FIELDS, {"result": item.result},
-                      lambda values: item.record_result_by(user, values)),
-            self._after_save("plan.item_saved"))
+        self.open_form(t("plan.result_title", date=day_text(item.date), content=item.content),
+                       PLAN_RESULT_FIELDS, {"result": item.result},
+                       lambda values: item.record_result_by(user, values), "plan.item_saved")
 
     def action_delete_item(self) -> None:
         item, user = self.selected_item(), self.app.user
         if item is None:
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes and self.run_rule(lambda: item.delete_by(user) or True, t("plan.item_deleted")):
-                self.changed()
-
-        self.app.push_screen(ConfirmModal(t("plan.delete_question", date=day_text(item.date),
-                                            content=item.content)), answered)
+        self.ask_then_run(t("plan.delete_question", date=day_text(item.date),
+                            content=item.content),
+                          lambda: item.delete_by(user), t("plan.item_deleted"))
 
     def action_succeed(self) -> None:
         """开发成功: a form for what the new customer needs beyond what the
@@ -372,29 +235,18 @@ class OpportunityPlanScreen(RecordActions, Screen):
         opportunity, user = self.opportunity, self.app.user
         if opportunity is None:
             return
-
-        def saved(customer: Customer | None) -> None:
-            if customer is not None:
-                self.app.notify(t("plan.succeeded", name=customer.name, number=customer.number))
-                self.changed()
-
-        self.app.push_screen(
-            FormModal(t("plan.succeed_title", name=opportunity.customer_name),
-                      opportunity.success_fields(), opportunity.success_prefill(),
-                      lambda values: opportunity.succeed_by(user, values)),
-            saved)
+        self.open_form(t("plan.succeed_title", name=opportunity.customer_name),
+                       opportunity.success_fields(), opportunity.success_prefill(),
+                       lambda values: opportunity.succeed_by(user, values),
+                       lambda customer: t("plan.succeeded", name=customer.name,
+                                          number=customer.number))
 
     def action_fail(self) -> None:
         opportunity, user = self.opportunity, self.app.user
         if opportunity is None:
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes and self.run_rule(lambda: opportunity.fail_by(user), t("plan.failed")):
-                self.changed()
-
-        self.app.push_screen(ConfirmModal(t("plan.fail_question",
-                                            name=opportunity.customer_name)), answered)
+        self.ask_then_run(t("plan.fail_question", name=opportunity.customer_name),
+                          lambda: opportunity.fail_by(user), t("plan.failed"))
 
 
 def plan_items(opportunity_id: int, search: str):

@@ -8,8 +8,6 @@ model checks again when saving.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from peewee import SQL
 from rich.text import Text
 from textual import on
@@ -28,9 +26,8 @@ from crm_tui.models.errors import CrmError
 from crm_tui.models.service import (ARCHIVED, ASSIGN_FIELDS, FEEDBACK_FIELDS, HANDLE_FIELDS,
                                     SERVICE_STATUSES, Service, archive_query, service_fields,
                                     service_list_query, status_label)
-from crm_tui.screens.marketing import RecordActions, WatchedTable, day_text, moment_text, user_name
-from crm_tui.widgets.confirm import ConfirmModal
-from crm_tui.widgets.forms import FormModal
+from crm_tui.screens.record_actions import (RecordActions, RecordList, WatchedTable, day_text,
+                                            moment_text, user_name)
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
 # The state filter of the list, in the order "t" steps through it.
@@ -71,11 +68,8 @@ class ServiceActions(RecordActions):
     def selected_service_id(self) -> int | None:
         raise NotImplementedError
 
-    def service_changed(self) -> None:
-        raise NotImplementedError
-
     def service_deleted(self) -> None:
-        self.service_changed()
+        self.record_changed()
 
     def selected(self) -> Service | None:
         service_id = self.selected_service_id()
@@ -91,42 +85,28 @@ class ServiceActions(RecordActions):
                   "handle": service.can_handle, "feedback": service.can_feedback}
         return {action for action, allowed in checks.items() if allowed(user)}
 
-    def _after_save(self, done: Callable[[Service], str]) -> Callable[[Any], None]:
-        def saved(result: Service | None) -> None:
-            if result is not None:
-                self.app.notify(done(result))
-                self.service_changed()
-        return saved
-
     def action_assign(self) -> None:
         service, user = self.selected(), self.app.user
         if service is None:
             return
-        self.app.push_screen(
-            FormModal(t("service.assign_title", summary=service.summary), ASSIGN_FIELDS, {},
-                      lambda values: service.assign_by(user, values.get("manager"))),
-            self._after_save(lambda _service: t("service.assigned")))
+        self.open_form(t("service.assign_title", summary=service.summary), ASSIGN_FIELDS, {},
+                       lambda values: service.assign_by(user, values.get("manager")),
+                       "service.assigned")
 
     def action_delete(self) -> None:
         service, user = self.selected(), self.app.user
         if service is None:
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes and self.run_rule(lambda: service.delete_by(user) or True, t("service.deleted")):
-                self.service_deleted()
-
-        self.app.push_screen(ConfirmModal(t("service.delete_question", summary=service.summary)),
-                             answered)
+        self.ask_then_run(t("service.delete_question", summary=service.summary),
+                          lambda: service.delete_by(user), t("service.deleted"),
+                          then=self.service_deleted)
 
     def action_handle(self) -> None:
         service, user = self.selected(), self.app.user
         if service is None:
             return
-        self.app.push_screen(
-            FormModal(t("service.handle_title", summary=service.summary), HANDLE_FIELDS, {},
-                      lambda values: service.handle_by(user, values)),
-            self._after_save(lambda _service: t("service.handled")))
+        self.open_form(t("service.handle_title", summary=service.summary), HANDLE_FIELDS, {},
+                       lambda values: service.handle_by(user, values), "service.handled")
 
     def action_feedback(self) -> None:
         service, user = self.selected(), self.app.user
@@ -136,13 +116,11 @@ class ServiceActions(RecordActions):
         def done(result: Service) -> str:
             return t("service.archived" if result.status == ARCHIVED else "service.sent_back")
 
-        self.app.push_screen(
-            FormModal(t("service.feedback_title", summary=service.summary), FEEDBACK_FIELDS, {},
-                      lambda values: service.feedback_by(user, values)),
-            self._after_save(done))
+        self.open_form(t("service.feedback_title", summary=service.summary), FEEDBACK_FIELDS, {},
+                       lambda values: service.feedback_by(user, values), done)
 
 
-class ServiceListScreen(ServiceActions, Screen):
+class ServiceListScreen(RecordList, ServiceActions, Screen):
     """服务管理: the services the user may see, newest first, all or in one
     state ("t" steps through them); filter ("/") by customer, summary, type
     or date."""
@@ -172,12 +150,8 @@ class ServiceListScreen(ServiceActions, Screen):
         self.table.focus()
         self.refresh_allowed()
 
-    def on_screen_resume(self) -> None:
-        self.service_changed()
-
-    @property
-    def table(self) -> WatchedTable:
-        return self.query_one(WatchedTable)
+    def record_screen(self, record_id: int) -> Screen:
+        return ServiceDetailScreen(record_id)
 
     def show_title(self) -> None:
         state = status_label(self.status) if self.status else t("service.all_states")
@@ -185,10 +159,6 @@ class ServiceListScreen(ServiceActions, Screen):
 
     def selected_service_id(self) -> int | None:
         return self.table.current_row_id
-
-    def service_changed(self) -> None:
-        self.table.reload()
-        self.refresh_allowed()
 
     def allowed_actions(self) -> set[str]:
         allowed = super().allowed_actions()
@@ -200,24 +170,12 @@ class ServiceListScreen(ServiceActions, Screen):
         position = STATE_FILTERS.index(self.status)
         self.status = STATE_FILTERS[(position + 1) % len(STATE_FILTERS)]
         self.show_title()
-        self.service_changed()
+        self.record_changed()
 
     def action_new(self) -> None:
         user = self.app.user
-        self.app.push_screen(
-            FormModal(t("service.new_title"), service_fields(user), {},
-                      lambda values: Service.create_by(user, values)),
-            self._after_save(lambda _service: t("service.created")))
-
-    @on(WatchedTable.Moved)
-    def _moved(self, message: WatchedTable.Moved) -> None:
-        message.stop()
-        self.refresh_allowed()
-
-    @on(LazyTable.RowChosen)
-    def _open(self, message: LazyTable.RowChosen) -> None:
-        if message.row_id is not None:
-            self.app.push_screen(ServiceDetailScreen(message.row_id))
+        self.open_form(t("service.new_title"), service_fields(user), {},
+                       lambda values: Service.create_by(user, values), "service.created")
 
 
 class ServiceArchiveScreen(Screen):
@@ -289,12 +247,12 @@ class ServiceDetailScreen(ServiceActions, Screen):
 
     def on_mount(self) -> None:
         self.query_one("#service-detail-body").focus()
-        self.service_changed()
+        self.record_changed()
 
     def selected_service_id(self) -> int | None:
         return self.service_id
 
-    def service_changed(self) -> None:
+    def record_changed(self) -> None:
         try:
             service = Service.get_visible(self.app.user, self.service_id)
         except CrmError as error:

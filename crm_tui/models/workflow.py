@@ -1,0 +1,91 @@
+"""What the records that move through states (an opportunity, a service)
+share: the state check before a change, the race-safe conditional write,
+and the reason given when another session changed the record first.
+
+A change is an UPDATE (or DELETE) ... WHERE status = expected AND version =
+as read; when it touches no row, the record as it is now tells why: gone
+(NotFound), in another state (InvalidTransition, naming that state), or
+saved by someone else in the same state (ConcurrentEdit).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from crm_tui.i18n import t
+from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied
+
+# Ids beyond what a database integer holds would make the lookup itself fail.
+_LARGEST_ID = 2**31 - 1
+
+
+def record_id(value: Any) -> int | None:
+    """The id a form value or a record stands for; None when it names none."""
+    if hasattr(value, "_meta"):
+        return value.id
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= _LARGEST_ID else None
+
+
+def allowed(check: Callable[[Any], None], actor: Any) -> bool:
+    """Whether `check(actor)` passes: what the screens ask to offer an action."""
+    try:
+        check(actor)
+    except (PermissionDenied, InvalidTransition):
+        return False
+    return True
+
+
+class StateMachine:
+    """Mixed into a model with `id`, `status` and `version` columns.
+
+    `i18n_prefix` names its refusals: "<prefix>.error.<action>", given the
+    current state as `status=status_label(state)`.
+    """
+
+    i18n_prefix: str
+    status_label: Callable[[str], str]
+
+    def _check_state(self, action: str, expected: str) -> None:
+        if self.status != expected:
+            raise self._wrong_state(action, self.status)
+
+    def _change_state(self, action: str, expected: str, values: dict[str, Any],
+                      *conditions: Any) -> None:
+        """UPDATE ... WHERE status = expected AND version = as read (and
+        `conditions`); refuse with the reason when another session changed
+        it first."""
+        model = type(self)
+        updated = (model.update(version=model.version + 1, **values)
+                   .where(self._as_read(expected), *conditions)
+                   .execute())
+        if updated != 1:
+            raise self._refusal(action, expected)
+
+    def _delete_in_state(self, action: str, expected: str) -> None:
+        """DELETE ... WHERE status = expected AND version = as read."""
+        deleted = type(self).delete().where(self._as_read(expected)).execute()
+        if deleted != 1:
+            raise self._refusal(action, expected)
+
+    def _as_read(self, expected: str) -> Any:
+        model = type(self)
+        return ((model.id == self.id) & (model.status == expected)
+                & (model.version == self.version))
+
+    def _refusal(self, action: str, expected: str) -> Exception:
+        model = type(self)
+        current = model.get_or_none(model.id == self.id)
+        if current is None:
+            return NotFound(t("error.not_found"))
+        if current.status != expected:
+            return self._wrong_state(action, current.status)
+        return ConcurrentEdit(t("error.changed_since_opened"))
+
+    def _wrong_state(self, action: str, status: str) -> InvalidTransition:
+        return InvalidTransition(t(f"{self.i18n_prefix}.error.{action}",
+                                   status=type(self).status_label(status)))
