@@ -31,7 +31,7 @@ from crm_tui.models.base import BaseModel, database, sales_database
 from crm_tui.models.customers import LOST, NORMAL, Customer
 from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied
 from crm_tui.models.sales_system import COUNTED_STATUSES, Order
-from crm_tui.models.users import User, require
+from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
 from crm_tui.models.workflow import allowed
 
@@ -68,14 +68,8 @@ class ChurnAlert(BaseModel):
         """The alerts `user` may see: all with churn.view_all, those of own
         customers with churn.act, none otherwise (an unknown role sees nothing)."""
         query = cls.select().join(Customer, on=(cls.customer == Customer.id))
-        if user is None or not user.active:
-            return query.where(False)
-        granted = user.permissions()
-        if perm.CHURN_VIEW_ALL in granted:
-            return query
-        if perm.CHURN_ACT in granted:
-            return query.where(Customer.manager == user.id)
-        return query.where(False)
+        return scoped(query, user, perm.CHURN_VIEW_ALL, {perm.CHURN_ACT},
+                      lambda own: Customer.manager == own.id)
 
     @classmethod
     def get_visible(cls, user: User, alert_id: int) -> "ChurnAlert":

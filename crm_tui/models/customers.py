@@ -35,7 +35,7 @@ from crm_tui.models.errors import (
     PermissionDenied,
     ValidationError,
 )
-from crm_tui.models.users import MANAGER, Role, User, require
+from crm_tui.models.users import MANAGER, Role, User, require, scoped
 from crm_tui.models.validation import Field, clean
 from crm_tui.models.workflow import record_id
 
@@ -83,14 +83,8 @@ class Customer(BaseModel):
         query = cls.select()
         if not include_deleted:
             query = query.where(cls.status != DELETED)
-        if user is None or not user.active:
-            return query.where(False)
-        granted = user.permissions()
-        if perm.CUSTOMER_VIEW_ALL in granted:
-            return query
-        if perm.CUSTOMER_VIEW in granted:
-            return query.where(cls.manager == user.id)
-        return query.where(False)
+        return scoped(query, user, perm.CUSTOMER_VIEW_ALL, {perm.CUSTOMER_VIEW},
+                      lambda own: cls.manager == own.id)
 
     @classmethod
     def get_visible(cls, user: User, customer_id: int) -> Customer:

@@ -28,7 +28,7 @@ from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import (CONTACT_FIELDS, CUSTOMER_FIELDS, Contact, Customer,
                                       active_manager, manager_choices)
 from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
-from crm_tui.models.users import User, require
+from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
 from crm_tui.models.workflow import StateMachine, allowed
 
@@ -106,15 +106,9 @@ class Opportunity(StateMachine, BaseModel):
     def visible_to(cls, user: User | None):
         """Opportunities `user` may see: all with opportunity.view_all, else
         those they created or were assigned; nothing for an unknown role."""
-        query = cls.select()
-        if user is None or not user.active:
-            return query.where(False)
-        granted = user.permissions()
-        if perm.OPPORTUNITY_VIEW_ALL in granted:
-            return query
-        if granted & {perm.OPPORTUNITY_CREATE, perm.PLAN_EXECUTE}:
-            return query.where((cls.created_by == user.id) | (cls.assigned_to == user.id))
-        return query.where(False)
+        return scoped(cls.select(), user, perm.OPPORTUNITY_VIEW_ALL,
+                      {perm.OPPORTUNITY_CREATE, perm.PLAN_EXECUTE},
+                      lambda own: (cls.created_by == own.id) | (cls.assigned_to == own.id))
 
     @classmethod
     def get_visible(cls, user: User, opportunity_id: int) -> "Opportunity":

@@ -26,7 +26,7 @@ from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import Customer, active_manager, manager_choices
 from crm_tui.models.dictionary import SERVICE_TYPE, DictionaryEntry
 from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
-from crm_tui.models.users import User, require
+from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
 from crm_tui.models.workflow import StateMachine, allowed, record_id
 
@@ -106,16 +106,13 @@ class Service(StateMachine, BaseModel):
     def visible_to(cls, user: User | None):
         """Services `user` may see: all with service.view_all, else those of
         their customers or assigned to them; nothing for an unknown role."""
-        query = cls.select()
-        if user is None or not user.active:
-            return query.where(False)
-        granted = user.permissions()
-        if perm.SERVICE_VIEW_ALL in granted:
-            return query
-        if granted & {perm.SERVICE_CREATE, perm.SERVICE_HANDLE, perm.SERVICE_FEEDBACK}:
-            own_customers = Customer.select(Customer.id).where(Customer.manager == user.id)
-            return query.where(cls.customer.in_(own_customers) | (cls.assigned_to == user.id))
-        return query.where(False)
+        def own_services(own: User):
+            own_customers = Customer.select(Customer.id).where(Customer.manager == own.id)
+            return cls.customer.in_(own_customers) | (cls.assigned_to == own.id)
+
+        return scoped(cls.select(), user, perm.SERVICE_VIEW_ALL,
+                      {perm.SERVICE_CREATE, perm.SERVICE_HANDLE, perm.SERVICE_FEEDBACK},
+                      own_services)
 
     @classmethod
     def get_visible(cls, user: User, service_id: int) -> "Service":

@@ -6,6 +6,7 @@ change what a role may do. Every rule elsewhere asks `require(actor, code)`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -116,6 +117,24 @@ def require(actor: User | None, code: str) -> None:
     """Raise PermissionDenied unless `actor` holds permission `code`."""
     if actor is None or not actor.has_perm(code):
         raise PermissionDenied(t("error.permission", permission=code))
+
+
+def scoped(query, user: User | None, all_code: str, own_codes: set[str],
+           own_records: Callable[[User], Any]):
+    """Narrow `query` to what `user` may see; the one scope rule of the CRM.
+
+    With `all_code` every row; with any of `own_codes` the rows
+    `own_records(user)` selects; otherwise (an unknown role, a disabled or
+    missing user) none: scope fails closed.
+    """
+    if user is None or not user.active:
+        return query.where(False)
+    granted = user.permissions()
+    if all_code in granted:
+        return query
+    if granted & own_codes:
+        return query.where(own_records(user))
+    return query.where(False)
 
 
 def authenticate(login: str, password: str, max_failures: int, lockout_minutes: int) -> User:
