@@ -91,6 +91,15 @@ class CrmApp(App):
             return
         self.push_screen(customer_screen(customer))
 
+    def records_changed(self, *kind_names: str) -> None:
+        """A change was saved: every list, tab and record view of these
+        kinds, on any screen still open, shows it."""
+        from crm_tui.screens.records import shows_records
+
+        for screen in self.screen_stack:
+            for widget in shows_records(screen, kind_names):
+                widget.records_changed()
+
     def change_password(self) -> None:
         from crm_tui.screens.password import open_password_change
 

@@ -140,11 +140,10 @@ def form_message(form) -> str:
     return str(message.render()) if message.display else ""
 
 
-def offered(app, prefix: str) -> set[str]:
-    """The ids of the screen's own keys the footer offers now."""
+def offered(app, prefix: str | tuple[str, ...]) -> set[str]:
+    """The ids of the keys (beginning with `prefix`) the screen offers now."""
     return {active.binding.id for active in app.screen.active_bindings.values()
-            if active.binding.id and active.binding.id.startswith(prefix)
-            and app.screen.check_action(active.binding.action, ()) is True}
+            if active.binding.id and active.binding.id.startswith(prefix) and active.enabled}
 
 
 def notices(app) -> list[str]:

@@ -28,12 +28,24 @@ from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import (CONTACT_FIELDS, CUSTOMER_FIELDS, Contact, Customer,
                                       active_manager, manager_choices)
 from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
+from crm_tui.models.kinds import Transitions
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
 from crm_tui.models.workflow import StateMachine, allowed
 
 UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED = "unassigned", "assigned", "succeeded", "failed"
 OPPORTUNITY_STATUSES = (UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED)
+
+# The state graph: (from, action, to); None: the opportunity is deleted.
+# "plan" is a change of the development plan: the state stays.
+OPPORTUNITY_TRANSITIONS = Transitions([
+    (UNASSIGNED, "edit", UNASSIGNED),
+    (UNASSIGNED, "delete", None),
+    (UNASSIGNED, "assign", ASSIGNED),
+    (ASSIGNED, "plan", ASSIGNED),
+    (ASSIGNED, "succeed", SUCCEEDED),   # 开发成功
+    (ASSIGNED, "fail", FAILED),         # 终止开发
+])
 
 
 def status_label(status: str) -> str:
@@ -97,6 +109,7 @@ class Opportunity(StateMachine, BaseModel):
     # Refusals read "opportunity.error.<action>" with the state's label.
     i18n_prefix = "opportunity"
     status_label = staticmethod(status_label)
+    transitions = OPPORTUNITY_TRANSITIONS
 
     def __str__(self) -> str:
         return f"{self.customer_name}: {self.summary}"
@@ -134,17 +147,17 @@ class Opportunity(StateMachine, BaseModel):
             require(actor, perm.OPPORTUNITY_CREATE)
             if self.created_by_id != actor.id:
                 raise PermissionDenied(t("opportunity.error.not_creator"))
-        self._check_state(action, UNASSIGNED)
+        self._check_state(action)
 
     def _check_assignable_by(self, actor: User) -> None:
         require(actor, perm.OPPORTUNITY_ASSIGN)
-        self._check_state("assign", UNASSIGNED)
+        self._check_state("assign")
 
     def check_plan_open_for(self, actor: User) -> None:
         """Raise unless `actor` may change this opportunity's plan now: the
         plan is open (assigned) and `actor` is its account manager."""
         require(actor, perm.PLAN_EXECUTE)
-        self._check_state("plan", ASSIGNED)
+        self._check_state("plan")
         if self.assigned_to_id != actor.id:
             raise PermissionDenied(t("plan.error.not_assignee"))
 
@@ -165,7 +178,7 @@ class Opportunity(StateMachine, BaseModel):
         data = clean(OPPORTUNITY_FIELDS, values, partial=True)
         with database.atomic():
             changes = audit.diff(self, data)
-            self._change_state("edit", UNASSIGNED, data)
+            self._change_state("edit", data)
             audit.record(actor, "opportunity", self.id, audit.UPDATE, changes)
         return Opportunity.get_by_id(self.id)
 
@@ -173,7 +186,7 @@ class Opportunity(StateMachine, BaseModel):
         """Delete an unassigned opportunity (nothing has been done on it yet)."""
         self.check_editable_by(actor, "delete")
         with database.atomic():
-            self._delete_in_state("delete", UNASSIGNED)
+            self._delete_in_state("delete")
             audit.record(actor, "opportunity", self.id, audit.DELETE,
                          {"summary": (self.summary, "")})
 
@@ -183,7 +196,7 @@ class Opportunity(StateMachine, BaseModel):
         manager_id = active_manager(manager).id
         now = clock.now()
         with database.atomic():
-            self._change_state("assign", UNASSIGNED,
+            self._change_state("assign",
                                {"status": ASSIGNED, "assigned_to": manager_id, "assigned_at": now})
             audit.record(actor, "opportunity", self.id, "assign",
                          {"status": (self.status, ASSIGNED), "assigned_to": (None, manager_id),
@@ -217,7 +230,7 @@ class Opportunity(StateMachine, BaseModel):
                           for field in SUCCESS_CONTACT_FIELDS}
         now = clock.now()
         with database.atomic():
-            self._change_state("plan", ASSIGNED, {"status": SUCCEEDED, "ended_at": now},
+            self._change_state("succeed", {"status": SUCCEEDED, "ended_at": now},
                                Opportunity.assigned_to == actor.id)
             customer = Customer.create_by(actor, customer_values)
             if self.contact:
@@ -235,7 +248,7 @@ class Opportunity(StateMachine, BaseModel):
         """终止开发: development ends without a customer."""
         self.check_plan_open_for(actor)
         with database.atomic():
-            self._change_state("plan", ASSIGNED, {"status": FAILED, "ended_at": clock.now()},
+            self._change_state("fail", {"status": FAILED, "ended_at": clock.now()},
                                Opportunity.assigned_to == actor.id)
             audit.record(actor, "opportunity", self.id, "fail", {"status": (self.status, FAILED)})
         return Opportunity.get_by_id(self.id)
@@ -264,7 +277,7 @@ class Opportunity(StateMachine, BaseModel):
                           & (Opportunity.assigned_to == actor.id))
                    .execute())
         if updated != 1:
-            raise self._refusal("plan", ASSIGNED)
+            raise self._refusal("plan")
 
 
 class PlanItem(BaseModel):

@@ -42,6 +42,11 @@ def screen(module_path: str, class_name: str, **arguments: Any) -> Callable[[], 
     return make
 
 
+def records(kind_name: str) -> Callable[[], Screen]:
+    """A callable making the list screen of record kind `kind_name`."""
+    return screen("crm_tui.screens.records", "RecordListScreen", kind_name=kind_name)
+
+
 # In the order of the day's work; the home menu numbers the ones a user may
 # open in this order (the sales system's look-ups and administration last).
 MODULES: list[Module] = [
@@ -52,9 +57,8 @@ MODULES: list[Module] = [
     # executives all, a role without any of these rights none).
     Module("opportunities", "module.opportunities",
            screen("crm_tui.screens.marketing", "OpportunityListScreen")),
-    Module("services", "module.services", screen("crm_tui.screens.service", "ServiceListScreen")),
-    Module("service_archive", "module.service_archive",
-           screen("crm_tui.screens.service", "ServiceArchiveScreen")),
+    Module("services", "module.services", records("service")),
+    Module("service_archive", "module.service_archive", records("service_archive")),
     # Managers see their customers' alerts (churn.act), others all of them.
     Module("churn", "module.churn", screen("crm_tui.screens.churn", "ChurnListScreen"),
            (perm.CHURN_ACT, perm.CHURN_VIEW_ALL)),

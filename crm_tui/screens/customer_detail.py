@@ -60,6 +60,15 @@ def pane(module_path: str, class_name: str) -> Callable[[int], Widget]:
     return make
 
 
+def record_pane(kind_name: str) -> Callable[[int], Widget]:
+    """A callable making the pane of a customer's records of `kind_name`."""
+    def make(customer_id: int) -> Widget:
+        from crm_tui.screens.records import RecordPane
+
+        return RecordPane(kind_name, customer_id)
+    return make
+
+
 DETAIL_TABS: list[DetailTab] = [
     DetailTab("information", "customer.tab.information",
               pane("crm_tui.screens.customer_detail", "CustomerInformationPane")),
@@ -69,8 +78,7 @@ DETAIL_TABS: list[DetailTab] = [
               pane("crm_tui.screens.interactions", "CustomerInteractionsPane")),
     DetailTab("orders", "customer.tab.orders",
               pane("crm_tui.screens.orders", "CustomerOrdersPane"), perm.ORDER_VIEW),
-    DetailTab("services", "module.services",
-              pane("crm_tui.screens.service", "CustomerServicesPane")),
+    DetailTab("services", "module.services", record_pane("service")),
     DetailTab("mail", "mail.module", pane("crm_tui.screens.mail", "CustomerMailPane")),
     DetailTab("documents", "documents.module",
               pane("crm_tui.screens.documents", "CustomerDocumentsPane")),

@@ -14,7 +14,6 @@ connection; a row not loaded yet shows as "…" for a moment.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any, Callable, Protocol, Sequence
 
 from rich.cells import cell_len, set_cell_size
@@ -31,31 +30,13 @@ from textual.strip import Strip
 from textual.widgets import Input, Static
 
 from crm_tui.i18n import t
+from crm_tui.models.kinds import Column
 from crm_tui.widgets.connection import connected
 
 PAGE_SIZE = 50
 # Pages kept in memory; the least recently used go first.
 CACHED_PAGES = 40
 PLACEHOLDER = "…"
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column: the row key it shows, its label, width in terminal cells,
-    the SQL expression to sort by (None: not sortable), and an optional
-    `format(value) -> str`."""
-
-    key: str
-    label_key: str
-    width: int
-    expression: Any = None
-    format: Callable[[Any], str] | None = None
-
-    def text(self, row: dict) -> str:
-        value = row.get(self.key)
-        if self.format is not None:
-            return self.format(value)
-        return "" if value is None else str(value)
 
 
 class RowSource(Protocol):
@@ -424,6 +405,9 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
         # Escape clears a filter; with none, it goes on to the screen (back).
         if action == "clear_filter":
             return bool(self.filter_text)
+        if action == "choose":
+            # Enter is offered only where a row opens something.
+            return not isinstance(self.parent, LazyTable) or self.parent.openable
         return True
 
     def on_click(self, event: events.Click) -> None:
@@ -459,7 +443,7 @@ class FilterInput(Input):
 class LazyTable(Vertical):
     """A lazily loaded list with a filter box ("/") and a status line.
 
-    Posts `LazyTable.RowChosen(row_id)` on Enter. `current_row_id` and
+    Posts `LazyTable.RowChosen(row_id)` on Enter (when `openable`). `current_row_id` and
     `current_row` give the row under the cursor; `reload()` reads again after
     the data changed (the cursor stays where it was).
     """
@@ -475,9 +459,11 @@ class LazyTable(Vertical):
             return self.table
 
     def __init__(self, source: RowSource, *, filter_text: str = "", id: str | None = None,
-                 classes: str | None = None):
+                 classes: str | None = None, openable: bool = True):
         super().__init__(id=id, classes=classes)
         self.source = source
+        # Whether Enter on a row opens it (otherwise Enter is not offered).
+        self.openable = openable
         self._initial_filter = filter_text
 
     def compose(self) -> ComposeResult:
