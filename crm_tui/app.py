@@ -70,8 +70,8 @@ class CrmApp(App):
         self.user = user
         self.note_activity()
         self.switch_screen(HomeScreen())
-        # The periodic churn scan (crm_tui.screens.churn).
-        from crm_tui.screens.churn import start_churn_timer
+        # The periodic churn scan.
+        from crm_tui.churn_check import start_churn_timer
         start_churn_timer(self)
 
     def permissions(self) -> set[str]:

@@ -60,7 +60,7 @@ MODULES: list[Module] = [
     Module("services", "module.services", records("service")),
     Module("service_archive", "module.service_archive", records("service_archive")),
     # Managers see their customers' alerts (churn.act), others all of them.
-    Module("churn", "module.churn", screen("crm_tui.screens.churn", "ChurnListScreen"),
+    Module("churn", "module.churn", records("churn_alert"),
            (perm.CHURN_ACT, perm.CHURN_VIEW_ALL)),
     Module("interactions", "module.interactions",
            screen("crm_tui.screens.interactions", "InteractionSearchScreen"), perm.CUSTOMER_VIEW),
