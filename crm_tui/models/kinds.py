@@ -102,6 +102,8 @@ class Action:
     - `done`: the i18n key of what to say afterwards, formatted with the
       kind's `words` of the record and, when callable, given the result.
     - `leaves`: the record is gone afterwards (a detail screen closes).
+    - `in_list`: offered on the rows of a list too, not only on the
+      record's own screen.
     """
 
     id: str
@@ -116,6 +118,7 @@ class Action:
     done: str | Callable[[Any], str] = ""
     on_row: bool = True
     leaves: bool = False
+    in_list: bool = True
 
     def allowed(self, record: Any, actor: Any) -> bool:
         if actor is None or (self.on_row and record is None):

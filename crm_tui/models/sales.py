@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from peewee import (JOIN, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
+from peewee import (JOIN, SQL, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField)
 
 from crm_tui import clock
@@ -28,7 +28,8 @@ from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import (CONTACT_FIELDS, CUSTOMER_FIELDS, Contact, Customer,
                                       active_manager, manager_choices)
 from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
-from crm_tui.models.kinds import Transitions
+from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
+                                  register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
 from crm_tui.models.workflow import StateMachine, allowed
@@ -340,3 +341,152 @@ def opportunity_list_query(user: User, search: str = ""):
                             | Opportunity.summary.contains(search)
                             | Opportunity.contact.contains(search))
     return query
+
+
+# ----- the record kinds ----------------------------------------------------
+def _opportunity_rows(opportunity: Opportunity) -> list[tuple[str, Any]]:
+    rows = [
+        ("opportunity.customer_name", opportunity.customer_name),
+        ("opportunity.status", status_label(opportunity.status)),
+        ("opportunity.success_rate", f"{opportunity.success_rate}%"),
+        ("opportunity.source", opportunity.source),
+        ("opportunity.summary", opportunity.summary),
+        ("opportunity.contact", f"{opportunity.contact}  {opportunity.contact_phone}"),
+        ("opportunity.description", opportunity.description.replace("\n", " ")),
+        ("opportunity.created_by", f"{user_name(opportunity.created_by_id)}  "
+                                   f"{moment_text(opportunity.created_at)}"),
+        ("opportunity.assigned_to", f"{user_name(opportunity.assigned_to_id)}  "
+                                    f"{moment_text(opportunity.assigned_at)}"),
+    ]
+    if opportunity.ended_at:
+        rows.append(("opportunity.ended_at", moment_text(opportunity.ended_at)))
+        customer = Customer.get_or_none(Customer.id == opportunity.customer_id)
+        if customer is not None:
+            rows.append(("opportunity.customer", f"{customer.name} {customer.number}"))
+    return rows
+
+
+def _opportunity_form_values(opportunity: Opportunity) -> dict[str, Any]:
+    return {field.name: getattr(opportunity, field.name) for field in OPPORTUNITY_FIELDS}
+
+
+def _succeeded(customer: Customer) -> str:
+    return t("plan.succeeded", name=customer.name, number=customer.number)
+
+
+def _opportunities_query(user: User, search: str, _within: dict[str, Any]):
+    return opportunity_list_query(user, search).order_by(Opportunity.id.desc())
+
+
+OPPORTUNITY = register(RecordKind(
+    name="opportunity", title="opportunity.title", opens="opportunity", child="plan_item",
+    columns=[
+        Column("customer_name", "opportunity.customer_name", 16, Opportunity.customer_name),
+        Column("summary", "opportunity.summary", 16, Opportunity.summary),
+        Column("contact", "opportunity.contact", 8, Opportunity.contact),
+        Column("success_rate", "opportunity.column.rate", 4, Opportunity.success_rate,
+               format=lambda value: "" if value is None else f"{value}%"),
+        Column("status", "opportunity.status", 10, Opportunity.status, format=status_label),
+        Column("assignee_name", "opportunity.assigned_to", 8, SQL("assignee_name")),
+        Column("created_at", "opportunity.column.created", 10, Opportunity.created_at,
+               format=day_text),
+    ],
+    query=_opportunities_query, get=Opportunity.get_visible,
+    transitions=OPPORTUNITY_TRANSITIONS, status_label=status_label,
+    words=lambda opportunity: {"name": opportunity.customer_name,
+                               "summary": opportunity.summary},
+    heading=lambda opportunity: t("plan.title", name=opportunity.customer_name,
+                                  status=status_label(opportunity.status)),
+    rows=_opportunity_rows, changes=("customer",),
+    actions=[
+        Action("new", "n", "opportunity.action.new", on_row=False,
+               check=lambda _parent, actor: require(actor, perm.OPPORTUNITY_CREATE),
+               form=lambda _parent, _actor: OPPORTUNITY_FIELDS,
+               title="opportunity.new_title", done="opportunity.created",
+               run=lambda _parent, actor, values: Opportunity.create_by(actor, values)),
+        Action("edit", "e", "opportunity.action.edit",
+               check=lambda opportunity, actor: opportunity.check_editable_by(actor),
+               form=lambda _opportunity, _actor: OPPORTUNITY_FIELDS,
+               prefill=_opportunity_form_values,
+               title="opportunity.edit_title", done="opportunity.saved",
+               run=lambda opportunity, actor, values: opportunity.update_by(actor, values)),
+        Action("assign", "a", "opportunity.action.assign",
+               check=lambda opportunity, actor: opportunity._check_assignable_by(actor),
+               form=lambda _opportunity, _actor: ASSIGN_FIELDS,
+               title="opportunity.assign_title", done="opportunity.assigned",
+               run=lambda opportunity, actor, values: opportunity.assign_by(
+                   actor, values.get("manager"))),
+        # 开发成功: a form for what the new customer needs beyond what the
+        # opportunity tells; saving creates the customer and ends the plan.
+        Action("succeed", "c", "plan.action.succeed", in_list=False,
+               check=lambda opportunity, actor: opportunity.check_plan_open_for(actor),
+               form=lambda opportunity, _actor: opportunity.success_fields(),
+               prefill=lambda opportunity: opportunity.success_prefill(),
+               title="plan.succeed_title", done=_succeeded,
+               run=lambda opportunity, actor, values: opportunity.succeed_by(actor, values)),
+        # 终止开发
+        Action("fail", "f", "plan.action.fail", in_list=False,
+               check=lambda opportunity, actor: opportunity.check_plan_open_for(actor),
+               ask="plan.fail_question", done="plan.failed",
+               run=lambda opportunity, actor, _values: opportunity.fail_by(actor)),
+        Action("delete", "d", "opportunity.action.delete", leaves=True,
+               check=lambda opportunity, actor: opportunity.check_editable_by(actor, "delete"),
+               ask="opportunity.delete_question", done="opportunity.deleted",
+               run=lambda opportunity, actor, _values: opportunity.delete_by(actor)),
+    ],
+))
+
+
+def _plan_item_of_visible(user: User, item_id: int) -> PlanItem:
+    """A plan item of an opportunity `user` may see (NotFound otherwise)."""
+    item = (PlanItem.select().join(Opportunity, on=(PlanItem.opportunity == Opportunity.id))
+            .where((PlanItem.id == item_id)
+                   & Opportunity.id.in_(Opportunity.visible_to(user).select(Opportunity.id)))
+            .first())
+    if item is None:
+        raise NotFound(t("error.not_found"))
+    return item
+
+
+def _plan_items(_user: User, search: str, within: dict[str, Any]):
+    items = PlanItem.of(within.get("parent"))
+    search = search.strip()
+    if search:
+        items = items.where(PlanItem.content.contains(search) | PlanItem.result.contains(search))
+    return items
+
+
+def _check_plan_item(item: PlanItem, actor: User) -> None:
+    Opportunity.get_by_id(item.opportunity_id).check_plan_open_for(actor)
+
+
+PLAN_ITEM = register(RecordKind(
+    name="plan_item", title="plan.items", parent="opportunity", changes=("opportunity",),
+    columns=[
+        Column("date", "plan.date", 10, PlanItem.date, format=day_text),
+        Column("content", "plan.content", 34, PlanItem.content),
+        Column("result", "plan.result", 30, PlanItem.result),
+    ],
+    query=_plan_items, get=_plan_item_of_visible,
+    words=lambda item: {"date": day_text(item.date), "content": item.content},
+    actions=[
+        Action("add", "a", "plan.action.add", on_row=False,
+               check=lambda opportunity, actor: opportunity.check_plan_open_for(actor),
+               form=lambda _opportunity, _actor: PLAN_ITEM_FIELDS,
+               title="plan.add_title", done="plan.item_added",
+               run=lambda opportunity, actor, values: opportunity.add_plan_item(actor, values)),
+        Action("edit", "e", "plan.action.edit", check=_check_plan_item,
+               form=lambda _item, _actor: PLAN_CONTENT_FIELDS,
+               prefill=lambda item: {"content": item.content},
+               title="plan.edit_title", done="plan.item_saved",
+               run=lambda item, actor, values: item.update_content_by(actor, values)),
+        Action("result", "r", "plan.action.result", check=_check_plan_item,
+               form=lambda _item, _actor: PLAN_RESULT_FIELDS,
+               prefill=lambda item: {"result": item.result},
+               title="plan.result_title", done="plan.item_saved",
+               run=lambda item, actor, values: item.record_result_by(actor, values)),
+        Action("delete", "d", "plan.action.delete", check=_check_plan_item,
+               ask="plan.delete_question", done="plan.item_deleted",
+               run=lambda item, actor, _values: item.delete_by(actor)),
+    ],
+))

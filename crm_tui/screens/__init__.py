@@ -55,8 +55,7 @@ MODULES: list[Module] = [
     # Open to every role: each list is scoped by the model (an account
     # manager sees own opportunities and services, supervisors and
     # executives all, a role without any of these rights none).
-    Module("opportunities", "module.opportunities",
-           screen("crm_tui.screens.marketing", "OpportunityListScreen")),
+    Module("opportunities", "module.opportunities", records("opportunity")),
     Module("services", "module.services", records("service")),
     Module("service_archive", "module.service_archive", records("service_archive")),
     # Managers see their customers' alerts (churn.act), others all of them.

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from rich.text import Text
 from textual import work
+from textual.message import Message
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -32,12 +33,11 @@ from textual.widgets.option_list import Option
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
 from crm_tui.models.kinds import Action, RecordKind, kind
-from crm_tui.screens.record_actions import WatchedTable
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.forms import FormModal
-from crm_tui.widgets.lazy_table import QuerySource
+from crm_tui.widgets.lazy_table import LazyTable, QuerySource
 
 ACTIONS_KEY = Binding("f2", "actions_menu", "records.actions", id="records.actions")
 
@@ -49,12 +49,17 @@ class Target:
     shown), and the parent record new ones belong to."""
 
     def __init__(self, record_kind: RecordKind, row_id: Any = None, parent_id: Any = None,
-                 list_actions: bool = True):
+                 own_screen: bool = False):
         self.kind = record_kind
         self.row_id = row_id
         self.parent_id = parent_id
-        # False on a record's own screen: no "new" there, only its actions.
-        self.list_actions = list_actions
+        # True on the record's own screen: its actions there, no "new".
+        self.own_screen = own_screen
+
+    def offers(self, action: Action) -> bool:
+        if not action.on_row:
+            return not self.own_screen
+        return action.in_list or self.own_screen
 
 
 def load(record_kind: RecordKind, user: Any, record_id: Any) -> Any:
@@ -80,7 +85,7 @@ def allowed_now(user: Any, targets: Sequence[Target]) -> frozenset[tuple[str, st
         record = load(target.kind, user, target.row_id)
         parent = load_parent(target.kind, user, target.parent_id)
         for action in target.kind.allowed_actions(record, user, parent):
-            if action.on_row or target.list_actions:
+            if target.offers(action):
                 allowed.add((target.kind.name, action.id))
     return frozenset(allowed)
 
@@ -135,14 +140,28 @@ class ActionHost:
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "act":
-            # While the answer is on its way a key still runs: the model
-            # checks again and says why when it is not allowed.
-            return self.allowed_pending or tuple(parameters) in self.allowed
+            if self.allowed_pending:
+                # A key pressed before the answer came: ask now, so that it
+                # is neither lost nor given to another action on its key.
+                return self._allowed_at_once(*parameters)
+            return tuple(parameters) in self.allowed
         if action == "actions_menu":
             return bool(self.allowed) or self.allowed_pending
         return True
 
-    def on_watched_table_moved(self, message: WatchedTable.Moved) -> None:
+    def _allowed_at_once(self, kind_name: str, action_id: str) -> bool:
+        target = self.target_of(kind_name)
+        if target is None:
+            return False
+        action = target.kind.action(action_id)
+        user = self.app.user
+        if not target.offers(action):
+            return False
+        if action.on_row:
+            return action.allowed(load(target.kind, user, target.row_id), user)
+        return action.allowed(load_parent(target.kind, user, target.parent_id), user)
+
+    def on_record_table_moved(self, message: "RecordTable.Moved") -> None:
         message.stop()
         self.refresh_allowed()
 
@@ -164,7 +183,7 @@ class ActionHost:
             return
         run = ActionRun(self, target.kind, action, subject)
         if action.ask:
-            question = target.kind.text(action.ask, subject)
+            question = run.text(action.ask)
             self.app.push_screen(ConfirmModal(question),
                                  lambda yes: run.start() if yes else None)
         else:
@@ -212,6 +231,15 @@ class ActionRun:
         self.action = action
         self.subject = subject
         self.app = host.app
+        # Texts about the subject: the record's own, or (for a new record)
+        # its parent's words.
+        parent_kind = kind(record_kind.parent) if record_kind.parent else None
+        self.words_kind = record_kind if action.on_row else parent_kind
+
+    def text(self, key: Any, result: Any = None) -> str:
+        if self.words_kind is None or self.subject is None:
+            return self.kind.text(key, None, result)
+        return self.words_kind.text(key, self.subject, result)
 
     def start(self) -> None:
         user, action = self.app.user, self.action
@@ -226,14 +254,14 @@ class ActionRun:
             return
         fields = action.form(self.subject, user)
         values = action.prefill(self.subject) if action.prefill else {}
-        title = self.kind.text(action.title or action.label, self.subject)
+        title = self.text(action.title or action.label)
         form = FormModal(title, fields, values,
                          lambda typed: action.run(self.subject, user, typed))
         self.app.push_screen(form, lambda result: self.finished(result) if result is not None
                              else None)
 
     def finished(self, result: Any) -> None:
-        message = self.kind.text(self.action.done, self.subject, result)
+        message = self.text(self.action.done, result)
         if message:
             self.app.notify(message)
         self.host.after_action(self.kind, self.action, self.subject)
@@ -262,9 +290,18 @@ class ActionsMenu(ModalScreen[str]):
 
 # ----- lists -------------------------------------------------------------------
 
-class RecordTable(WatchedTable):
+class RecordTable(LazyTable):
     """The rows of a kind in the user's scope (within a parent record when
-    given); shown again whenever the app says that kind changed."""
+    given); shown again whenever the app says that kind changed. Tells its
+    host when the row under the cursor changes, so that the host can offer
+    what that row allows."""
+
+    class Moved(Message):
+        def __init__(self, row_id: Any):
+            super().__init__()
+            self.row_id = row_id
+
+    _last_row_id: Any = None
 
     def __init__(self, record_kind: RecordKind, user: Any, parent_id: Any = None,
                  within: dict[str, Any] | None = None, **kwargs: Any):
@@ -282,6 +319,19 @@ class RecordTable(WatchedTable):
 
     def records_changed(self) -> None:
         self.reload()
+
+    def reload(self) -> None:
+        # Tell the host again once the rows are back, even when the cursor
+        # is on the same row as before: the row itself may have changed.
+        self._last_row_id = None
+        super().reload()
+
+    def show_status(self) -> None:
+        super().show_status()
+        row_id = self.current_row_id
+        if row_id != self._last_row_id:
+            self._last_row_id = row_id
+            self.post_message(self.Moved(row_id))
 
 
 class RecordListScreen(ActionHost, Screen):
@@ -456,11 +506,15 @@ class RecordScreen(ActionHost, Screen):
             self.query_one(RecordView).focus_main()
         self.refresh_allowed()
 
+    @property
+    def table(self) -> RecordTable:
+        """The list of child records."""
+        return self.query_one(RecordTable)
+
     def targets(self) -> list[Target]:
-        targets = [Target(self.kind, self.record_id, list_actions=False)]
+        targets = [Target(self.kind, self.record_id, own_screen=True)]
         if self.child is not None:
-            table = self.query_one(RecordTable)
-            targets.append(Target(self.child, table.current_row_id, self.record_id))
+            targets.append(Target(self.child, self.table.current_row_id, self.record_id))
         return targets
 
     def after_action(self, record_kind: RecordKind, action: Action, record: Any) -> None:
