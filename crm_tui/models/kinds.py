@@ -94,7 +94,7 @@ class Action:
     - `check(record, actor)`: raises when the actor may not do it now; the
       model method runs the same check again when saving.
     - `form(record, actor)`: the fields to ask for, or None for no form.
-    - `prefill(record)`: the form's starting values.
+    - `prefill(record, actor)`: the form's starting values.
     - `ask`: the i18n key of a yes/no question asked first (deletes).
     - `run(record, actor, values)`: the model call; `values` is the form's
       content ({} without a form). For `on_row=False` the record is the
@@ -112,7 +112,7 @@ class Action:
     run: Callable[[Any, Any, dict[str, Any]], Any]
     check: Check | None = None
     form: Callable[[Any, Any], Sequence[Field]] | None = None
-    prefill: Callable[[Any], dict[str, Any]] | None = None
+    prefill: Callable[[Any, Any], dict[str, Any]] | None = None
     title: str | None = None
     ask: str | None = None
     done: str | Callable[[Any], str] = ""

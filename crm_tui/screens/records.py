@@ -253,12 +253,19 @@ class ActionRun:
             self.finished(result)
             return
         fields = action.form(self.subject, user)
-        values = action.prefill(self.subject) if action.prefill else {}
+        values = action.prefill(self.subject, user) if action.prefill else {}
         title = self.text(action.title or action.label)
         form = FormModal(title, fields, values,
                          lambda typed: action.run(self.subject, user, typed))
-        self.app.push_screen(form, lambda result: self.finished(result) if result is not None
-                             else None)
+        self.app.push_screen(form, self.form_closed)
+
+    def form_closed(self, result: Any) -> None:
+        if result is not None:
+            self.finished(result)
+        else:
+            # Closed without saving, perhaps after a save was refused because
+            # someone else changed the record: show it as it is now.
+            self.app.records_changed(self.kind.name)
 
     def finished(self, result: Any) -> None:
         message = self.text(self.action.done, result)
@@ -384,7 +391,11 @@ class RecordListScreen(ActionHost, Screen):
     def on_lazy_table_row_chosen(self, message: Any) -> None:
         message.stop()
         if message.row_id is not None and self.kind.opens:
-            self.app.push_screen(RecordScreen(self.kind.opens, message.row_id))
+            self.open_record(message.row_id)
+
+    def open_record(self, row_id: Any) -> None:
+        """Enter on a row: the record's own screen."""
+        self.app.push_screen(RecordScreen(self.kind.opens, row_id))
 
 
 class RecordPane(ActionHost, Widget):
@@ -443,8 +454,8 @@ class RecordView(Widget, can_focus=False):
     """The fields and sections of one record, read afresh on every change
     of its kind."""
 
-    def __init__(self, kind_name: str, record_id: Any, **kwargs: Any):
-        super().__init__(classes="shows-records record-view", **kwargs)
+    def __init__(self, kind_name: str, record_id: Any, classes: str = "", **kwargs: Any):
+        super().__init__(classes=f"shows-records record-view {classes}".strip(), **kwargs)
         self.kind = kind(kind_name)
         self.record_id = record_id
         self.record: Any = None
