@@ -37,12 +37,12 @@ class CrmApp(App):
     COMMANDS = App.COMMANDS | {CrmCommands}
 
     BINDINGS = [
-        Binding("f1", "help", t("app.help"), priority=True, id="app.help"),
+        Binding("f1", "help", "app.help", priority=True, id="app.help"),
         # The footer shows this key at its right end by itself.
-        Binding("ctrl+p", "command_palette", t("app.palette"), show=False, priority=True,
+        Binding("ctrl+p", "command_palette", "app.palette", show=False, priority=True,
                 id="app.command_palette"),
-        Binding("ctrl+q", "quit", t("app.quit"), show=False, priority=True, id="app.quit"),
-        Binding("escape", "back", t("app.back"), id="app.back"),
+        Binding("ctrl+q", "quit", "app.quit", show=False, priority=True, id="app.quit"),
+        Binding("escape", "back", "app.back", id="app.back"),
     ]
 
     # How often the idle lock looks at the time since the last key.
@@ -136,6 +136,11 @@ class CrmApp(App):
         self.locked = False
         self.note_activity()
 
+    def get_system_commands(self, screen: Screen):
+        """Textual's own palette commands, in the user's language."""
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=t(command.title), help=t(command.help))
+
     # ----- app-wide keys -----------------------------------------------
     def action_command_palette(self) -> None:
         # Nothing to find before signing in, nor behind the lock.
@@ -153,7 +158,7 @@ class CrmApp(App):
             binding = active.binding
             if binding.system:
                 continue
-            rows.append((self.get_key_display(binding), binding.description, binding.id or ""))
+            rows.append((self.get_key_display(binding), t(binding.description), binding.id or ""))
         # The CRM's own keys (those with an id) first, then the widgets' built-in ones.
         rows.sort(key=lambda row: not row[2])
         self.push_screen(HelpScreen(rows))

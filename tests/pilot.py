@@ -6,6 +6,7 @@ from textual.widgets import Input, Select, Static
 
 from crm_tui.app import CrmApp
 from crm_tui.config import Config
+from crm_tui.screens import MODULES
 from crm_tui.screens.home import MENU_KEYS, HomeScreen
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.lazy_table import LazyTable
@@ -67,7 +68,7 @@ async def sign_in(pilot, login: str, password: str = PASSWORD, expect_home: bool
 async def open_module(pilot, key: str, expected_screen: type | None = None):
     """Press the home menu's number key of module `key`; the screen shown
     then, which must be an `expected_screen` when that is given."""
-    position = [module.key for module in pilot.app.allowed_modules()].index(key)
+    position = [module.key for module in MODULES].index(key)
     await press_and_settle(pilot, MENU_KEYS[position])
     if expected_screen is not None:
         assert isinstance(pilot.app.screen, expected_screen)

@@ -64,6 +64,11 @@ class Transitions:
         return frozenset(target for start, name, target in self.triples
                          if name == action and start == source)
 
+    def edges(self, action: str) -> frozenset[tuple[str, str | None]]:
+        """The (from, to) pairs `action` may take."""
+        return frozenset((source, target) for source, name, target in self.triples
+                         if name == action)
+
     def allows(self, action: str, state: str) -> bool:
         return state in self.sources(action)
 
@@ -204,7 +209,7 @@ def kind(name: str) -> RecordKind:
     """The declared kind `name` (every model module declares its kinds when
     imported, and importing crm_tui.models imports them all)."""
     if name not in KINDS:
-        import crm_tui.models  # noqa: F401  (fills the registry)
+        import crm_tui.models  # noqa: F401  # pyflakes: ignore (fills the registry)
     return KINDS[name]
 
 

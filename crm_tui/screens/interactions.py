@@ -39,7 +39,7 @@ class InteractionSearchScreen(Screen):
     Enter in a box searches, x exports exactly the rows found."""
 
     BINDINGS = [
-        Binding("x", "export", t("interactions.search.export"), id="interactions.export"),
+        Binding("x", "export", "interactions.search.export", id="interactions.export"),
     ]
 
     def __init__(self) -> None:
@@ -60,7 +60,7 @@ class InteractionSearchScreen(Screen):
         error = Static("", id="search-error", classes="error-text")
         error.display = False
         yield error
-        yield LazyTable(source, id="interaction-search-table")
+        yield LazyTable(source, id="interaction-search-table", openable=False)
         yield CrmFooter()
 
     def on_mount(self) -> None:

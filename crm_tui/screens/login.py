@@ -5,12 +5,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
 from crm_tui.models.users import User, authenticate
 from crm_tui.widgets.connection import in_thread
+from crm_tui.widgets.footer import CrmFooter
 
 
 def _check_password(app, login: str, password: str) -> User:
@@ -43,7 +44,7 @@ class LoginScreen(Screen):
             yield error
         if self.app.demo:
             yield Static(demo_accounts_text(), id="login-demo", classes="login-demo")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one("#login-user", Input).focus()
@@ -99,7 +100,7 @@ class LockScreen(Screen):
             error = Static("", id="lock-error", classes="error-text")
             error.display = False
             yield error
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one("#lock-password", Input).focus()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crm_tui.i18n import t
 from crm_tui.models.orders import product_query, stock_query
 from crm_tui.models.sales_system import Product, Stock
 from crm_tui.screens.orders import money
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.footer import CrmFooter
 
 PRODUCT_COLUMNS = [
     Column("name", "product.name", 18, Product.name),
@@ -48,8 +49,9 @@ class SalesQueryScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(t(self.title_key), classes="screen-title")
-        yield LazyTable(self.source(), filter_text=self.filter_text, id=self.table_id)
-        yield Footer()
+        yield LazyTable(self.source(), filter_text=self.filter_text, id=self.table_id,
+                        openable=False)
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(LazyTable)

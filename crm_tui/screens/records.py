@@ -204,7 +204,7 @@ class ActionHost:
     def action_actions_menu(self) -> None:
         """F2: every action allowed here, to pick one (what the footer had
         no room for is here too), with the keys as the keymap has them."""
-        entries = [(self.app.get_key_display(active.binding), active.binding.description,
+        entries = [(self.app.get_key_display(active.binding), t(active.binding.description),
                     active.binding.action)
                    for active in self.screen.active_bindings.values()
                    if active.binding.action.startswith("act(") and active.enabled]

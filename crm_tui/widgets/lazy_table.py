@@ -115,21 +115,21 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
                          "lazy-table--cursor", "lazy-table--placeholder"}
 
     BINDINGS = [
-        Binding("up", "cursor(-1)", t("table.up"), show=False, id="table.up"),
-        Binding("down", "cursor(1)", t("table.down"), show=False, id="table.down"),
-        Binding("pageup", "page(-1)", t("table.page_up"), show=False, id="table.page_up"),
-        Binding("pagedown", "page(1)", t("table.page_down"), show=False, id="table.page_down"),
-        Binding("home", "first", t("table.first"), show=False, id="table.first"),
-        Binding("end", "last", t("table.last"), show=False, id="table.last"),
-        Binding("enter", "choose", t("table.open"), id="table.open"),
-        Binding("slash", "filter", t("table.filter"), id="table.filter"),
+        Binding("up", "cursor(-1)", "table.up", show=False, id="table.up"),
+        Binding("down", "cursor(1)", "table.down", show=False, id="table.down"),
+        Binding("pageup", "page(-1)", "table.page_up", show=False, id="table.page_up"),
+        Binding("pagedown", "page(1)", "table.page_down", show=False, id="table.page_down"),
+        Binding("home", "first", "table.first", show=False, id="table.first"),
+        Binding("end", "last", "table.last", show=False, id="table.last"),
+        Binding("enter", "choose", "table.open", id="table.open"),
+        Binding("slash", "filter", "table.filter", id="table.filter"),
         # One footer entry for both column keys.
-        Binding("left", "column(-1)", t("table.column"), key_display="←→",
+        Binding("left", "column(-1)", "table.column", key_display="←→",
                 id="table.column_left"),
-        Binding("right", "column(1)", t("table.column_right"), show=False,
+        Binding("right", "column(1)", "table.column_right", show=False,
                 id="table.column_right"),
-        Binding("s", "toggle_sort", t("table.sort"), id="table.sort"),
-        Binding("escape", "clear_filter", t("table.clear_filter"), show=False,
+        Binding("s", "toggle_sort", "table.sort", id="table.sort"),
+        Binding("escape", "clear_filter", "table.clear_filter", show=False,
                 id="table.clear_filter"),
     ]
 
@@ -424,7 +424,7 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
 class FilterInput(Input):
     """The filter box: Enter applies, Escape clears."""
 
-    BINDINGS = [Binding("escape", "clear", t("table.clear_filter"), id="table.filter_clear")]
+    BINDINGS = [Binding("escape", "clear", "table.clear_filter", id="table.filter_clear")]
 
     class Cleared(Message):
         pass

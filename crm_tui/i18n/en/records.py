@@ -6,7 +6,7 @@ STRINGS = {
     "records.next_filter": "State",
     "records.none": "(none)",
     "opportunity.error.succeed": "Only an opportunity in development can succeed; "
-                                 "this one is {status}.",
+                                 "this one is {status}, its plan is read only.",
     "opportunity.error.fail": "Only an opportunity in development can be ended; "
-                              "this one is {status}.",
+                              "this one is {status}, its plan is read only.",
 }

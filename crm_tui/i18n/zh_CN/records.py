@@ -5,8 +5,8 @@ STRINGS = {
     "records.all_states": "全部状态",
     "records.next_filter": "状态",
     "records.none": "（无）",
-    "opportunity.error.succeed": "只有开发中的销售机会可以开发成功，此机会为“{status}”。",
-    "opportunity.error.fail": "只有开发中的销售机会可以终止开发，此机会为“{status}”。",
+    "opportunity.error.succeed": "只有开发中的销售机会可以开发成功，此机会为“{status}”，计划只读。",
+    "opportunity.error.fail": "只有开发中的销售机会可以终止开发，此机会为“{status}”，计划只读。",
     # Textual's own keys, as F1 lists them.
     "Focus Next": "下一项",
     "Focus Previous": "上一项",
@@ -38,4 +38,17 @@ STRINGS = {
     "Redo": "重做",
     "Toggle": "切换",
     "Dismiss": "关闭",
+    # Textual's own palette commands.
+    "Theme": "主题",
+    "Change the current theme": "更换界面主题",
+    "Quit the application as soon as possible": "立即退出程序",
+    "Keys": "按键",
+    "Show help for the focused widget and a summary of available keys": "显示当前部件的帮助和可用按键",
+    "Hide the keys and widget help panel": "隐藏按键和帮助面板",
+    "Minimize": "还原",
+    "Minimize the widget and restore to normal size": "把部件还原为正常大小",
+    "Maximize": "最大化",
+    "Maximize the focused widget": "最大化当前部件",
+    "Screenshot": "截图",
+    "Save an SVG 'screenshot' of the current screen": "把当前屏幕保存为 SVG 截图",
 }
