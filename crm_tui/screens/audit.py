@@ -20,8 +20,8 @@ from crm_tui.models.audit import AuditLog
 from crm_tui.models.errors import ValidationError
 from crm_tui.models.users import User
 from crm_tui.models.validation import Field, clean
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
 DATE_FILTERS = (Field("date_from", "audit.date_from", kind="date"),
                 Field("date_to", "audit.date_to", kind="date"))

@@ -23,7 +23,6 @@ from textual.widgets import Static, TabbedContent, TabPane
 from crm_tui.i18n import t
 from crm_tui.models import permissions as perm
 from crm_tui.screens.records import ActionHost, RecordPane, RecordView, Target
-
 from crm_tui.widgets.footer import CrmFooter
 
 TAB_KEYS = "123456789"

@@ -27,8 +27,8 @@ from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.screens.customer_pane import CustomerPaneScreen
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
 
 def human_size(size: int | None) -> str:

@@ -30,8 +30,8 @@ from crm_tui.models.mail import MailMessage
 from crm_tui.models.users import User
 from crm_tui.screens.customer_pane import CustomerPaneScreen
 from crm_tui.widgets.connection import connected
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
 
 def _when(value: Any) -> str:

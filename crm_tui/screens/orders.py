@@ -22,8 +22,8 @@ from crm_tui.models.orders import (
     status_label,
 )
 from crm_tui.models.sales_system import Order
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
 
 def money(value: Any) -> str:

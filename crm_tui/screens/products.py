@@ -2,6 +2,8 @@
 sales system: read only, searched with "/" (every word must match)."""
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
@@ -10,8 +12,8 @@ from crm_tui.i18n import t
 from crm_tui.models.orders import product_query, stock_query
 from crm_tui.models.sales_system import Product, Stock
 from crm_tui.screens.orders import money
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
 PRODUCT_COLUMNS = [
     Column("name", "product.name", 18, Product.name),
@@ -35,17 +37,21 @@ STOCK_COLUMNS = [
 
 
 class SalesQueryScreen(Screen):
-    """A searchable read-only list of the sales system."""
+    """A searchable read-only list of the sales system: `query(user, text)`
+    gives its rows, shown in `columns`."""
 
     title_key = ""
     table_id = ""
+    columns: list[Column] = []
+    query: Any = None
 
     def __init__(self, filter_text: str = ""):
         super().__init__()
         self.filter_text = filter_text
 
     def source(self) -> QuerySource:
-        raise NotImplementedError
+        user, query = self.app.user, type(self).query
+        return QuerySource(lambda text: query(user, text), self.columns)
 
     def compose(self) -> ComposeResult:
         yield Static(t(self.title_key), classes="screen-title")
@@ -61,19 +67,12 @@ class SalesQueryScreen(Screen):
 class ProductScreen(SalesQueryScreen):
     title_key = "product.title"
     table_id = "product-table"
-
-    def source(self) -> QuerySource:
-        user = self.app.user
-        return QuerySource(lambda text: product_query(user, text), PRODUCT_COLUMNS)
+    columns = PRODUCT_COLUMNS
+    query = staticmethod(product_query)
 
 
 class StockScreen(SalesQueryScreen):
     title_key = "stock.title"
     table_id = "stock-table"
-
-    def source(self) -> QuerySource:
-        user = self.app.user
-        return QuerySource(lambda text: stock_query(user, text), STOCK_COLUMNS)
-
-
-__all__ = ["ProductScreen", "StockScreen"]
+    columns = STOCK_COLUMNS
+    query = staticmethod(stock_query)

@@ -93,11 +93,12 @@ def allowed_now(user: Any, targets: Sequence[Target]) -> frozenset[tuple[str, st
 def action_bindings(kinds: Iterable[RecordKind], row_only: Iterable[RecordKind] = ()
                     ) -> list[Binding]:
     """One binding per action, labelled in the current locale; for the
-    kinds in `row_only`, only the actions on a record."""
+    kinds in `row_only` (a record's own screen), only the actions on the
+    record, and those first."""
     return [Binding(action.key, f"act('{record_kind.name}', '{action.id}')", t(action.label),
                     id=f"{record_kind.name}.{action.id}")
-            for record_kind, row_only_kind in [*[(k, False) for k in kinds],
-                                               *[(k, True) for k in row_only]]
+            for record_kind, row_only_kind in [*[(k, True) for k in row_only],
+                                               *[(k, False) for k in kinds]]
             for action in record_kind.actions if action.on_row or not row_only_kind]
 
 
@@ -496,8 +497,9 @@ class RecordScreen(ActionHost, Screen):
     plan). Closes when the record is gone."""
 
     def __init__(self, kind_name: str, record_id: Any):
-        super().__init__()
-        self.kind = kind(kind_name)
+        record_kind = kind(kind_name)
+        super().__init__(classes="with-children" if record_kind.child else None)
+        self.kind = record_kind
         self.record_id = record_id
         self.child = kind(self.kind.child) if self.kind.child else None
         self.bind_actions([self.child] if self.child else [], row_only=[self.kind])

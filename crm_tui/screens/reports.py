@@ -28,8 +28,8 @@ from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.validation import clean
 from crm_tui.screens.list_export import start_export
 from crm_tui.widgets.connection import in_thread
-from crm_tui.widgets.lazy_table import Column, LazyTable
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.lazy_table import Column, LazyTable
 
 # Bars drawn for the contribution report: its biggest customers.
 CHART_TOP = 8

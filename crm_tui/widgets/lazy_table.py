@@ -407,7 +407,7 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
             return bool(self.filter_text)
         if action == "choose":
             # Enter is offered only where a row opens something.
-            return not isinstance(self.parent, LazyTable) or self.parent.openable
+            return not isinstance(self.parent, LazyTable) or bool(self.parent.openable)
         return True
 
     def on_click(self, event: events.Click) -> None:
