@@ -37,21 +37,21 @@ STOCK_COLUMNS = [
 
 
 class SalesQueryScreen(Screen):
-    """A searchable read-only list of the sales system: `query(user, text)`
+    """A searchable read-only list of the sales system: `rows(user, text)`
     gives its rows, shown in `columns`."""
 
     title_key = ""
     table_id = ""
     columns: list[Column] = []
-    query: Any = None
+    rows: Any = None
 
     def __init__(self, filter_text: str = ""):
         super().__init__()
         self.filter_text = filter_text
 
     def source(self) -> QuerySource:
-        user, query = self.app.user, type(self).query
-        return QuerySource(lambda text: query(user, text), self.columns)
+        user, rows = self.app.user, type(self).rows
+        return QuerySource(lambda text: rows(user, text), self.columns)
 
     def compose(self) -> ComposeResult:
         yield Static(t(self.title_key), classes="screen-title")
@@ -68,11 +68,11 @@ class ProductScreen(SalesQueryScreen):
     title_key = "product.title"
     table_id = "product-table"
     columns = PRODUCT_COLUMNS
-    query = staticmethod(product_query)
+    rows = staticmethod(product_query)
 
 
 class StockScreen(SalesQueryScreen):
     title_key = "stock.title"
     table_id = "stock-table"
     columns = STOCK_COLUMNS
-    query = staticmethod(stock_query)
+    rows = staticmethod(stock_query)
