@@ -19,6 +19,7 @@ from crm_tui import clock
 from crm_tui.commands import CrmCommands
 from crm_tui.config import Config
 from crm_tui.i18n import t
+from crm_tui.models import contracts
 from crm_tui.models.users import User
 from crm_tui.screens import Module, customer_screen, modules_for
 
@@ -52,6 +53,7 @@ class CrmApp(App):
         super().__init__()
         self.config = config
         self.demo = demo
+        contracts.set_executive_approval_amount(config.contracts.executive_approval_amount)
         self.user: User | None = None
         self.locked = False
         self._last_activity = clock.now()

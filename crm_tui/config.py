@@ -79,6 +79,12 @@ class DocumentsConfig:
 
 
 @dataclass(frozen=True)
+class ContractsConfig:
+    # Above this amount (in yuan) an executive approves after the supervisor.
+    executive_approval_amount: int = 1_000_000
+
+
+@dataclass(frozen=True)
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     locale: str = "auto"
@@ -86,6 +92,7 @@ class Config:
     security: SecurityConfig = field(default_factory=SecurityConfig)
     mail: MailConfig = field(default_factory=MailConfig)
     documents: DocumentsConfig = field(default_factory=DocumentsConfig)
+    contracts: ContractsConfig = field(default_factory=ContractsConfig)
     # Binding id -> comma-separated keys, e.g. {"customers.new": "ctrl+n"}.
     keymap: dict = field(default_factory=dict)
     # Where the config came from, for messages; not a key of the file.
@@ -147,6 +154,7 @@ def _validate(config: Config, where: str) -> None:
         "security.max_failed_logins": config.security.max_failed_logins,
         "security.lockout_minutes": config.security.lockout_minutes,
         "documents.max_size_mb": config.documents.max_size_mb,
+        "contracts.executive_approval_amount": config.contracts.executive_approval_amount,
     }
     for key, value in positive.items():
         if value < 1:

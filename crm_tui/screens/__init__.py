@@ -56,6 +56,8 @@ MODULES: list[Module] = [
     # manager sees own opportunities and services, supervisors and
     # executives all, a role without any of these rights none).
     Module("opportunities", "module.opportunities", records("opportunity")),
+    Module("contracts", "module.contracts", records("contract"),
+           (perm.CONTRACT_CREATE, perm.CONTRACT_VIEW_ALL)),
     Module("services", "module.services", records("service")),
     Module("service_archive", "module.service_archive", records("service_archive")),
     # Managers see their customers' alerts (churn.act), others all of them.

@@ -59,6 +59,7 @@ DETAIL_TABS: list[DetailTab] = [
     DetailTab("orders", "customer.tab.orders",
               pane("crm_tui.screens.orders", "CustomerOrdersPane"), perm.ORDER_VIEW),
     DetailTab("services", "module.services", record_pane("service")),
+    DetailTab("contracts", "customer.tab.contracts", record_pane("contract")),
     DetailTab("mail", "mail.module", pane("crm_tui.screens.mail", "CustomerMailPane")),
     DetailTab("documents", "documents.module",
               pane("crm_tui.screens.documents", "CustomerDocumentsPane")),
