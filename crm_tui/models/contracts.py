@@ -622,7 +622,7 @@ CONTRACT = register(RecordKind(
                prefill=_contract_form_values, title="contract.edit_title",
                done="contract.saved",
                run=lambda contract, actor, values: contract.update_by(actor, values)),
-        Action("submit", "s", "contract.action.submit",
+        Action("submit", "u", "contract.action.submit",
                check=lambda contract, actor: contract.check_owner(actor, "submit"),
                ask="contract.submit_question", done="contract.submitted",
                run=lambda contract, actor, _values: contract.submit_by(actor)),
