@@ -93,6 +93,13 @@ class CrmApp(App):
             return
         self.push_screen(customer_screen(customer))
 
+    def open_record(self, kind_name: str, record_id: Any) -> None:
+        """One record's screen (from the command palette)."""
+        from crm_tui.screens.records import RecordScreen
+
+        if self.user is not None and not self.locked:
+            self.push_screen(RecordScreen(kind_name, record_id))
+
     def records_changed(self, *kind_names: str) -> None:
         """A change was saved: every list, tab and record view of these
         kinds, on any screen still open, shows it."""

@@ -244,3 +244,25 @@ def test_scope_of_contracts(submitted, people):
     assert Contract.visible_to(people.other_manager).count() == 0
     assert Contract.visible_to(people.supervisor).count() == 1
     assert Contract.visible_to(people.executive).count() == 1
+
+
+def test_no_churn_alert_for_a_customer_with_a_contract_in_force(submitted, customer, people):
+    from crm_tui.models import ChurnAlert
+    from crm_tui.models.churn import scan
+
+    quiet = make_customer(people.manager, name="天津港务集团")
+    in_force(submitted, people)
+    at(2026, 10, 1)  # seven months without orders for both
+    scan(6)
+    assert [alert.customer_id for alert in ChurnAlert.select()] == [quiet.id]
+
+
+def test_home_figures_count_approvals_and_overdue_instalments(submitted, people):
+    from crm_tui.models.home import home_figures
+
+    assert home_figures(people.supervisor).contracts_to_approve == 1
+    assert home_figures(people.manager).contracts_to_approve == 0
+    in_force(submitted, people)
+    at(2026, 6, 1)
+    assert home_figures(people.manager).overdue_instalments == 2
+    assert home_figures(people.other_manager).overdue_instalments == 0

@@ -107,3 +107,30 @@ async def test_a_large_contract_waits_for_the_executive(sqlite_url, people):
             await save(pilot)
             expected = SUBMITTED if login == "super" else APPROVED
             assert Contract.get().status == expected
+
+
+async def test_the_palette_finds_a_contract_by_number_and_home_counts_it(sqlite_url, people):
+    from crm_tui.commands import find_records
+    from crm_tui.models.contracts import Contract as ContractModel
+    from tests.test_contracts import contract_values, with_plan
+    from tests.test_screen_snapshots import screen_text
+
+    at(2026, 3, 1)
+    customer = make_customer(people.manager, name="Yuanda Tech")
+    contract = ContractModel.create_by(people.manager, contract_values(customer))
+    with_plan(contract, people.manager, "300000").submit_by(people.manager)
+    assert [hit[:2] for hit in find_records(people.supervisor, "HT2026")] == [
+        ("contract", contract.id)]
+    assert find_records(people.other_manager, "HT2026") == []
+    async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "super")
+        await press_and_settle(pilot, "r")
+        text = screen_text(pilot.app)
+        line = next(row for row in text.splitlines() if "Awaiting approval" in row)
+        assert line.split("│")[1].split()[-1] == "1"  # the figures' box, its last word
+        await press_and_settle(pilot, "ctrl+p")
+        await pilot.press(*"HT20260301001")
+        await press_and_settle(pilot)
+        await press_and_settle(pilot, "enter")
+        assert isinstance(pilot.app.screen, RecordScreen)
+        assert pilot.app.screen.record_id == contract.id

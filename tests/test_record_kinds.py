@@ -2,16 +2,11 @@
 from __future__ import annotations
 
 from crm_tui.i18n import strings
-from crm_tui.models.kinds import KINDS, kind
+from crm_tui.models.kinds import all_kinds
 from crm_tui.widgets.lazy_table import LazyTableView
 
 # Keys the list itself uses (move, open, search, sort, columns).
 TABLE_KEYS = {key for binding in LazyTableView.BINDINGS for key in binding.key.split(",")}
-
-
-def all_kinds():
-    kind("customer")  # imports every model module, which declares its kinds
-    return list(KINDS.values())
 
 
 def test_no_action_key_is_taken_by_the_list():

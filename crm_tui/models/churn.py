@@ -28,6 +28,7 @@ from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database, sales_database
+from crm_tui.models.contracts import IN_FORCE, Contract
 from crm_tui.models.customers import LOST, NORMAL, Customer
 from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied
 from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, moment_text, register,
@@ -293,10 +294,14 @@ def _add_alerts(orders: _Orders, now: dt.datetime, cutoff: dt.date) -> int:
     has_open_alert = fn.EXISTS(open_alert.select(SQL("1")).where(
         (open_alert.customer == Customer.id) & open_alert.status.in_(OPEN_STATUSES)))
     ordered_recently = fn.EXISTS(orders.of(Customer.id).where(orders.date >= cutoff))
+    # A customer with a contract in force is being served, orders or not.
+    contract_in_force = fn.EXISTS(Contract.select(SQL("1")).where(
+        (Contract.customer == Customer.id) & (Contract.status == IN_FORCE)))
     churned = (Customer
                .select(Customer.id, orders.last_date_of(Customer.id),
                        Value(now), Value(WARNING), Value(""), Value(""), Value(1))
-               .where((Customer.status == NORMAL) & ~ordered_recently & ~has_open_alert))
+               .where((Customer.status == NORMAL) & ~ordered_recently & ~has_open_alert
+                      & ~contract_in_force))
     return (ChurnAlert
             .insert_from(churned, [ChurnAlert.customer, ChurnAlert.last_order_date,
                                    ChurnAlert.created_at, ChurnAlert.status, ChurnAlert.reason,

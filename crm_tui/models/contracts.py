@@ -586,6 +586,18 @@ def _contracts_query(user: User, search: str, within: dict[str, Any]):
     return query
 
 
+def find_contracts(user: User, text: str, limit: int) -> list[tuple[int, str, str]]:
+    """Contracts whose number or title contains `text`, for the palette."""
+    text = text.strip()
+    if not text:
+        return []
+    query = (Contract.visible_to(user)
+             .where(Contract.number.contains(text) | Contract.title.contains(text))
+             .order_by(Contract.id.desc()).limit(limit))
+    return [(contract.id, f"{contract.number} {contract.title}",
+             t("contract.palette", status=status_label(contract.status))) for contract in query]
+
+
 def _contract_form_values(contract: Contract, _actor: User) -> dict[str, Any]:
     return {field.name: contract.__data__.get(field.name)
             for field in contract_fields(None, contract.customer_id)}
@@ -607,7 +619,7 @@ CONTRACT = register(RecordKind(
     words=lambda contract: {"number": contract.number, "title": contract.title},
     heading=lambda contract: t("contract.heading", number=contract.number,
                                title=contract.title, status=status_label(contract.status)),
-    rows=_contract_rows, sections=_contract_steps,
+    rows=_contract_rows, sections=_contract_steps, find=find_contracts,
     actions=[
         Action("new", "n", "contract.action.new", on_row=False,
                check=lambda _parent, actor: require(actor, perm.CONTRACT_CREATE),

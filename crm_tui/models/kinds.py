@@ -154,6 +154,8 @@ class RecordKind:
       customer) / the kind listed under a record (an opportunity's plan).
     - `status_filters`: the states a list can be narrowed to, in order.
     - `changes`: other kinds whose lists show this kind's changes too.
+    - `find(user, text, limit)`: records for the command palette, as
+      (id, label, help) in the user's scope; None: not searched there.
     """
 
     name: str
@@ -173,6 +175,7 @@ class RecordKind:
     status_filters: tuple[str, ...] = ()
     status_label: Callable[[str], str] = str
     changes: tuple[str, ...] = ()
+    find: Callable[[Any, str, int], list[tuple[Any, str, str]]] | None = None
 
     def action(self, action_id: str) -> Action:
         for action in self.actions:
@@ -211,6 +214,11 @@ def kind(name: str) -> RecordKind:
     if name not in KINDS:
         import crm_tui.models  # noqa: F401  # pyflakes: ignore (fills the registry)
     return KINDS[name]
+
+
+def all_kinds() -> list[RecordKind]:
+    kind("customer")  # imports every model module, which declares its kinds
+    return list(KINDS.values())
 
 
 # ----- text helpers for columns and detail rows -----------------------------

@@ -21,6 +21,8 @@ FIGURES = (
     ("services_waiting", "home.services_waiting"),
     ("open_churn_alerts", "home.open_churn_alerts"),
     ("month_order_amount", "home.month_order_amount"),
+    ("contracts_to_approve", "home.contracts_to_approve"),
+    ("overdue_instalments", "home.overdue_instalments"),
 )
 # Digits first, then letters that no other key of this screen uses (p, r).
 MENU_KEYS = "1234567890abcdefghij"
