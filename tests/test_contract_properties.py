@@ -66,7 +66,7 @@ def spec_allows(action: str, role: str, contract: Contract, creator: str, values
     if action == "pay":
         instalment = values.get("instalment")
         return (owner and state == IN_FORCE and instalment is not None
-                and Decimal(values["amount"]) <= instalment.outstanding())
+                and 0 < Decimal(values["amount"]) <= instalment.outstanding())
     raise AssertionError(action)
 
 
@@ -145,8 +145,10 @@ def run_contracts(people):
                 values = {"due_date": "2026-06-30", "amount": str(amount)}
                 return values, lambda: contract.add_instalment_by(user, values)
             if action == "pay":
-                instalment = (Instalment.select().where(Instalment.contract == contract.id)
-                              .order_by(Instalment.due_date, Instalment.id).first())
+                plan = (Instalment.select().where(Instalment.contract == contract.id)
+                        .order_by(Instalment.due_date, Instalment.id))
+                # The first instalment not paid in full, else the first.
+                instalment = next((row for row in plan if row.outstanding() > 0), plan.first())
                 due = instalment.outstanding() if instalment else Decimal("1")
                 amount = due if exact else due + 1
                 values = {"instalment": instalment, "amount": str(amount)}
