@@ -266,3 +266,38 @@ def test_home_figures_count_approvals_and_overdue_instalments(submitted, people)
     at(2026, 6, 1)
     assert home_figures(people.manager).overdue_instalments == 2
     assert home_figures(people.other_manager).overdue_instalments == 0
+
+
+def test_receivables_by_age_checked_against_the_plan(submitted, people):
+    """Two instalments: 90,000 due 04-15 (40,000 paid), 210,000 due 05-15
+    (nothing paid). On 06-20 the first is 66 days late, the second 36."""
+    in_force(submitted, people)
+    first, second = Instalment.select().order_by(Instalment.due_date)
+    first.pay_by(people.manager, {"date": "2026-04-20", "amount": "40000", "method": method()})
+    at(2026, 6, 20)
+    [row] = contracts.receivables(people.manager)
+    assert (row.due, row.received, row.outstanding) == (
+        Decimal("300000"), Decimal("40000"), Decimal("260000"))
+    assert row.overdue == (Decimal("0"), Decimal("260000"), Decimal("0"))
+    at(2026, 7, 20)  # 96 and 66 days
+    [row] = contracts.receivables(people.manager)
+    assert row.overdue == (Decimal("0"), Decimal("210000"), Decimal("50000"))
+    assert contracts.receivables(people.other_manager) == []
+    assert [contracts.bucket_of(days) for days in (0, 1, 30, 31, 90, 91, 400)] == [
+        None, 0, 0, 1, 1, 2, 2]
+
+
+def test_contracts_signed_by_month_and_manager(customer, people):
+    theirs = make_customer(people.other_manager, name="天津港务集团")
+    for owner, client, amount, signed in ((people.manager, customer, "300000", "2026-03-05"),
+                                          (people.manager, customer, "100000", "2026-03-20"),
+                                          (people.other_manager, theirs, "50000", "2026-04-02")):
+        at(2026, int(signed[5:7]), int(signed[8:10]))
+        contract = Contract.create_by(owner, contract_values(client, amount=amount))
+        contract = with_plan(contract, owner, amount).submit_by(owner)
+        contract.approve_by(people.supervisor, {}).sign_by(owner, {"sign_date": signed})
+    rows = contracts.signed_by_month(people.supervisor, 2026)
+    assert [(row.month, row.manager, row.count, row.amount) for row in rows] == [
+        (3, "王经理", 2, Decimal("400000")), (4, "赵经理", 1, Decimal("50000"))]
+    assert [row.manager for row in contracts.signed_by_month(people.manager, 2026)] == ["王经理"]
+    assert contracts.signed_by_month(people.supervisor, 2025) == []

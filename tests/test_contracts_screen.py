@@ -134,3 +134,31 @@ async def test_the_palette_finds_a_contract_by_number_and_home_counts_it(sqlite_
         await press_and_settle(pilot, "enter")
         assert isinstance(pilot.app.screen, RecordScreen)
         assert pilot.app.screen.record_id == contract.id
+
+
+async def test_the_receivables_report_shows_the_overdue_contract(sqlite_url, people):
+    from crm_tui.screens.reports import ReportsScreen
+    from tests.test_contracts import contract_values, with_plan
+
+    at(2026, 3, 1)
+    customer = make_customer(people.manager, name="Yuanda Tech")
+    contract = contract_in_force(people, customer, contract_values, with_plan)
+    at(2026, 6, 1)  # the April instalment is 47 days late, the May one 17
+    async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "super")
+        screen = await open_module(pilot, "reports", ReportsScreen)
+        await press_and_settle(pilot, "f7")
+        pane = screen.pane
+        assert pane.key == "receivables"
+        [row] = pane.source.rows
+        assert row["number"] == contract.number
+        assert (row["overdue_0"], row["overdue_1"]) == (Decimal("210000"), Decimal("90000"))
+        summary = str(pane.query_one(".report-summary").render())
+        assert "300,000.00 overdue" in summary
+
+
+def contract_in_force(people, customer, contract_values, with_plan):
+    contract = Contract.create_by(people.manager, contract_values(customer))
+    contract = with_plan(contract, people.manager, "90000", "210000").submit_by(people.manager)
+    return contract.approve_by(people.supervisor, {}).sign_by(people.manager,
+                                                              {"sign_date": "2026-03-01"})

@@ -20,6 +20,7 @@ Money is Decimal throughout.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -527,6 +528,89 @@ def overdue_instalments(user: User, today: dt.date | None = None):
                    Contract.status == IN_FORCE, Instalment.due_date < today,
                    Instalment.amount > received)
             .order_by(Instalment.due_date))
+
+
+# ----- reports -----------------------------------------------------------------
+# Overdue age buckets in days: 1–30, 31–90, over 90.
+AGE_BUCKETS = ((1, 30), (31, 90), (91, None))
+SIGNED = (IN_FORCE, COMPLETED, TERMINATED)
+
+
+@dataclass(frozen=True)
+class SignedRow:
+    month: int
+    manager: str
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ReceivableRow:
+    contract_id: int
+    number: str
+    customer: str
+    amount: Decimal
+    due: Decimal
+    received: Decimal
+    outstanding: Decimal
+    overdue: tuple[Decimal, ...]
+
+
+def signed_by_month(user: User, year: int) -> list[SignedRow]:
+    """Contracts signed in `year` that `user` may see: count and amount by
+    month and account manager (the customer's)."""
+    month = Contract.sign_date.month
+    manager = User.alias("manager")
+    query = (Contract.visible_to(user)
+             .select(month.alias("month"), manager.display_name.alias("manager"),
+                     fn.COUNT(Contract.id).alias("count"), fn.SUM(Contract.amount).alias("amount"))
+             .join_from(Customer, manager, on=(Customer.manager == manager.id))
+             .where(Contract.status.in_(SIGNED), Contract.sign_date.year == year)
+             .group_by(month, manager.display_name)
+             .order_by(month, manager.display_name))
+    return [SignedRow(int(row_month), name, count, Decimal(amount))
+            for row_month, name, count, amount in query.tuples()]
+
+
+def bucket_of(days_overdue: int) -> int | None:
+    """The index of the age bucket `days_overdue` falls in (None: not overdue)."""
+    for index, (low, high) in enumerate(AGE_BUCKETS):
+        if days_overdue >= low and (high is None or days_overdue <= high):
+            return index
+    return None
+
+
+def receivables(user: User, today: dt.date | None = None) -> list[ReceivableRow]:
+    """Per contract in force that `user` may see: the amount due by today,
+    what was received, what is outstanding, and what is overdue by age."""
+    today = today or clock.today()
+    received = (Payment.select(fn.COALESCE(fn.SUM(Payment.amount), 0))
+                .where(Payment.instalment == Instalment.id))
+    query = (Instalment
+             .select(Contract.id, Contract.number, Customer.name, Contract.amount,
+                     Instalment.due_date, Instalment.amount, received)
+             .join(Contract, on=(Instalment.contract == Contract.id))
+             .join(Customer, on=(Contract.customer == Customer.id))
+             .where(Contract.id.in_(Contract.visible_to(user).select(Contract.id)),
+                    Contract.status == IN_FORCE)
+             .order_by(Contract.number, Instalment.due_date))
+    rows: dict[int, dict[str, Any]] = {}
+    for contract_id, number, customer, amount, due_date, due, paid in query.tuples().iterator():
+        row = rows.setdefault(contract_id, {
+            "number": number, "customer": customer, "amount": Decimal(amount),
+            "due": Decimal(0), "received": Decimal(0),
+            "overdue": [Decimal(0)] * len(AGE_BUCKETS)})
+        paid, due = Decimal(paid), Decimal(due)
+        row["received"] += paid
+        if due_date <= today:
+            row["due"] += due
+            bucket = bucket_of((today - due_date).days)
+            if bucket is not None and paid < due:
+                row["overdue"][bucket] += due - paid
+    return [ReceivableRow(contract_id, row["number"], row["customer"], row["amount"],
+                          row["due"], row["received"], row["due"] - row["received"],
+                          tuple(row["overdue"]))
+            for contract_id, row in rows.items()]
 
 
 # ----- the record kinds --------------------------------------------------------

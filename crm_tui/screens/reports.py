@@ -22,7 +22,8 @@ from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
 from crm_tui.i18n import t
-from crm_tui.models import reports
+from crm_tui import clock
+from crm_tui.models import contracts, reports
 from crm_tui.models.customers import Customer
 from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.validation import clean
@@ -327,9 +328,74 @@ class ChurnPane(ReportPane):
         return ReportResult(rows, [(row.label, row.count) for row in months], summary)
 
 
+class SignedContractsPane(ReportPane):
+    """Contracts signed by month and account manager (M11)."""
+
+    key = "signed"
+    columns = [
+        Column("month", "report.column.month", 6, "month"),
+        Column("manager", "report.column.manager", 10, "manager"),
+        Column("count", "report.column.contracts", 8, "count"),
+        Column("amount", "report.column.amount", 16, "amount", format=money),
+    ]
+
+    def filter_widgets(self) -> ComposeResult:
+        yield Label(t("report.filter.year"))
+        yield Input(str(clock.today().year), id="signed-year",
+                    classes="report-filter report-year", max_length=4)
+
+    def compute(self, user: Any, values: dict[str, Any]) -> ReportResult:
+        year = clean(reports.CONTRIBUTION_FILTERS, {"name": "", "year": values["year"]})["year"]
+        year = year or clock.today().year
+        found = contracts.signed_by_month(user, year)
+        rows = [{"id": index, **row.__dict__} for index, row in enumerate(found, start=1)]
+        by_month: dict[int, Decimal] = {}
+        for row in found:
+            by_month[row.month] = by_month.get(row.month, Decimal(0)) + row.amount
+        total = sum(by_month.values(), Decimal(0))
+        summary = t("report.signed.summary", year=year, count=sum(row.count for row in found),
+                    amount=money(total))
+        return ReportResult(rows, [(str(month), amount) for month, amount in by_month.items()],
+                            summary)
+
+
+class ReceivablesPane(ReportPane):
+    """Receivables of contracts in force: due, received, outstanding, and
+    what is overdue by age (1-30, 31-90, over 90 days)."""
+
+    key = "receivables"
+    columns = [
+        Column("number", "contract.number", 13, "number"),
+        Column("customer", "report.column.customer", 14, "customer"),
+        Column("due", "report.column.due", 12, "due", format=money),
+        Column("received", "report.column.received", 12, "received", format=money),
+        Column("outstanding", "report.column.outstanding", 12, "outstanding", format=money),
+        *[Column(f"overdue_{index}", f"report.column.overdue_{index}", 12, f"overdue_{index}",
+                 format=money) for index in range(len(contracts.AGE_BUCKETS))],
+    ]
+
+    def compute(self, user: Any, values: dict[str, Any]) -> ReportResult:
+        rows = []
+        buckets = [Decimal(0)] * len(contracts.AGE_BUCKETS)
+        for row in contracts.receivables(user):
+            rows.append({"id": row.contract_id, "number": row.number, "customer": row.customer,
+                         "due": row.due, "received": row.received,
+                         "outstanding": row.outstanding,
+                         **{f"overdue_{index}": amount
+                            for index, amount in enumerate(row.overdue)}})
+            buckets = [total + amount for total, amount in zip(buckets, row.overdue)]
+        summary = t("report.receivables.summary", contracts=len(rows),
+                    outstanding=money(sum((row["outstanding"] for row in rows), Decimal(0))),
+                    overdue=money(sum(buckets, Decimal(0))))
+        bars = [(t(f"report.column.overdue_{index}"), amount)
+                for index, amount in enumerate(buckets)]
+        return ReportResult(rows, bars, summary)
+
+
 PANES: dict[str, type[ReportPane]] = {
-    pane.key: pane for pane in (ContributionPane, CompositionPane, ServicePane, ChurnPane)}
-FUNCTION_KEYS = ("f2", "f3", "f4", "f5")
+    pane.key: pane for pane in (ContributionPane, CompositionPane, ServicePane, ChurnPane,
+                                SignedContractsPane, ReceivablesPane)}
+FUNCTION_KEYS = ("f2", "f3", "f4", "f5", "f6", "f7")
 
 
 class ReportsScreen(Screen):
