@@ -134,10 +134,10 @@ class ActionHost:
         self.app.call_from_thread(self._show_allowed, allowed)
 
     def _show_allowed(self, allowed: frozenset[tuple[str, str]]) -> None:
+        # Always redraw: the keys shown while the answer was pending go too.
         self.allowed_pending = False
-        if allowed != self.allowed:
-            self.allowed = allowed
-            self.refresh_bindings()
+        self.allowed = allowed
+        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "act":
