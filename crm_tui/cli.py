@@ -170,8 +170,7 @@ def run_mail(args: argparse.Namespace, config: Config) -> int:
         result = mail.fetch_mail(config, progress=print)
     except CrmError as error:
         raise CliError(str(error)) from None
-    print(f"fetched {result.total}: {result.filed} filed, {result.unmatched} unmatched, "
-          f"{result.duplicates} already there")
+    print(result.summary())
     return 0
 
 

@@ -270,8 +270,7 @@ class FetchesMail:
         if result is None:
             self.app.notify(error, severity="error", timeout=8)
             return
-        self.app.notify(t("mail.fetched", total=result.total, filed=result.filed,
-                          unmatched=result.unmatched, duplicates=result.duplicates))
+        self.app.notify(result.summary())
         for table in self.query(LazyTable):
             table.reload()
 
