@@ -22,6 +22,7 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
 from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.utils import (format_datetime, getaddresses, make_msgid, parseaddr,
@@ -36,7 +37,7 @@ from crm_tui.config import Config, ImapConfig, SmtpConfig
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
 from crm_tui.models.mail import (DUPLICATE, FILED, UNMATCHED, UNREADABLE, IncomingMail,
-                                 MailMessage, OutgoingMail, breaks_header)
+                                 MailMessage, OutgoingMail, breaks_header, cleaned_incoming)
 from crm_tui.plain_text import plain
 from crm_tui.models.users import User
 
@@ -240,7 +241,8 @@ def file_raw_message(raw: bytes, actor: User | None = None) -> tuple[str, str, t
         # ValueError: its driver did (as psycopg2 does a NUL character).
         return _keep_unreadable(raw, actor, t("mail.problem.unstorable", reason=_reason(error)),
                                 incoming.message_id, incoming.sender, incoming.subject)
-    return outcome, incoming.message_id, (incoming.sender, incoming.subject)
+    stored, _cleaned = cleaned_incoming(incoming)  # as the model stored it
+    return outcome, stored.message_id, (stored.sender, stored.subject)
 
 
 def _keep_unreadable(raw: bytes, actor: User | None, reason: str, message_id: str = "",
@@ -383,8 +385,13 @@ def header_text(value: object) -> str:
     """A header with its encoded words (=?GB2312?B?...?=) decoded."""
     if value is None:
         return ""
+    try:
+        decoded = decode_header(str(value))
+    except HeaderParseError:
+        # A broken encoded word (bad base64): the header as it came.
+        return str(value)
     pieces = []
-    for chunk, charset in decode_header(str(value)):
+    for chunk, charset in decoded:
         if isinstance(chunk, bytes):
             pieces.append(decode_bytes(chunk, charset))
         else:

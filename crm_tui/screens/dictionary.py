@@ -25,6 +25,7 @@ from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import in_thread
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.plain import plain_content
 
 
 def _editable(value: Any) -> str:
@@ -69,8 +70,9 @@ class DictionaryScreen(Screen):
         yield Footer()
 
     @staticmethod
-    def _type_options() -> list[tuple[str, str]]:
-        return [(name, name) for name in dictionary.dictionary_types()]
+    def _type_options() -> list[tuple[Any, str]]:
+        return [(plain_content(name, multiline=False), name)
+                for name in dictionary.dictionary_types()]
 
     def on_mount(self) -> None:
         self.table.focus()
