@@ -301,7 +301,7 @@ def breaks_header(text: str) -> bool:
         data = _encoded_word_bytes(encoding, encoded)
         if b"\r" in data or b"\n" in data or b"\x00" in data:
             return True
-        if _breaks_line(_decoded_leniently(data, charset)):
+        if _breaks_line(_decoded_strictly(data, charset)):
             return True
     return False
 
@@ -323,14 +323,16 @@ def _encoded_word_bytes(encoding: str, encoded: str) -> bytes:
                   text.encode("utf-8", "surrogatepass"))
 
 
-def _decoded_leniently(data: bytes, charset: str) -> str:
+def _decoded_strictly(data: bytes, charset: str) -> str:
     """The text of an encoded word's bytes in its charset (RFC 2231
-    language suffix ignored); utf-8 when the charset is unknown."""
-    name = charset.split("*", 1)[0].strip() or "utf-8"
+    language suffix ignored). Bytes that are not text in a known charset
+    give a line break: such a word is refused, since the mail library would
+    carry the bytes on undecoded."""
+    name = charset.split("*", 1)[0].strip()
     try:
-        return data.decode(name, "replace")
-    except LookupError:
-        return data.decode("utf-8", "replace")
+        return data.decode(name)
+    except (LookupError, UnicodeDecodeError):
+        return "\n"
 
 
 def sender_contact(address: str) -> Contact | None:

@@ -10,8 +10,9 @@ STRINGS = {
     "mail.problem.unstorable": "The message cannot be stored ({reason}).",
     "mail.problem.too_deep": "The message cannot be read: its parts are nested too deeply.",
     "mail.error.unreadable_attach": "An unreadable message cannot be filed to a customer.",
-    "mail.error.header_line_break": "must be one line: no line breaks or control characters, "
-                                    "also not inside =?…?= encoded words",
+    "mail.error.header_line_break": "must be one line of text: no line breaks or control "
+                                    "characters, also not inside =?…?= encoded words, "
+                                    "which must decode in their charset",
     "mail.error.sender_line_break": "The sender in mail.smtp.sender of config.yaml holds a line "
                                     "break or control character.",
     "mail.error.header_injected": "The message would carry header lines it was not given; "
