@@ -356,9 +356,9 @@ class CustomerMailScreen(CustomerPaneScreen):
 
 UNMATCHED_COLUMNS = [
     Column("date", "mail.date", 16, MailMessage.date, format=_when),
-    Column("sender", "mail.from", 24, MailMessage.sender),
+    Column("sender", "mail.from", 22, MailMessage.sender),
     Column("subject", "mail.subject", 26, MailMessage.subject),
-    Column("status", "mail.status", 8, MailMessage.status, format=_status),
+    Column("status", "mail.status", 10, MailMessage.status, format=_status),
 ]
 
 PICKER_COLUMNS = [
