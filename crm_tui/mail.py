@@ -38,8 +38,8 @@ from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
 from crm_tui.models.mail import (DUPLICATE, FILED, UNMATCHED, UNREADABLE, IncomingMail,
                                  MailMessage, OutgoingMail, breaks_header, cleaned_incoming)
-from crm_tui.plain_text import plain
 from crm_tui.models.users import User
+from crm_tui.plain_text import plain
 
 TIMEOUT_SECONDS = 30
 # Chinese mail often says gb2312 but holds GBK characters; GB18030 is a
@@ -224,10 +224,11 @@ def fetch_mail(config: Config | ImapConfig, actor: User | None = None,
 
 def file_raw_message(raw: bytes, actor: User | None = None) -> tuple[str, str, tuple[str, str]]:
     """Read and file one received message; what it came to, its Message-ID
-    and (sender, subject or reason) for the log. A message that cannot be read, or whose storing
-    the database refuses, is kept as unreadable with the reason: one bad
-    message never stops the fetch. A database that is gone still raises, so
-    the message stays unseen and is read again next time."""
+    and (sender, subject or reason) for the log. A message that cannot be
+    read, or whose storing the database refuses, is kept as unreadable with
+    the reason: one bad message never stops the fetch. A database that is
+    gone still raises, so the message stays unseen and is read again next
+    time."""
     try:
         incoming = parse_message(raw)
     except UnreadableMail as error:

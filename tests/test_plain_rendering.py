@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from textual.widgets import Input, TextArea
 
-from crm_tui.models import Customer, MailMessage
+from crm_tui import cli
+from crm_tui.models import Customer, MailMessage, User
 from crm_tui.models.orders import order_detail
 from crm_tui.plain_text import BIDI_CONTROLS, is_refused, plain, unsafe_chars
 from crm_tui.screens.mail import MailReadModal
@@ -21,6 +22,7 @@ from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.lazy_table import LazyTable, fit
 from tests.conftest import make_customer
 from tests.pilot import app_for, notices, open_module, press_and_settle, push_and_settle, sign_in
+from tests.test_mail_cli import write_config
 from tests.test_orders_queries import add_order, add_product
 
 C0 = [chr(code) for code in range(0x20)]
@@ -174,3 +176,14 @@ async def test_order_lines_from_the_sales_system_draw_no_control_character(
         assert raw_controls(shown) == []
         assert "␛]0;pwned" in shown
         assert "[bold red]" in shown
+
+
+def test_the_user_list_of_the_command_line_prints_no_control_character(sqlite_db, people,
+                                                                       tmp_path, capsys):
+    User.update(display_name=f"王{ATTACK}").where(User.id == people.manager.id).execute()
+
+    assert cli.main(["--config", write_config(tmp_path, 1), "user", "list"]) == 0
+
+    out = capsys.readouterr().out
+    assert "王␛]0;pwned␇" in out
+    assert raw_controls(out.replace("\t", " ")) == []

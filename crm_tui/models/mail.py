@@ -225,7 +225,7 @@ class MailMessage(BaseModel):
         kept = _original(raw)
         message_id = without_refused(message_id, allow="").strip()
         if not message_id or len(message_id) > 250:
-            message_id = f"<sha256.{kept['original_sha256']}@crm-tui.invalid>"
+            message_id = hashed_message_id(kept["original_sha256"])
         if cls.select().where(cls.message_id == message_id).exists():
             return DUPLICATE, message_id
         try:
@@ -279,8 +279,14 @@ def cleaned_incoming(incoming: IncomingMail) -> tuple[IncomingMail, list[str]]:
     if not changes:
         return incoming, []
     if not changes.get("message_id", incoming.message_id).strip():
-        changes["message_id"] = f"<sha256.{hashlib.sha256(incoming.raw).hexdigest()}@crm-tui.invalid>"
+        changes["message_id"] = hashed_message_id(hashlib.sha256(incoming.raw).hexdigest())
     return replace(incoming, **changes), list(changes)
+
+
+def hashed_message_id(sha256: str) -> str:
+    """The Message-ID given to a message without a usable one: from a hash,
+    so the same message is the same however often it is fetched."""
+    return f"<sha256.{sha256}@crm-tui.invalid>"
 
 
 def _original(raw: bytes) -> dict[str, Any]:
