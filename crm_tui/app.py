@@ -21,6 +21,7 @@ from crm_tui.config import Config
 from crm_tui.i18n import t
 from crm_tui.models import contracts
 from crm_tui.models.users import User
+from crm_tui.plain_text import plain
 from crm_tui.screens import Module, customer_screen, modules_for
 
 STYLES = Path(__file__).parent / "styles"
@@ -57,6 +58,14 @@ class CrmApp(App):
         self.user: User | None = None
         self.locked = False
         self._last_activity = clock.now()
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every notification is plain text: messages often quote records
+        or servers (a customer's name, a mail server's reply), which must
+        never be taken as markup or reach the terminal as control codes."""
+        super().notify(plain(message, multiline=True), title=plain(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         from crm_tui.screens.login import LoginScreen

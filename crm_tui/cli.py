@@ -135,13 +135,14 @@ def run_worker(args: argparse.Namespace, config: Config) -> int:
 def run_user(args: argparse.Namespace, config: Config) -> int:
     from crm_tui.models import users
     from crm_tui.models.errors import ValidationError
+    from crm_tui.plain_text import plain
 
     open_databases(config)
     try:
         if args.user_command == "list":
             for user in users.User.select().order_by(users.User.login):
                 state = "active" if user.active else "disabled"
-                print(f"{user.login}\t{user.display_name}\t{user.role.key}\t{state}")
+                print(f"{plain(user.login)}\t{plain(user.display_name)}\t{user.role.key}\t{state}")
             return 0
         if args.user_command == "add":
             users.create_user(None, args.login, args.name, args.role, _ask_password())
@@ -170,8 +171,7 @@ def run_mail(args: argparse.Namespace, config: Config) -> int:
         result = mail.fetch_mail(config, progress=print)
     except CrmError as error:
         raise CliError(str(error)) from None
-    print(f"fetched {result.total}: {result.filed} filed, {result.unmatched} unmatched, "
-          f"{result.duplicates} already there")
+    print(result.summary())
     return 0
 
 

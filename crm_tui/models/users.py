@@ -16,6 +16,7 @@ from crm_tui import clock
 from crm_tui.i18n import t
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.errors import CrmError, PermissionDenied, ValidationError
+from crm_tui.models.validation import check_text
 
 ADMIN, EXECUTIVE, SUPERVISOR, MANAGER = "admin", "executive", "supervisor", "manager"
 ROLE_KEYS = (ADMIN, EXECUTIVE, SUPERVISOR, MANAGER)
@@ -195,12 +196,16 @@ def create_user(actor: User | None, login: str, display_name: str, role_key: str
     _require_admin(actor)
     errors = {}
     login = login.strip()
-    if not login or len(login) > 40 or any(char.isspace() for char in login):
-        errors["login"] = t("error.required") if not login else t("error.too_long", limit=40)
+    login_error = _name_error(login, 40)
+    if login_error is None and any(char.isspace() for char in login):
+        login_error = t("error.login_spaces")
+    if login_error:
+        errors["login"] = login_error
     elif User.select().where(User.login == login).exists():
         errors["login"] = t("error.login_taken")
-    if not display_name.strip():
-        errors["display_name"] = t("error.required")
+    display_error = _name_error(display_name.strip(), 60)
+    if display_error:
+        errors["display_name"] = display_error
     role = Role.get_or_none(Role.key == role_key)
     if role is None:
         errors["role"] = t("error.not_a_choice")
@@ -209,11 +214,27 @@ def create_user(actor: User | None, login: str, display_name: str, role_key: str
     if errors:
         raise ValidationError(errors)
     with database.atomic():
-        user = User(login=login, display_name=display_name.strip()[:60], role=role)
+        user = User(login=login, display_name=display_name.strip(), role=role)
         user.set_password(password)
         user.save()
         audit.record(actor, "user", user.id, audit.CREATE)
     return user
+
+
+def _name_error(text: str, limit: int) -> str | None:
+    """The field message for a login or display name, None when it is fine:
+    one line of printable text (no control characters, NUL, bidi overrides
+    or lone surrogates, which would be stored and later act on a terminal,
+    or fail inside the write)."""
+    if not text:
+        return t("error.required")
+    try:
+        check_text(text, multiline=False)
+    except ValueError as error:
+        return str(error)
+    if len(text) > limit:
+        return t("error.too_long", limit=limit)
+    return None
 
 
 def reset_password(actor: User | None, user: User, password: str) -> None:

@@ -27,6 +27,7 @@ from crm_tui.widgets.connection import in_thread
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.plain import PlainStatic, plain_content
 
 
 def error_text(error: CrmError) -> str:
@@ -221,9 +222,10 @@ class PermissionScreen(Screen):
         self.role = role
 
     def compose(self) -> ComposeResult:
-        yield Static(t("admin.permissions.title", name=self.role.name, role_key=self.role.key),
-                     classes="screen-title")
-        selections = [Selection(f"{code:<20} {describe(code, description)}", code, granted)
+        yield PlainStatic(t("admin.permissions.title", name=self.role.name,
+                            role_key=self.role.key), classes="screen-title")
+        selections = [Selection(plain_content(f"{code:<20} {describe(code, description)}"),
+                                code, granted)
                       for code, description, granted in admin.permission_matrix(self.role)]
         yield SelectionList[str](*selections, id="permission-list")
         yield Static(t("admin.permissions.hint"), classes="admin-hint")

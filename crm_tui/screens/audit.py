@@ -22,6 +22,7 @@ from crm_tui.models.users import User
 from crm_tui.models.validation import Field, clean
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.plain import plain_content
 
 DATE_FILTERS = (Field("date_from", "audit.date_from", kind="date"),
                 Field("date_to", "audit.date_to", kind="date"))
@@ -60,9 +61,11 @@ class AuditScreen(Screen):
         actor = self.app.user
         yield Static(t("audit.title"), classes="screen-title")
         with Horizontal(classes="admin-filters"):
-            yield Select([(user.login, user.id) for user in User.select().order_by(User.login)],
+            yield Select([(plain_content(user.login, multiline=False), user.id)
+                          for user in User.select().order_by(User.login)],
                          prompt=t("audit.all_users"), id="audit-user")
-            yield Select([(name, name) for name in admin.audit_tables(actor)],
+            yield Select([(plain_content(name, multiline=False), name)
+                          for name in admin.audit_tables(actor)],
                          prompt=t("audit.all_tables"), id="audit-table-name")
             yield Label(t("audit.date_from"))
             yield Input(id="audit-date_from", classes="report-date audit-date", max_length=10,

@@ -11,6 +11,7 @@ from crm_tui.i18n import t
 from crm_tui.models.customers import Customer
 from crm_tui.models.errors import CrmError
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.plain import PlainStatic
 
 
 class CustomerPaneScreen(Screen):
@@ -26,7 +27,7 @@ class CustomerPaneScreen(Screen):
         self.customer_id = customer_id
 
     def compose(self) -> ComposeResult:
-        yield Static("", id=self.heading_id, classes="screen-title")
+        yield PlainStatic("", id=self.heading_id, classes="screen-title")
         yield self.pane_class(self.customer_id)
         yield CrmFooter()
 

@@ -26,6 +26,7 @@ from crm_tui.widgets.connection import in_thread
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.plain import plain_content
 
 
 def _editable(value: Any) -> str:
@@ -70,8 +71,9 @@ class DictionaryScreen(Screen):
         yield CrmFooter()
 
     @staticmethod
-    def _type_options() -> list[tuple[str, str]]:
-        return [(name, name) for name in dictionary.dictionary_types()]
+    def _type_options() -> list[tuple[Any, str]]:
+        return [(plain_content(name, multiline=False), name)
+                for name in dictionary.dictionary_types()]
 
     def on_mount(self) -> None:
         self.table.focus()

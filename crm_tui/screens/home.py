@@ -14,6 +14,7 @@ from crm_tui.models.home import HomeFigures, home_figures
 from crm_tui.screens import MODULES
 from crm_tui.widgets.connection import in_thread
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.plain import PlainStatic
 
 FIGURES = (
     ("customers", "home.customers"),
@@ -50,8 +51,8 @@ class HomeScreen(Screen):
 
     def compose(self) -> ComposeResult:
         user = self.app.user
-        yield Static(t("home.title", name=user.display_name, role=t("role." + user.role.key)),
-                     classes="screen-title")
+        yield PlainStatic(t("home.title", name=user.display_name,
+                            role=t("role." + user.role.key)), classes="screen-title")
         with Horizontal(classes="home-body"):
             with Vertical(classes="home-figures"):
                 yield Static(t("home.figures"), classes="section-title")

@@ -28,6 +28,7 @@ from crm_tui.models.validation import Field
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.plain import PlainStatic
 
 RowsForExport = Callable[[], tuple[Sequence[str], Iterable[Sequence[Any]], int]]
 
@@ -77,7 +78,7 @@ class ExportProgressScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="export-dialog"):
-            yield Static(t("export.writing", path=str(self.path)), id="export-message")
+            yield PlainStatic(t("export.writing", path=str(self.path)), id="export-message")
             yield ProgressBar(total=None, show_eta=False, id="export-progress")
         yield CrmFooter()
 

@@ -12,6 +12,7 @@ from crm_tui.models.errors import CrmError
 from crm_tui.models.users import User, authenticate
 from crm_tui.widgets.connection import in_thread
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.plain import PlainStatic
 
 
 def _check_password(app, login: str, password: str) -> User:
@@ -39,7 +40,7 @@ class LoginScreen(Screen):
             yield Input(id="login-user", placeholder=t("login.user"))
             yield Label(t("login.password"))
             yield Input(id="login-password", password=True, placeholder=t("login.password"))
-            error = Static("", id="login-error", classes="error-text")
+            error = PlainStatic("", id="login-error", classes="error-text")
             error.display = False
             yield error
         if self.app.demo:
@@ -94,10 +95,10 @@ class LockScreen(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(classes="login-box"):
             yield Static(t("lock.title"), classes="login-title")
-            yield Static(t("lock.who", name=self.user.display_name, login=self.user.login))
+            yield PlainStatic(t("lock.who", name=self.user.display_name, login=self.user.login))
             yield Label(t("login.password"))
             yield Input(id="lock-password", password=True, placeholder=t("login.password"))
-            error = Static("", id="lock-error", classes="error-text")
+            error = PlainStatic("", id="lock-error", classes="error-text")
             error.display = False
             yield error
         yield CrmFooter()

@@ -30,8 +30,10 @@ from crm_tui.models.mail import MailMessage
 from crm_tui.models.users import User
 from crm_tui.screens.customer_pane import CustomerPaneScreen
 from crm_tui.widgets.connection import connected
+from crm_tui.plain_text import plain
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.plain import PlainStatic, plain_content
 
 
 def _when(value: Any) -> str:
@@ -72,8 +74,8 @@ class ComposeMailModal(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="mail-dialog"):
-            yield Static(t("mail.compose.title", customer=self.customer_name),
-                         classes="form-title")
+            yield PlainStatic(t("mail.compose.title", customer=self.customer_name),
+                              classes="form-title")
             for name, value in (("to", self.to), ("subject", "")):
                 with Horizontal(classes="mail-row"):
                     yield Label(t(f"mail.{name}") + " *", classes="mail-label")
@@ -82,14 +84,14 @@ class ComposeMailModal(ModalScreen[Any]):
             yield Label(t("mail.body"), classes="mail-label")
             yield TextArea("", id="mail-body", soft_wrap=True, show_line_numbers=False)
             yield self._error_line("body")
-            status = Static("", id="mail-status", classes="mail-status")
+            status = PlainStatic("", id="mail-status", classes="mail-status")
             status.display = False
             yield status
         yield CrmFooter()
 
     @staticmethod
     def _error_line(name: str) -> Static:
-        line = Static("", id=f"mail-error-{name}", classes="mail-error")
+        line = PlainStatic("", id=f"mail-error-{name}", classes="mail-error")
         line.display = False
         return line
 
@@ -164,7 +166,8 @@ class ContactChoiceModal(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="mail-dialog mail-choice"):
             yield Static(t("mail.choose_contact"), classes="form-title")
-            yield OptionList(*[Option(f"{contact.name}  <{contact.email}>", id=str(contact.id))
+            yield OptionList(*[Option(plain_content(f"{contact.name}  <{contact.email}>"),
+                                      id=str(contact.id))
                                for contact in self.contacts], id="mail-contacts")
         yield CrmFooter()
 
@@ -226,15 +229,17 @@ class MailReadModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         message = self.message
         with Vertical(classes="mail-dialog"):
-            yield Static(message.subject or t("mail.no_subject"), classes="form-title")
-            for label, value in (("mail.from", message.sender), ("mail.to", message.recipients),
-                                 ("mail.date", _when(message.date)),
-                                 ("mail.status", _status(message.status))):
+            yield PlainStatic(message.subject or t("mail.no_subject"), classes="form-title")
+            rows = [("mail.from", message.sender), ("mail.to", message.recipients),
+                    ("mail.date", _when(message.date)), ("mail.status", _status(message.status))]
+            if message.problem:
+                rows.append(("mail.problem", message.problem))
+            for label, value in rows:
                 with Horizontal(classes="mail-row"):
                     yield Label(t(label), classes="mail-label")
-                    yield Static(value, classes="mail-value")
-            yield TextArea(message.body, id="mail-read-body", read_only=True, soft_wrap=True,
-                           show_line_numbers=False)
+                    yield PlainStatic(value, classes="mail-value")
+            yield TextArea(plain(message.body, multiline=True), id="mail-read-body",
+                           read_only=True, soft_wrap=True, show_line_numbers=False)
         yield CrmFooter()
 
     def on_mount(self) -> None:
@@ -273,8 +278,7 @@ class FetchesMail:
         if result is None:
             self.app.notify(error, severity="error", timeout=8)
             return
-        self.app.notify(t("mail.fetched", total=result.total, filed=result.filed,
-                          unmatched=result.unmatched, duplicates=result.duplicates))
+        self.app.notify(result.summary())
         for table in self.query(LazyTable):
             table.reload()
 
@@ -355,8 +359,9 @@ class CustomerMailScreen(CustomerPaneScreen):
 
 UNMATCHED_COLUMNS = [
     Column("date", "mail.date", 16, MailMessage.date, format=_when),
-    Column("sender", "mail.from", 26, MailMessage.sender),
-    Column("subject", "mail.subject", 32, MailMessage.subject),
+    Column("sender", "mail.from", 22, MailMessage.sender),
+    Column("subject", "mail.subject", 26, MailMessage.subject),
+    Column("status", "mail.status", 10, MailMessage.status, format=_status),
 ]
 
 PICKER_COLUMNS = [
@@ -380,7 +385,7 @@ class CustomerPickerModal(ModalScreen[Any]):
         user = self.app.user
         source = QuerySource(lambda text: customer_list_query(user, text), PICKER_COLUMNS)
         with Vertical(classes="mail-dialog mail-picker"):
-            yield Static(self.title_text, classes="form-title")
+            yield PlainStatic(self.title_text, classes="form-title")
             yield LazyTable(source, id="customer-picker-table")
         yield CrmFooter()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,8 +23,10 @@ from crm_tui.models.orders import (
     status_label,
 )
 from crm_tui.models.sales_system import Order
+from crm_tui.plain_text import plain
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.plain import PlainStatic
 
 
 def money(value: Any) -> str:
@@ -85,10 +88,10 @@ class OrderDetailScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         order = self.detail.order
         with Vertical(classes="order-dialog"):
-            yield Static(t("order.title", number=order.number, date=order.date,
-                           status=self.detail.status_label), classes="form-title")
-            yield Static(t("order.address_line", address=order.delivery_address),
-                         classes="order-address")
+            yield PlainStatic(t("order.title", number=order.number, date=order.date,
+                                status=self.detail.status_label), classes="form-title")
+            yield PlainStatic(t("order.address_line", address=order.delivery_address),
+                              classes="order-address")
             yield DataTable(id="order-lines", cursor_type="row", zebra_stripes=False)
             yield Static(t("order.total_line", total=money(self.detail.total)),
                          id="order-total", classes="order-total")
@@ -103,8 +106,10 @@ class OrderDetailScreen(ModalScreen[None]):
         table.add_column(t("order.line_amount"), width=14)
         for line in self.detail.lines:
             product = f"{line.product} {line.model}".strip()
-            table.add_row(product, str(line.quantity), line.unit, money(line.unit_price),
-                          money(line.amount))
+            # The sales system's text, shown as it is: never as markup.
+            table.add_row(*(Text(plain(cell)) for cell in (
+                product, str(line.quantity), line.unit, money(line.unit_price),
+                money(line.amount))))
         table.focus()
 
     def action_close(self) -> None:

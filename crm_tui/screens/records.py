@@ -33,6 +33,7 @@ from textual.widgets.option_list import Option
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
 from crm_tui.models.kinds import Action, RecordKind, kind
+from crm_tui.plain_text import plain
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.footer import CrmFooter
@@ -438,15 +439,15 @@ def record_text(record_kind: RecordKind, record: Any) -> Text:
     text = Text()
     for label_key, value in record_kind.rows(record) if record_kind.rows else []:
         text.append(f"{t(label_key)}: ", style="bold")
-        text.append(f"{'' if value is None else str(value).strip()}\n")
+        text.append(plain("" if value is None else str(value).strip()) + "\n")
     for title_key, entries in record_kind.sections(record) if record_kind.sections else []:
         text.append(f"\n{t(title_key)}\n", style="bold underline")
         if not entries:
             text.append(t("records.none") + "\n")
         for heading, lines in entries:
-            text.append(heading + "\n", style="bold")
+            text.append(plain(heading) + "\n", style="bold")
             for line in lines:
-                text.append(f"  {line}\n")
+                text.append(f"  {plain(line)}\n")
     text.rstrip()
     return text
 
@@ -488,7 +489,7 @@ class RecordView(Widget, can_focus=False):
 
     def screen_heading(self, text: str) -> None:
         for title in self.screen.query(".record-heading"):
-            title.update(Text(text))
+            title.update(Text(plain(text)))
 
 
 class RecordScreen(ActionHost, Screen):

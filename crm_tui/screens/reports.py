@@ -31,6 +31,8 @@ from crm_tui.screens.list_export import start_export
 from crm_tui.widgets.connection import in_thread
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable
+from crm_tui.plain_text import plain
+from crm_tui.widgets.plain import PlainStatic, plain_content
 
 # Bars drawn for the contribution report: its biggest customers.
 CHART_TOP = 8
@@ -113,11 +115,11 @@ class ReportPane(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="report-filters"):
             yield from self.filter_widgets()
-        yield Static(t("report.running"), classes="report-summary")
+        yield PlainStatic(t("report.running"), classes="report-summary")
         with Vertical(classes="report-body"):
             yield LazyTable(self.source, id=f"{self.key}-table")
             yield PlotextPlot(classes="report-chart")
-            yield Static("", classes="report-legend")
+            yield PlainStatic("", classes="report-legend")
 
     def filter_widgets(self) -> ComposeResult:
         yield from ()
@@ -177,7 +179,8 @@ class ReportPane(Vertical):
             legend.update(t("report.no_data"))
             plot.refresh()
             return
-        labels = [label for label, _value in bars]
+        # Labels are names from the database: drawn as plain text.
+        labels = [plain(label) for label, _value in bars]
         # Plotext measures text by characters, not terminal cells: Chinese
         # labels would push the axis out of line. Such bars are numbered and
         # named in the legend line below the chart instead.
@@ -310,7 +313,7 @@ class ChurnPane(ReportPane):
         except CrmError:
             return
         self.query_one("#churn-manager", Select).set_options(
-            [(name, manager_id) for manager_id, name in managers])
+            [(plain_content(name, multiline=False), manager_id) for manager_id, name in managers])
 
     def filter_values(self) -> dict[str, Any]:
         values = super().filter_values()

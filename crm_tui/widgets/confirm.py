@@ -5,9 +5,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from crm_tui.i18n import t
+from crm_tui.widgets.plain import PlainStatic
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -28,7 +29,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="confirm-dialog"):
-            yield Static(self.message, classes="confirm-message")
+            yield PlainStatic(self.message, classes="confirm-message")
             with Horizontal(classes="confirm-buttons"):
                 # Keys answer; the buttons are for a mouse, so they take no focus
                 # (Enter must always mean yes).

@@ -26,16 +26,21 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.validation import Field
+from crm_tui.plain_text import plain
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.plain import PlainStatic, plain_content
 
 
-def _as_text(value: Any) -> str:
+def _as_text(value: Any, multiline: bool = False) -> str:
+    """A stored value as the form shows it for editing: plain text, with
+    control characters and bidi overrides shown as visible stand-ins (see
+    plain_text.plain), never drawn raw by the input."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-    return str(value)
+    return plain(value, multiline=multiline)
 
 
 def _as_choice(value: Any) -> Any:
@@ -65,7 +70,7 @@ class FormModal(ModalScreen[Any]):
     # ----- building ----------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-dialog"):
-            yield Static(self.title_text, classes="form-title")
+            yield PlainStatic(self.title_text, classes="form-title")
             with VerticalScroll(classes="form-body"):
                 for field in self.fields:
                     with Vertical(classes="form-field", id=f"form-field-{field.name}"):
@@ -73,10 +78,11 @@ class FormModal(ModalScreen[Any]):
                             label = t(field.label) + (" *" if field.required else "")
                             yield Label(label, classes="form-label")
                             yield self._input_for(field)
-                        error = Static("", classes="form-error", id=f"form-error-{field.name}")
+                        error = PlainStatic("", classes="form-error",
+                                            id=f"form-error-{field.name}")
                         error.display = False
                         yield error
-            message = Static("", classes="form-message")
+            message = PlainStatic("", classes="form-message")
             message.display = False
             yield message
         yield CrmFooter()
@@ -87,14 +93,15 @@ class FormModal(ModalScreen[Any]):
         if field.kind == "choice":
             # Choices are read when the form opens: a new region or manager
             # shows without restarting.
-            options = [(label, choice) for choice, label in (field.choices() if field.choices else [])]
+            options = [(plain_content(label, multiline=False), choice)
+                       for choice, label in (field.choices() if field.choices else [])]
             current = _as_choice(value)
             known = {choice for _label, choice in options}
             return Select(options, prompt=t("form.choose"), allow_blank=True,
                           value=current if current in known else Select.NULL, id=widget_id,
                           classes="form-input")
         if field.multiline:
-            return TextArea(_as_text(value), id=widget_id, classes="form-input form-multiline",
+            return TextArea(_as_text(value, multiline=True), id=widget_id, classes="form-input form-multiline",
                             soft_wrap=True, show_line_numbers=False)
         return Input(_as_text(value), id=widget_id, classes="form-input",
                      password=field.kind == "password",

@@ -31,7 +31,9 @@ from textual.widgets import Input, Static
 
 from crm_tui.i18n import t
 from crm_tui.models.kinds import Column
+from crm_tui.plain_text import plain
 from crm_tui.widgets.connection import connected
+from crm_tui.widgets.plain import PlainStatic
 
 PAGE_SIZE = 50
 # Pages kept in memory; the least recently used go first.
@@ -90,8 +92,10 @@ class QuerySource:
 
 
 def fit(text: str, width: int) -> str:
-    """`text` cut or padded to exactly `width` terminal cells (CJK counts 2)."""
-    text = text.replace("\n", " ").replace("\t", " ")
+    """`text` cut or padded to exactly `width` terminal cells (CJK counts 2),
+    drawn as plain text: line breaks and tabs as spaces, control characters
+    as visible stand-ins, bidi overrides dropped (see plain_text.plain)."""
+    text = plain(text.replace("\t", " "))
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     if width < 2:
@@ -473,7 +477,7 @@ class LazyTable(Vertical):
         yield filter_input
         yield LazyTableView(self.source, filter_text=self._initial_filter,
                             classes="lazy-table-view")
-        yield Static("", classes="lazy-table-status")
+        yield PlainStatic("", classes="lazy-table-status")
 
     # ----- public ------------------------------------------------------
     @property
