@@ -6,6 +6,7 @@ change what a role may do. Every rule elsewhere asks `require(actor, code)`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any, Callable
 
 from argon2 import PasswordHasher
@@ -16,6 +17,8 @@ from crm_tui import clock
 from crm_tui.i18n import t
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.errors import CrmError, PermissionDenied, ValidationError
+
+log = logging.getLogger(__name__)
 
 ADMIN, EXECUTIVE, SUPERVISOR, MANAGER = "admin", "executive", "supervisor", "manager"
 ROLE_KEYS = (ADMIN, EXECUTIVE, SUPERVISOR, MANAGER)
@@ -116,6 +119,7 @@ def check_password_strength(password: str) -> None:
 def require(actor: User | None, code: str) -> None:
     """Raise PermissionDenied unless `actor` holds permission `code`."""
     if actor is None or not actor.has_perm(code):
+        log.warning("refused: %r lacks %s", actor.login if actor else None, code)
         raise PermissionDenied(t("error.permission", permission=code))
 
 
