@@ -132,11 +132,15 @@ def bind(settings: DatabaseConfig | Config, create: bool = False) -> tuple[Datab
 
 def _check_file(url: str, create: bool) -> None:
     path = sqlite_path(url)
-    if path is None or path.exists():
+    if path is None or create:
+        if path is not None:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         return
-    if not create:
+    if not path.exists():
         raise DatabaseUnavailable(f"no database at {path}: create it with `crm-tui init`")
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.is_file() and path.stat().st_size == 0:
+        # Opening would turn it into an empty database (WAL mode writes a header).
+        raise DatabaseUnavailable(f"{path} holds no CRM tables: create them with `crm-tui init`")
 
 
 def check_ready(crm_db: Database, url: str) -> None:
