@@ -52,6 +52,8 @@ class DatabaseConfig:
 @dataclass(frozen=True)
 class ChurnConfig:
     months_without_orders: int = 6
+    # A customer created less than this many days ago gets no alert yet.
+    grace_days: int = 182
     schedule: str = "0 2 * * 6"
     check_interval_minutes: int = 60
     # A relative name is placed in logs.folder; empty: no log file.
@@ -226,6 +228,7 @@ def _validate(config: Config, where: str) -> None:
     not_negative = {
         "churn.check_interval_minutes": config.churn.check_interval_minutes,
         "security.idle_lock_minutes": config.security.idle_lock_minutes,
+        "churn.grace_days": config.churn.grace_days,
         "logs.slow_query_ms": config.logs.slow_query_ms,
         "logs.keep": config.logs.keep,
     }

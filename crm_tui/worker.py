@@ -77,6 +77,7 @@ class Worker:
     def __init__(self, config: Config, crm_db, sales_db):
         self.schedule = config.churn.schedule
         self.months = config.churn.months_without_orders
+        self.grace_days = config.churn.grace_days
         self.databases = [crm_db] if sales_db is crm_db else [crm_db, sales_db]
         self.stop_signal: str | None = None
 
@@ -86,7 +87,7 @@ class Worker:
         log.info("scan started (%s)", trigger)
         started = time.perf_counter()
         try:
-            run, result = churn.run_scan(trigger, self.months)
+            run, result = churn.run_scan(trigger, self.months, self.grace_days)
         except Exception as error:  # a lost connection must not end the worker
             log.error("scan failed (%s) after %.2f s: %s", trigger, time.perf_counter() - started,
                       _first_line(error))

@@ -236,7 +236,8 @@ def change_own_password(user: User, old_password: str, new_password: str) -> Non
     from crm_tui.models import audit
 
     if not user.check_password(old_password):
-        raise ValidationError({"old_password": t("login.failed")})
+        # The user is known here: say which field is wrong.
+        raise ValidationError({"old_password": t("ops.password.wrong_current")})
     user.set_password(new_password)
     with database.atomic():
         User.update(password_hash=user.password_hash).where(User.id == user.id).execute()

@@ -10,7 +10,7 @@ from textual.widgets import Footer, Static
 
 from crm_tui.i18n import t
 from crm_tui.models import permissions as perm
-from crm_tui.models.customers import Customer, customer_list_query
+from crm_tui.models.customers import LEVEL_ORDER, Customer, customer_list_query
 from crm_tui.screens.customer_detail import (CustomerDetailScreen, delete_customer, edit_customer,
                                              export_customers, new_customer)
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
@@ -26,7 +26,7 @@ CUSTOMER_COLUMNS = [
     Column("number", "customers.column.number", 13, Customer.number),
     Column("name", "customers.column.name", 26, Customer.name),
     Column("region_name", "customers.column.region", 6, SQL("region_name")),
-    Column("level_name", "customers.column.level", 12, SQL("level_name")),
+    Column("level_name", "customers.column.level", 12, LEVEL_ORDER),
     Column("manager_name", "customers.column.manager", 10, SQL("manager_name")),
     Column("status", "customers.column.status", 6, Customer.status, format=_status),
 ]

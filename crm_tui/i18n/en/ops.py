@@ -7,4 +7,5 @@ STRINGS = {
                  "The details are in {path}",
     "ops.crash.no_log": "crm-tui stopped on an unexpected error ({kind}). Nothing you saved is "
                         "lost. The log folder cannot be written, so there are no details.",
+    "ops.password.wrong_current": "This is not your current password.",
 }

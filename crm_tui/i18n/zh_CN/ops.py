@@ -6,4 +6,5 @@ STRINGS = {
     "ops.crash": "crm-tui 因意外错误（{kind}）而停止。已保存的内容不会丢失。详情见 {path}",
     "ops.crash.no_log": "crm-tui 因意外错误（{kind}）而停止。已保存的内容不会丢失。"
                         "日志文件夹无法写入，因此没有详细记录。",
+    "ops.password.wrong_current": "当前密码不正确。",
 }
