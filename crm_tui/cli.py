@@ -202,7 +202,11 @@ def run_init(args: argparse.Namespace, config: Config) -> int:
     pending, applied_before = db.pending_migrations(crm_db), db.applied_migrations(crm_db)
     if pending and applied_before and not args.no_backup:
         # The schema is about to change under existing data: keep a way back.
-        backup = _backup(config, crm_db, None)
+        try:
+            backup = _backup(config, crm_db, None)
+        except CliError as error:
+            raise CliError(f"{error} (nothing was upgraded; `crm-tui init --no-backup` "
+                           f"upgrades without a backup)") from None
         print(f"backup before the upgrade: {backup.path}")
     applied = db.init_databases(crm_db, sales_db)
     print(f"applied: {', '.join(applied)}" if applied else "the database is up to date")
@@ -228,7 +232,7 @@ def run_backup(args: argparse.Namespace, config: Config) -> int:
     crm_db, _sales_db = open_databases(config, ready=False)
     backup = _backup(config, crm_db, args.file)
     print(f"backup written and verified: {backup.path} ({backup.kind} database, schema "
-          f"{backup.migrations[-1] if backup.migrations else 'empty'}, {backup.documents} documents, "
+          f"{backup.migrations[-1] if backup.migrations else 'empty'}, documents: {backup.documents}, "
           f"{backup.size:,} bytes)")
     return 0
 
@@ -258,7 +262,7 @@ def run_restore(args: argparse.Namespace, config: Config) -> int:
     except (backup.BackupError, OSError) as error:
         raise CliError(f"restore failed: {error}") from None
     print(f"restored the backup of {manifest.created_at} "
-          f"({len(manifest.files) - 1} documents)")
+          f"(documents: {len(manifest.files) - 1})")
     if set(known_migrations()) - set(manifest.migrations):
         print("the backup has an older schema: run `crm-tui init` to upgrade it")
     return 0

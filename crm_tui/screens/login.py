@@ -121,6 +121,7 @@ class LockScreen(Screen):
         try:
             await in_thread(_check_password, self.app, self.user.login, password)
         except CrmError as error:
+            log.info("unlock refused: %r (%s)", self.user.login, type(error).__name__)
             message = self.query_one("#lock-error", Static)
             message.update(str(error))
             message.display = True
