@@ -281,3 +281,23 @@ def test_manifest_lists_every_file_with_its_hash(install, tmp_path):
     for entry in manifest["files"]:
         if entry["name"].startswith("documents/"):
             assert entry["sha256"] == entry["name"].rsplit("/", 1)[1]
+
+
+def test_init_upgrades_nothing_when_its_backup_cannot_be_made(tmp_path, capsys):
+    from playhouse.migrations import Runner
+
+    from crm_tui.db import applied_migrations
+
+    path = tmp_path / "crm.sqlite3"
+    old = open_database(f"sqlite:///{path}")
+    Runner(old, str(MIGRATIONS)).up(target="0001_initial")
+    old.close()
+    place = Install(tmp_path, f"sqlite:///{path}")
+    (tmp_path / "backups").write_text("a file where the backup folder should be")
+    assert place.run("init") == cli.EXIT_USAGE
+    error = capsys.readouterr().err
+    assert "backup failed" in error and "--no-backup" in error
+    assert applied_migrations(database) == ["0001_initial"]
+    assert place.run("init", "--no-backup") == 0
+    assert applied_migrations(database) == ["0001_initial", "0002_seed_roles_and_dictionary"]
+    database.close()
