@@ -263,10 +263,14 @@ def test_init_backs_up_before_a_migration_changes_existing_data(tmp_path, capsys
     database.close()
 
 
-def test_postgres_backup_says_clearly_when_pg_dump_is_missing(monkeypatch, tmp_path):
+def test_postgres_backup_says_clearly_when_pg_dump_is_missing(install, monkeypatch, tmp_path, capsys):
+    if install.config.database.url.startswith("sqlite"):
+        pytest.skip("PostgreSQL only")
     monkeypatch.setattr(backup.shutil, "which", lambda name: None)
-    with pytest.raises(backup.BackupError, match="pg_dump is not installed"):
-        backup._tool("pg_dump")
+    assert install.run("backup", str(tmp_path / "b.tar.gz")) == cli.EXIT_USAGE
+    error = capsys.readouterr().err
+    assert "pg_dump is not installed" in error and len(error.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("*.tar.gz")) and not list(tmp_path.glob(".*partial"))
 
 
 def test_manifest_lists_every_file_with_its_hash(install, tmp_path):
