@@ -305,3 +305,61 @@ def test_init_upgrades_nothing_when_its_backup_cannot_be_made(tmp_path, capsys):
     assert place.run("init", "--no-backup") == 0
     assert applied_migrations(database) == ["0001_initial", "0002_seed_roles_and_dictionary"]
     database.close()
+
+
+def _with_database_changed(archive: Path, target: Path, change) -> None:
+    """A copy of `archive` whose database member is changed by `change` and
+    whose manifest says the new hash: it passes every check of the archive."""
+    with tarfile.open(archive, "r:gz") as source:
+        manifest = json.load(source.extractfile("manifest.json"))
+        member_name = next(f["name"] for f in manifest["files"] if f["name"].startswith("database."))
+        changed = change(source.extractfile(member_name).read())
+    for entry in manifest["files"]:
+        if entry["name"] == member_name:
+            entry["sha256"], entry["size"] = __import__("hashlib").sha256(changed).hexdigest(), len(changed)
+
+    def rewrite(name, content):
+        if name == "manifest.json":
+            return json.dumps(manifest).encode()
+        return changed if name == member_name else content
+    _rewrite(archive, target, rewrite)
+
+
+def test_a_database_that_fails_while_being_restored_changes_nothing(install, tmp_path, capsys, monkeypatch):
+    fill(install, tmp_path)
+    archive = tmp_path / "good.tar.gz"
+    assert install.run("backup", str(archive)) == 0
+    change_everything(install, tmp_path)
+    data, documents = data_of(), documents_of(install.store)
+    broken = tmp_path / "broken.tar.gz"
+    if install.config.database.url.startswith("sqlite"):
+        # The replacement itself fails (say, the disk fills up) after the
+        # documents were swapped in: they must go back.
+        _rewrite(archive, broken, lambda name, content: content)
+
+        def failing_replace(copy, target):
+            raise backup.BackupError("disk full")
+        monkeypatch.setattr(backup, "_sqlite_replace", failing_replace)
+    else:
+        # A dump whose last statement fails: psql runs it all in one transaction.
+        _with_database_changed(archive, broken, lambda dump: dump + b"\nSELECT 1/0;\n")
+    capsys.readouterr()
+    assert install.run("restore", "--yes", str(broken)) == cli.EXIT_USAGE
+    assert "restore failed" in capsys.readouterr().err
+    assert data_of() == data and documents_of(install.store) == documents
+    assert not [p for p in install.store.folder.parent.iterdir() if ".before-restore" in p.name
+                or p.name.startswith(".crm-restore")]
+
+
+def test_a_damaged_sqlite_copy_is_refused_before_anything_changes(tmp_path, capsys):
+    place = Install(tmp_path, f"sqlite:///{tmp_path / 'crm.sqlite3'}")
+    assert place.run("init") == 0
+    archive = tmp_path / "good.tar.gz"
+    assert place.run("backup", str(archive)) == 0
+    broken = tmp_path / "broken.tar.gz"
+    _with_database_changed(archive, broken, lambda copy: copy[:8192] + b"\xff" * 4096 + copy[12288:])
+    before = (tmp_path / "crm.sqlite3").read_bytes()
+    assert place.run("restore", "--yes", str(broken)) == cli.EXIT_USAGE
+    assert "damaged" in capsys.readouterr().err
+    assert (tmp_path / "crm.sqlite3").read_bytes() == before
+    database.close()
