@@ -67,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                                          "then the user's config folder)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(parent, name: str, help: str) -> argparse.ArgumentParser:
-        return parent.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
+    def command(parent, name: str, text: str) -> argparse.ArgumentParser:
+        """A subcommand whose help line and description say `text`."""
+        return parent.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
 
     demo = command(commands, "demo", "start the app on a demo database (created on first use)")
     demo.add_argument("--path", default=None, help="demo database file (default: the user's data folder)")
