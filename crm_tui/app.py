@@ -20,6 +20,7 @@ from crm_tui import clock
 from crm_tui.commands import CrmCommands
 from crm_tui.config import Config
 from crm_tui.i18n import t
+from crm_tui.models import contracts
 from crm_tui.models.users import User
 from crm_tui.screens import Module, customer_screen, modules_for
 
@@ -39,12 +40,12 @@ class CrmApp(App):
     COMMANDS = App.COMMANDS | {CrmCommands}
 
     BINDINGS = [
-        Binding("f1", "help", t("app.help"), priority=True, id="app.help"),
+        Binding("f1", "help", "app.help", priority=True, id="app.help"),
         # The footer shows this key at its right end by itself.
-        Binding("ctrl+p", "command_palette", t("app.palette"), show=False, priority=True,
+        Binding("ctrl+p", "command_palette", "app.palette", show=False, priority=True,
                 id="app.command_palette"),
-        Binding("ctrl+q", "quit", t("app.quit"), show=False, priority=True, id="app.quit"),
-        Binding("escape", "back", t("app.back"), id="app.back"),
+        Binding("ctrl+q", "quit", "app.quit", show=False, priority=True, id="app.quit"),
+        Binding("escape", "back", "app.back", id="app.back"),
     ]
 
     # How often the idle lock looks at the time since the last key.
@@ -54,6 +55,7 @@ class CrmApp(App):
         super().__init__()
         self.config = config
         self.demo = demo
+        contracts.set_executive_approval_amount(config.contracts.executive_approval_amount)
         self.user: User | None = None
         self.locked = False
         self._last_activity = clock.now()
@@ -73,8 +75,8 @@ class CrmApp(App):
         log.info("signed in: %r (%s)", user.login, user.role_key)
         self.note_activity()
         self.switch_screen(HomeScreen())
-        # The periodic churn scan (crm_tui.screens.churn).
-        from crm_tui.screens.churn import start_churn_timer
+        # The periodic churn scan.
+        from crm_tui.churn_check import start_churn_timer
         start_churn_timer(self)
 
     def permissions(self) -> set[str]:
@@ -93,6 +95,22 @@ class CrmApp(App):
         if self.user is None or self.locked:
             return
         self.push_screen(customer_screen(customer))
+
+    def open_record(self, kind_name: str, record_id: Any) -> None:
+        """One record's screen (from the command palette)."""
+        from crm_tui.screens.records import RecordScreen
+
+        if self.user is not None and not self.locked:
+            self.push_screen(RecordScreen(kind_name, record_id))
+
+    def records_changed(self, *kind_names: str) -> None:
+        """A change was saved: every list, tab and record view of these
+        kinds, on any screen still open, shows it."""
+        from crm_tui.screens.records import shows_records
+
+        for screen in self.screen_stack:
+            for widget in shows_records(screen, kind_names):
+                widget.records_changed()
 
     def change_password(self) -> None:
         from crm_tui.screens.password import open_password_change
@@ -149,6 +167,11 @@ class CrmApp(App):
         self._exit_renderables.append(Text(applog.crash_message(error, path)))
         self._close_messages_no_wait()
 
+    def get_system_commands(self, screen: Screen):
+        """Textual's own palette commands, in the user's language."""
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=t(command.title), help=t(command.help))
+
     # ----- app-wide keys -----------------------------------------------
     def action_command_palette(self) -> None:
         # Nothing to find before signing in, nor behind the lock.
@@ -166,7 +189,7 @@ class CrmApp(App):
             binding = active.binding
             if binding.system:
                 continue
-            rows.append((self.get_key_display(binding), binding.description, binding.id or ""))
+            rows.append((self.get_key_display(binding), t(binding.description), binding.id or ""))
         # The CRM's own keys (those with an id) first, then the widgets' built-in ones.
         rows.sort(key=lambda row: not row[2])
         self.push_screen(HelpScreen(rows))

@@ -118,6 +118,12 @@ class BackupConfig:
 
 
 @dataclass(frozen=True)
+class ContractsConfig:
+    # Above this amount (in yuan) an executive approves after the supervisor.
+    executive_approval_amount: int = 1_000_000
+
+
+@dataclass(frozen=True)
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     locale: str = "auto"
@@ -127,6 +133,7 @@ class Config:
     documents: DocumentsConfig = field(default_factory=DocumentsConfig)
     logs: LogsConfig = field(default_factory=LogsConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
+    contracts: ContractsConfig = field(default_factory=ContractsConfig)
     # Binding id -> comma-separated keys, e.g. {"customers.new": "ctrl+n"}.
     keymap: dict = field(default_factory=dict)
     # Where the config came from, for messages; not a key of the file.
@@ -221,6 +228,7 @@ def _validate(config: Config, where: str) -> None:
         "security.lockout_minutes": config.security.lockout_minutes,
         "documents.max_size_mb": config.documents.max_size_mb,
         "logs.max_size_mb": config.logs.max_size_mb,
+        "contracts.executive_approval_amount": config.contracts.executive_approval_amount,
     }
     for key, value in positive.items():
         if value < 1:

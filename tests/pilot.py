@@ -6,6 +6,7 @@ from textual.widgets import Input, Select, Static
 
 from crm_tui.app import CrmApp
 from crm_tui.config import Config
+from crm_tui.screens import MODULES
 from crm_tui.screens.home import MENU_KEYS, HomeScreen
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.lazy_table import LazyTable
@@ -67,7 +68,7 @@ async def sign_in(pilot, login: str, password: str = PASSWORD, expect_home: bool
 async def open_module(pilot, key: str, expected_screen: type | None = None):
     """Press the home menu's number key of module `key`; the screen shown
     then, which must be an `expected_screen` when that is given."""
-    position = [module.key for module in pilot.app.allowed_modules()].index(key)
+    position = [module.key for module in MODULES].index(key)
     await press_and_settle(pilot, MENU_KEYS[position])
     if expected_screen is not None:
         assert isinstance(pilot.app.screen, expected_screen)
@@ -140,11 +141,10 @@ def form_message(form) -> str:
     return str(message.render()) if message.display else ""
 
 
-def offered(app, prefix: str) -> set[str]:
-    """The ids of the screen's own keys the footer offers now."""
+def offered(app, prefix: str | tuple[str, ...]) -> set[str]:
+    """The ids of the keys (beginning with `prefix`) the screen offers now."""
     return {active.binding.id for active in app.screen.active_bindings.values()
-            if active.binding.id and active.binding.id.startswith(prefix)
-            and app.screen.check_action(active.binding.action, ()) is True}
+            if active.binding.id and active.binding.id.startswith(prefix) and active.enabled}
 
 
 def notices(app) -> list[str]:

@@ -8,11 +8,10 @@ import pytest
 from crm_tui.config import ChurnConfig, Config, parse_config
 from crm_tui.models import ChurnAlert
 from crm_tui.models.churn import ONCE, scan
-from crm_tui.models.customers import Contact, customer_list_query
+from crm_tui.models.customers import CUSTOMER, Contact, customer_list_query
 from crm_tui.models.dictionary import CUSTOMER_LEVEL
 from crm_tui.models.errors import ValidationError
 from crm_tui.models.users import change_own_password
-from crm_tui.screens.customers import CUSTOMER_COLUMNS
 from crm_tui.widgets.lazy_table import QuerySource
 from crm_tui.worker import Worker
 from tests.conftest import at, entry, make_customer
@@ -53,8 +52,8 @@ def test_grace_days_in_the_config_file():
 def test_the_customer_list_sorts_levels_by_rank_not_by_name(crm_db, people):
     for level in ("战略合作伙伴", "普通客户", "大客户", "合作伙伴"):
         make_customer(people.manager, name=f"{level}公司", level=entry(CUSTOMER_LEVEL, level).id)
-    source = QuerySource(lambda text: customer_list_query(people.admin, text), CUSTOMER_COLUMNS)
-    level_column = next(column for column in CUSTOMER_COLUMNS if column.key == "level_name")
+    source = QuerySource(lambda text: customer_list_query(people.admin, text), CUSTOMER.columns)
+    level_column = next(column for column in CUSTOMER.columns if column.key == "level_name")
     ranked = [entry.item for entry in entry_list(CUSTOMER_LEVEL)]
     ascending = [row["level_name"] for row in source.fetch("", level_column, False, 0, 50)]
     descending = [row["level_name"] for row in source.fetch("", level_column, True, 0, 50)]

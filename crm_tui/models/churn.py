@@ -28,8 +28,11 @@ from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database, sales_database
+from crm_tui.models.contracts import IN_FORCE, Contract
 from crm_tui.models.customers import LOST, NORMAL, Customer
 from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied
+from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, moment_text, register,
+                                  user_name)
 from crm_tui.models.sales_system import COUNTED_STATUSES, Order
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
@@ -40,6 +43,13 @@ OPEN_STATUSES = (WARNING, DEFERRED)
 # What an account manager can do on an open alert of their customer.
 DEFER, CONFIRM = "defer", "confirm"
 ALERT_STATUSES = (WARNING, DEFERRED, CONFIRMED, CLOSED)
+# The state graph: (from, action, to). A scan closes an open alert when
+# the customer ordered again or is no longer normal.
+CHURN_TRANSITIONS = Transitions([
+    (WARNING, DEFER, DEFERRED), (DEFERRED, DEFER, DEFERRED),
+    (WARNING, CONFIRM, CONFIRMED), (DEFERRED, CONFIRM, CONFIRMED),
+    (WARNING, "close", CLOSED), (DEFERRED, "close", CLOSED),
+])
 
 # closed_note values written by the scan; the screen translates them.
 ORDERED_AGAIN = "ordered_again"
@@ -99,13 +109,13 @@ class ChurnAlert(BaseModel):
         return allowed(self.check_actionable_by, actor)
 
     def can_confirm(self, actor: User) -> bool:
-        return allowed(self.check_actionable_by, actor) and self.measure_count() > 0
+        return allowed(self.check_confirmable_by, actor)
 
-    def allowed_actions(self, actor: User) -> set[str]:
-        """What `actor` may do on this alert now: DEFER, CONFIRM, or nothing."""
-        if not allowed(self.check_actionable_by, actor):
-            return set()
-        return {DEFER, CONFIRM} if self.measure_count() > 0 else {DEFER}
+    def check_confirmable_by(self, actor: User) -> None:
+        """确认流失 needs what deferring needs, and a measure taken first."""
+        self.check_actionable_by(actor)
+        if self.measure_count() == 0:
+            raise InvalidTransition(t("churn.error.no_measure"))
 
     def measure_count(self) -> int:
         return ChurnMeasure.select().where(ChurnMeasure.alert == self.id).count()
@@ -117,7 +127,7 @@ class ChurnAlert(BaseModel):
         self.check_actionable_by(actor)
         text = clean(DEFER_FIELDS, values)["measure"]
         with database.atomic():
-            self._move(OPEN_STATUSES, {"status": DEFERRED})
+            self._move(DEFER, {"status": DEFERRED})
             measure = ChurnMeasure.create(alert=self.id, text=text, author=actor.id,
                                           created_at=clock.now())
             audit.record(actor, "churn_measure", measure.id, audit.CREATE, {"text": ("", text)})
@@ -135,7 +145,7 @@ class ChurnAlert(BaseModel):
             # Counted inside the transaction: a measure is what allows this.
             if self.measure_count() == 0:
                 raise InvalidTransition(t("churn.error.no_measure"))
-            self._move(OPEN_STATUSES, {"status": CONFIRMED, "reason": reason, "lost_date": today})
+            self._move(CONFIRM, {"status": CONFIRMED, "reason": reason, "lost_date": today})
             customer = Customer.get_by_id(self.customer_id)
             updated = (Customer.update(status=LOST, lost_at=today, version=Customer.version + 1)
                        .where((Customer.id == customer.id) & (Customer.status == NORMAL))
@@ -149,11 +159,12 @@ class ChurnAlert(BaseModel):
                          {"status": (customer.status, LOST), "lost_at": (customer.lost_at, today)})
         return ChurnAlert.get_by_id(self.id)
 
-    def _move(self, expected: tuple[str, ...], changes: dict[str, Any]) -> None:
+    def _move(self, action: str, changes: dict[str, Any]) -> None:
         """Change this alert if nobody changed it since it was read."""
+        expected = CHURN_TRANSITIONS.sources(action)
         updated = (ChurnAlert.update(version=ChurnAlert.version + 1, **changes)
                    .where((ChurnAlert.id == self.id) & (ChurnAlert.version == self.version)
-                          & ChurnAlert.status.in_(expected))
+                          & ChurnAlert.status.in_(tuple(expected)))
                    .execute())
         if updated != 1:
             raise ConcurrentEdit(t("error.changed_since_opened"))
@@ -285,11 +296,14 @@ def _add_alerts(orders: _Orders, now: dt.datetime, cutoff: dt.date, created_befo
     has_open_alert = fn.EXISTS(open_alert.select(SQL("1")).where(
         (open_alert.customer == Customer.id) & open_alert.status.in_(OPEN_STATUSES)))
     ordered_recently = fn.EXISTS(orders.of(Customer.id).where(orders.date >= cutoff))
+    # A customer with a contract in force is being served, orders or not.
+    contract_in_force = fn.EXISTS(Contract.select(SQL("1")).where(
+        (Contract.customer == Customer.id) & (Contract.status == IN_FORCE)))
     churned = (Customer
                .select(Customer.id, orders.last_date_of(Customer.id),
                        Value(now), Value(WARNING), Value(""), Value(""), Value(1))
                .where((Customer.status == NORMAL) & (Customer.created_at <= created_before)
-                      & ~ordered_recently & ~has_open_alert))
+                      & ~ordered_recently & ~has_open_alert & ~contract_in_force))
     return (ChurnAlert
             .insert_from(churned, [ChurnAlert.customer, ChurnAlert.last_order_date,
                                    ChurnAlert.created_at, ChurnAlert.status, ChurnAlert.reason,
@@ -393,3 +407,75 @@ def alert_list_query(user: User, search: str = ""):
             condition |= ChurnAlert.status.in_(statuses)
         query = query.where(condition)
     return query
+
+
+# ----- the record kind -----------------------------------------------------
+def status_text(status: str | None) -> str:
+    return t(f"churn.status.{status}") if status else ""
+
+
+def last_order_text(value: Any) -> str:
+    return t("churn.no_order") if value is None else str(value)
+
+
+def _alert_rows(alert: ChurnAlert) -> list[tuple[str, Any]]:
+    customer = Customer.get_by_id(alert.customer_id)
+    rows = [("churn.detail.customer", f"{customer.name}  {customer.number}"),
+            ("churn.detail.manager", user_name(customer.manager_id)),
+            ("churn.detail.last_order", last_order_text(alert.last_order_date)),
+            ("churn.detail.status", status_text(alert.status)),
+            ("churn.detail.created", moment_text(alert.created_at))]
+    if alert.status == CONFIRMED:
+        rows += [("churn.detail.lost_date", alert.lost_date),
+                 ("churn.detail.reason", alert.reason)]
+    if alert.status == CLOSED:
+        note_key = f"churn.closed_note.{alert.closed_note}"
+        note = t(note_key) if t(note_key) != note_key else alert.closed_note
+        rows.append(("churn.detail.closed", f"{moment_text(alert.closed_at)}  {note}"))
+    return rows
+
+
+def _alert_measures(alert: ChurnAlert) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    entries = []
+    for measure in alert.measures_in_order():
+        author = (measure.author.display_name if measure.author_id
+                  else t("churn.detail.unknown_author"))
+        entries.append((f"{moment_text(measure.created_at)}  {author}",
+                        measure.text.splitlines() or [""]))
+    return [("churn.detail.measures", entries)]
+
+
+def _customer_name(alert: ChurnAlert) -> str:
+    return Customer.get_by_id(alert.customer_id).name
+
+
+CHURN_ALERT = register(RecordKind(
+    name="churn_alert", title="churn.title", opens="churn_alert",
+    columns=[
+        Column("customer_name", "churn.column.customer", 24, SQL("customer_name")),
+        Column("manager_name", "churn.column.manager", 10, SQL("manager_name")),
+        Column("last_order_date", "churn.column.last_order", 10, ChurnAlert.last_order_date,
+               format=last_order_text),
+        Column("status", "churn.column.status", 9, ChurnAlert.status, format=status_text),
+        Column("created_at", "churn.column.created", 16, ChurnAlert.created_at,
+               format=moment_text),
+    ],
+    query=lambda user, search, _within: alert_list_query(user, search),
+    get=ChurnAlert.get_visible, transitions=CHURN_TRANSITIONS,
+    words=lambda alert: {"customer": _customer_name(alert)},
+    heading=lambda alert: t("churn.detail.title", customer=_customer_name(alert)),
+    rows=_alert_rows, sections=_alert_measures, changes=("customer",),
+    actions=[
+        Action(DEFER, "d", "churn.defer",
+               check=lambda alert, actor: alert.check_actionable_by(actor),
+               form=lambda _alert, _actor: DEFER_FIELDS, title="churn.defer_title",
+               done="churn.deferred_done",
+               run=lambda alert, actor, values: alert.defer_by(actor, values)),
+        Action(CONFIRM, "c", "churn.confirm",
+               check=lambda alert, actor: alert.check_confirmable_by(actor),
+               ask="churn.confirm_question",
+               form=lambda _alert, _actor: CONFIRM_FIELDS, title="churn.confirm_title",
+               done="churn.confirmed_done",
+               run=lambda alert, actor, values: alert.confirm_by(actor, values)),
+    ],
+))

@@ -43,46 +43,56 @@ def allowed(check: Callable[[Any], None], actor: Any) -> bool:
 class StateMachine:
     """Mixed into a model with `id`, `status` and `version` columns.
 
-    `i18n_prefix` names its refusals: "<prefix>.error.<action>", given the
-    current state as `status=status_label(state)`.
+    `transitions` is the state graph (a `kinds.Transitions`): an action is
+    allowed only from its source states, and a status it writes must be one
+    of its targets from there. `i18n_prefix` names its refusals:
+    "<prefix>.error.<action>", given the current state as
+    `status=status_label(state)`.
     """
 
     i18n_prefix: str
     status_label: Callable[[str], str]
+    transitions: Any
 
-    def _check_state(self, action: str, expected: str) -> None:
-        if self.status != expected:
+    def _check_state(self, action: str) -> None:
+        if not self.transitions.allows(action, self.status):
             raise self._wrong_state(action, self.status)
 
-    def _change_state(self, action: str, expected: str, values: dict[str, Any],
-                      *conditions: Any) -> None:
-        """UPDATE ... WHERE status = expected AND version = as read (and
+    def _change_state(self, action: str, values: dict[str, Any], *conditions: Any) -> None:
+        """UPDATE ... WHERE status = as read AND version = as read (and
         `conditions`); refuse with the reason when another session changed
         it first."""
+        self._check_state(action)
+        target = values.get("status", self.status)
+        if target not in self.transitions.targets(action, self.status):
+            raise ValueError(f"{action} does not lead from {self.status} to {target}")
         model = type(self)
         updated = (model.update(version=model.version + 1, **values)
-                   .where(self._as_read(expected), *conditions)
+                   .where(self._as_read(), *conditions)
                    .execute())
         if updated != 1:
-            raise self._refusal(action, expected)
+            raise self._refusal(action)
 
-    def _delete_in_state(self, action: str, expected: str) -> None:
-        """DELETE ... WHERE status = expected AND version = as read."""
-        deleted = type(self).delete().where(self._as_read(expected)).execute()
+    def _delete_in_state(self, action: str) -> None:
+        """DELETE ... WHERE status = as read AND version = as read."""
+        self._check_state(action)
+        if None not in self.transitions.targets(action, self.status):
+            raise ValueError(f"{action} does not delete from {self.status}")
+        deleted = type(self).delete().where(self._as_read()).execute()
         if deleted != 1:
-            raise self._refusal(action, expected)
+            raise self._refusal(action)
 
-    def _as_read(self, expected: str) -> Any:
+    def _as_read(self) -> Any:
         model = type(self)
-        return ((model.id == self.id) & (model.status == expected)
+        return ((model.id == self.id) & (model.status == self.status)
                 & (model.version == self.version))
 
-    def _refusal(self, action: str, expected: str) -> Exception:
+    def _refusal(self, action: str) -> Exception:
         model = type(self)
         current = model.get_or_none(model.id == self.id)
         if current is None:
             return NotFound(t("error.not_found"))
-        if current.status != expected:
+        if not self.transitions.allows(action, current.status) or current.status != self.status:
             return self._wrong_state(action, current.status)
         return ConcurrentEdit(t("error.changed_since_opened"))
 

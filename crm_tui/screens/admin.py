@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, SelectionList, Static, TabbedContent, TabPane
+from textual.widgets import SelectionList, Static, TabbedContent, TabPane
 from textual.widgets.selection_list import Selection
 
 from crm_tui.i18n import t
@@ -25,6 +25,7 @@ from crm_tui.models.users import Role, User
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import in_thread
 from crm_tui.widgets.forms import FormModal
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
 
@@ -63,13 +64,13 @@ ROLE_COLUMNS = [
 
 class AdminScreen(Screen):
     BINDINGS = [
-        Binding("f2", "show('users')", t("admin.users"), show=False, id="admin.users"),
-        Binding("f3", "show('roles')", t("admin.roles"), show=False, id="admin.roles"),
-        Binding("n", "new", t("admin.new"), id="admin.new"),
-        Binding("e", "edit", t("admin.edit"), id="admin.edit"),
-        Binding("a", "toggle_active", t("admin.toggle_active"), id="admin.toggle_active"),
-        Binding("p", "reset_password", t("admin.reset_password"), id="admin.reset_password"),
-        Binding("d", "delete_role", t("admin.delete_role"), id="admin.delete_role"),
+        Binding("f2", "show('users')", "admin.users", show=False, id="admin.users"),
+        Binding("f3", "show('roles')", "admin.roles", show=False, id="admin.roles"),
+        Binding("n", "new", "admin.new", id="admin.new"),
+        Binding("e", "edit", "admin.edit", id="admin.edit"),
+        Binding("a", "toggle_active", "admin.toggle_active", id="admin.toggle_active"),
+        Binding("p", "reset_password", "admin.reset_password", id="admin.reset_password"),
+        Binding("d", "delete_role", "admin.delete_role", id="admin.delete_role"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -82,7 +83,7 @@ class AdminScreen(Screen):
                 yield LazyTable(QuerySource(lambda text: admin.role_query(), ROLE_COLUMNS),
                                 id="role-table")
                 yield Static(t("admin.roles.hint"), classes="admin-hint")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.user_table.focus()
@@ -213,7 +214,7 @@ class AdminScreen(Screen):
 class PermissionScreen(Screen):
     """The permission matrix of one role: space grants or revokes."""
 
-    BINDINGS = [Binding("escape", "close", t("admin.close"), id="admin.permissions_close")]
+    BINDINGS = [Binding("escape", "close", "admin.close", id="admin.permissions_close")]
 
     def __init__(self, role: Role):
         super().__init__()
@@ -226,7 +227,7 @@ class PermissionScreen(Screen):
                       for code, description, granted in admin.permission_matrix(self.role)]
         yield SelectionList[str](*selections, id="permission-list")
         yield Static(t("admin.permissions.hint"), classes="admin-hint")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()

@@ -6,12 +6,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_tui.i18n import t
 from crm_tui.models.home import HomeFigures, home_figures
+from crm_tui.screens import MODULES
 from crm_tui.widgets.connection import in_thread
+from crm_tui.widgets.footer import CrmFooter
 
 FIGURES = (
     ("customers", "home.customers"),
@@ -19,9 +21,16 @@ FIGURES = (
     ("services_waiting", "home.services_waiting"),
     ("open_churn_alerts", "home.open_churn_alerts"),
     ("month_order_amount", "home.month_order_amount"),
+    ("contracts_to_approve", "home.contracts_to_approve"),
+    ("overdue_instalments", "home.overdue_instalments"),
 )
 # Digits first, then letters that no other key of this screen uses (p, r).
 MENU_KEYS = "1234567890abcdefghij"
+
+
+def menu_key(position: int) -> str:
+    """The key of the module at `position` in the registry."""
+    return MENU_KEYS[position] if position < len(MENU_KEYS) else " "
 
 
 def format_figure(name: str, figures: HomeFigures) -> str:
@@ -35,8 +44,8 @@ class HomeScreen(Screen):
     BINDINGS = [
         *[Binding(key, f"open_number({position})", t("home.open_number", number=key), show=False,
                   id=f"home.module_{key}") for position, key in enumerate(MENU_KEYS)],
-        Binding("p", "change_password", t("home.change_password"), id="home.change_password"),
-        Binding("r", "refresh", t("home.refresh"), id="home.refresh"),
+        Binding("p", "change_password", "home.change_password", id="home.change_password"),
+        Binding("r", "refresh", "home.refresh", id="home.refresh"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -53,14 +62,14 @@ class HomeScreen(Screen):
             with Vertical(classes="home-menu-box"):
                 yield Static(t("home.menu"), classes="section-title")
                 yield OptionList(*self._menu_options(), id="home-menu")
-        yield Footer()
+        yield CrmFooter()
 
     def _menu_options(self) -> list[Option]:
-        options = []
-        for position, module in enumerate(self.app.allowed_modules()):
-            key = MENU_KEYS[position] if position < len(MENU_KEYS) else " "
-            options.append(Option(f"{key}  {t(module.label_key)}", id=module.key))
-        return options
+        # A module keeps its key whatever the role: a module the role lacks
+        # leaves a gap, so the keys people learn stay the same.
+        allowed = {module.key for module in self.app.allowed_modules()}
+        return [Option(f"{menu_key(position)}  {t(module.label_key)}", id=module.key)
+                for position, module in enumerate(MODULES) if module.key in allowed]
 
     def on_mount(self) -> None:
         self.query_one("#home-menu", OptionList).focus()
@@ -79,9 +88,8 @@ class HomeScreen(Screen):
         self.load_figures()
 
     def action_open_number(self, position: int) -> None:
-        modules = self.app.allowed_modules()
-        if position < len(modules):
-            self.app.open_module(modules[position])
+        if position < len(MODULES):
+            self.app.open_module(MODULES[position])
 
     def action_change_password(self) -> None:
         self.app.change_password()

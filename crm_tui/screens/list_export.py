@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from crm_tui import clock
 from crm_tui.export import FORMATS, export_rows
@@ -27,6 +27,7 @@ from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.validation import Field
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.forms import FormModal
+from crm_tui.widgets.footer import CrmFooter
 
 RowsForExport = Callable[[], tuple[Sequence[str], Iterable[Sequence[Any]], int]]
 
@@ -65,7 +66,7 @@ class ExportProgressScreen(ModalScreen[int | None]):
     """Writes the file in a thread; shows how far it is. Dismisses with the
     number of rows written (None if it failed)."""
 
-    BINDINGS = [Binding("escape", "close", t("export.close"), id="export.close")]
+    BINDINGS = [Binding("escape", "close", "export.close", id="export.close")]
 
     def __init__(self, path: Path, rows_for_export: RowsForExport):
         super().__init__()
@@ -78,7 +79,7 @@ class ExportProgressScreen(ModalScreen[int | None]):
         with Vertical(classes="export-dialog"):
             yield Static(t("export.writing", path=str(self.path)), id="export-message")
             yield ProgressBar(total=None, show_eta=False, id="export-progress")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.write_file()

@@ -7,12 +7,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
 from crm_tui.models.users import User, authenticate
 from crm_tui.widgets.connection import in_thread
+from crm_tui.widgets.footer import CrmFooter
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class LoginScreen(Screen):
         elif not User.select().exists():
             # Nobody can sign in yet: say how the first account is made.
             yield Static(t("ops.login.no_users"), id="login-no-users", classes="login-no-users")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one("#login-user", Input).focus()
@@ -107,7 +108,7 @@ class LockScreen(Screen):
             error = Static("", id="lock-error", classes="error-text")
             error.display = False
             yield error
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one("#lock-password", Input).focus()

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from crm_tui import mail
@@ -30,6 +30,7 @@ from crm_tui.models.mail import MailMessage
 from crm_tui.models.users import User
 from crm_tui.screens.customer_pane import CustomerPaneScreen
 from crm_tui.widgets.connection import connected
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
 
@@ -56,8 +57,8 @@ class ComposeMailModal(ModalScreen[Any]):
     MailMessage once the server took it; None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "send", t("mail.compose.send"), priority=True, id="mail.send"),
-        Binding("escape", "cancel", t("mail.cancel"), id="mail.cancel"),
+        Binding("ctrl+s", "send", "mail.compose.send", priority=True, id="mail.send"),
+        Binding("escape", "cancel", "mail.cancel", id="mail.cancel"),
     ]
 
     def __init__(self, customer_id: int, customer_name: str, contact_id: int | None = None,
@@ -84,7 +85,7 @@ class ComposeMailModal(ModalScreen[Any]):
             status = Static("", id="mail-status", classes="mail-status")
             status.display = False
             yield status
-        yield Footer()
+        yield CrmFooter()
 
     @staticmethod
     def _error_line(name: str) -> Static:
@@ -142,6 +143,8 @@ class ComposeMailModal(ModalScreen[Any]):
     def _sent(self, sent: MailMessage) -> None:
         self.sending = False
         self.app.notify(t("mail.compose.sent", address=sent.recipients))
+        # The mail was recorded as an interaction: every open view shows it.
+        self.app.records_changed("interaction")
         self.dismiss(sent)
 
     def action_cancel(self) -> None:
@@ -152,7 +155,7 @@ class ComposeMailModal(ModalScreen[Any]):
 class ContactChoiceModal(ModalScreen[Any]):
     """Which contact to write to: dismisses with a Contact or None."""
 
-    BINDINGS = [Binding("escape", "cancel", t("mail.cancel"), id="mail.choose_cancel")]
+    BINDINGS = [Binding("escape", "cancel", "mail.cancel", id="mail.choose_cancel")]
 
     def __init__(self, contacts: list[Contact]):
         super().__init__()
@@ -163,7 +166,7 @@ class ContactChoiceModal(ModalScreen[Any]):
             yield Static(t("mail.choose_contact"), classes="form-title")
             yield OptionList(*[Option(f"{contact.name}  <{contact.email}>", id=str(contact.id))
                                for contact in self.contacts], id="mail-contacts")
-        yield Footer()
+        yield CrmFooter()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -214,7 +217,7 @@ def open_compose(widget: Widget, customer_id: int, contact: Contact | None = Non
 class MailReadModal(ModalScreen[None]):
     """One message: who, when, subject and the text."""
 
-    BINDINGS = [Binding("escape", "close", t("mail.close"), id="mail.close")]
+    BINDINGS = [Binding("escape", "close", "mail.close", id="mail.close")]
 
     def __init__(self, message: MailMessage):
         super().__init__()
@@ -232,7 +235,7 @@ class MailReadModal(ModalScreen[None]):
                     yield Static(value, classes="mail-value")
             yield TextArea(message.body, id="mail-read-body", read_only=True, soft_wrap=True,
                            show_line_numbers=False)
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one("#mail-read-body").focus()
@@ -295,8 +298,8 @@ class CustomerMailPane(FetchesMail, Widget):
     """A customer's mail, newest first: Enter reads, n writes, f fetches."""
 
     BINDINGS = [
-        Binding("n", "new", t("mail.new"), id="mail.new"),
-        Binding("f", "fetch", t("mail.fetch"), id="mail.fetch"),
+        Binding("n", "new", "mail.new", id="mail.new"),
+        Binding("f", "fetch", "mail.fetch", id="mail.fetch"),
     ]
 
     def __init__(self, customer_id: int):
@@ -367,7 +370,7 @@ class CustomerPickerModal(ModalScreen[Any]):
     """Pick one of the customers the user may see: / filters, Enter picks.
     Dismisses with the customer's id, or None."""
 
-    BINDINGS = [Binding("escape", "cancel", t("mail.cancel"), id="mail.pick_cancel")]
+    BINDINGS = [Binding("escape", "cancel", "mail.cancel", id="mail.pick_cancel")]
 
     def __init__(self, title: str):
         super().__init__()
@@ -379,7 +382,7 @@ class CustomerPickerModal(ModalScreen[Any]):
         with Vertical(classes="mail-dialog mail-picker"):
             yield Static(self.title_text, classes="form-title")
             yield LazyTable(source, id="customer-picker-table")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one(LazyTable).open_filter()
@@ -398,8 +401,8 @@ class UnmatchedMailScreen(FetchesMail, Screen):
     new mail, Enter reads, a attaches the message to a customer."""
 
     BINDINGS = [
-        Binding("f", "fetch", t("mail.fetch"), id="mail.fetch"),
-        Binding("a", "attach", t("mail.attach"), id="mail.attach"),
+        Binding("f", "fetch", "mail.fetch", id="mail.fetch"),
+        Binding("a", "attach", "mail.attach", id="mail.attach"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -408,7 +411,7 @@ class UnmatchedMailScreen(FetchesMail, Screen):
         yield Static(t("mail.unmatched.title"), classes="screen-title")
         yield Static(t("mail.unmatched.hint"), classes="mail-hint")
         yield LazyTable(source, id="unmatched-table")
-        yield Footer()
+        yield CrmFooter()
 
     @staticmethod
     def _query(user: User, text: str):

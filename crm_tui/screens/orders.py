@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
@@ -22,6 +22,7 @@ from crm_tui.models.orders import (
     status_label,
 )
 from crm_tui.models.sales_system import Order
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
 
@@ -75,7 +76,7 @@ class OrderDetailScreen(ModalScreen[None]):
     """An order's heading, its lines (product, quantity, unit, unit price,
     amount) and its total."""
 
-    BINDINGS = [Binding("escape", "close", t("order.close"), id="order.close")]
+    BINDINGS = [Binding("escape", "close", "order.close", id="order.close")]
 
     def __init__(self, detail: OrderDetail):
         super().__init__()
@@ -91,7 +92,7 @@ class OrderDetailScreen(ModalScreen[None]):
             yield DataTable(id="order-lines", cursor_type="row", zebra_stripes=False)
             yield Static(t("order.total_line", total=money(self.detail.total)),
                          id="order-total", classes="order-total")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#order-lines", DataTable)

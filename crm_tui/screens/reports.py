@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
 from crm_tui.i18n import t
@@ -28,6 +28,7 @@ from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.validation import clean
 from crm_tui.screens.list_export import start_export
 from crm_tui.widgets.connection import in_thread
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable
 
 # Bars drawn for the contribution report: its biggest customers.
@@ -339,9 +340,9 @@ class ReportsScreen(Screen):
         *[Binding(key, f"show('{name}')", t(f"report.{name}.tab"), show=False,
                   id=f"reports.{name}")
           for key, name in zip(FUNCTION_KEYS, PANES)],
-        Binding("ctrl+r", "run", t("report.run"), id="reports.run"),
-        Binding("ctrl+o", "export", t("report.export"), id="reports.export"),
-        Binding("ctrl+g", "layout", t("report.layout"), id="reports.layout"),
+        Binding("ctrl+r", "run", "report.run", id="reports.run"),
+        Binding("ctrl+o", "export", "report.export", id="reports.export"),
+        Binding("ctrl+g", "layout", "report.layout", id="reports.layout"),
     ]
 
     LAYOUTS = ("", "-table-only", "-chart-only")
@@ -357,7 +358,7 @@ class ReportsScreen(Screen):
             for key, pane in zip(FUNCTION_KEYS, PANES.values()):
                 with TabPane(f"{key.upper()} {t(f'report.{pane.key}.tab')}", id=f"tab-{pane.key}"):
                     yield pane(id=f"report-{pane.key}", classes="report-pane")
-        yield Footer()
+        yield CrmFooter()
 
     @property
     def pane(self) -> ReportPane:

@@ -14,10 +14,10 @@ class ConfirmModal(ModalScreen[bool]):
     """Dismisses with True for y or Enter, False for n or Escape."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", t("confirm.yes"), id="confirm.yes"),
-        Binding("enter", "answer(True)", t("confirm.yes"), show=False, id="confirm.yes_enter"),
-        Binding("n", "answer(False)", t("confirm.no"), id="confirm.no"),
-        Binding("escape", "answer(False)", t("confirm.no"), show=False, id="confirm.no_escape"),
+        Binding("y", "answer(True)", "confirm.yes", id="confirm.yes"),
+        Binding("enter", "answer(True)", "confirm.yes", show=False, id="confirm.yes_enter"),
+        Binding("n", "answer(False)", "confirm.no", id="confirm.no"),
+        Binding("escape", "answer(False)", "confirm.no", show=False, id="confirm.no_escape"),
     ]
 
     def __init__(self, message: str, *, yes: str | None = None, no: str | None = None):

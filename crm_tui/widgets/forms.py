@@ -21,12 +21,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.validation import Field
 from crm_tui.widgets.confirm import ConfirmModal
+from crm_tui.widgets.footer import CrmFooter
 
 
 def _as_text(value: Any) -> str:
@@ -48,8 +49,8 @@ class FormModal(ModalScreen[Any]):
     """A modal form; see the module's description."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", t("form.save"), priority=True, id="form.save"),
-        Binding("escape", "cancel", t("form.cancel"), id="form.cancel"),
+        Binding("ctrl+s", "save", "form.save", priority=True, id="form.save"),
+        Binding("escape", "cancel", "form.cancel", id="form.cancel"),
     ]
 
     def __init__(self, title: str, fields: Sequence[Field], values: Mapping[str, Any] | None = None,
@@ -78,7 +79,7 @@ class FormModal(ModalScreen[Any]):
             message = Static("", classes="form-message")
             message.display = False
             yield message
-        yield Footer()
+        yield CrmFooter()
 
     def _input_for(self, field: Field) -> Widget:
         widget_id = f"form-input-{field.name}"
