@@ -7,6 +7,7 @@ configured database (crm_tui.cli does that). It starts on the login screen;
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from crm_tui.plain_text import plain
 from crm_tui.screens import Module, customer_screen, modules_for
 
 STYLES = Path(__file__).parent / "styles"
+log = logging.getLogger(__name__)
 
 
 def style_files() -> list[Path]:
@@ -79,6 +81,7 @@ class CrmApp(App):
         from crm_tui.screens.home import HomeScreen
 
         self.user = user
+        log.info("signed in: %r (%s)", user.login, user.role_key)
         self.note_activity()
         self.switch_screen(HomeScreen())
         # The periodic churn scan.
@@ -153,6 +156,25 @@ class CrmApp(App):
     def _unlocked(self, _result: Any = None) -> None:
         self.locked = False
         self.note_activity()
+
+    # ----- unexpected errors ---------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        """Instead of Textual's traceback with every frame's locals (which
+        would print the config, passwords and the database URL): the
+        traceback, without locals, into the app log, and one short message
+        with the log's path for the user."""
+        from rich.text import Text
+
+        from crm_tui import applog
+
+        path = applog.record_crash(error)
+        self._return_code = 1
+        # What Textual's own handler keeps, so tests still see the error.
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        self._exit_renderables.append(Text(applog.crash_message(error, path)))
+        self._close_messages_no_wait()
 
     def get_system_commands(self, screen: Screen):
         """Textual's own palette commands, in the user's language."""

@@ -40,7 +40,8 @@ class ChurnCheck:
         app = self.app
         try:
             with connected():
-                churn.run_scan(churn.APP, app.config.churn.months_without_orders)
+                churn.run_scan(churn.APP, app.config.churn.months_without_orders,
+                               app.config.churn.grace_days)
                 user = app.user
                 if user is None or getattr(app, "locked", False):
                     return  # told after signing in or unlocking

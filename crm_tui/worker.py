@@ -2,7 +2,7 @@
 
 Runs the churn scan (crm_tui.models.churn.scan) on the cron schedule of
 config.yaml (churn.schedule, server local time; a sixth field counts
-seconds), logs every run to churn.log_file and stdout, and records it as a
+seconds), logs every run to churn.log_file (in logs.folder) and stdout, and records it as a
 WorkerRun row. At start it catches up once when a scheduled run was missed
 while it was down. SIGTERM or SIGINT stop it between runs, or after the
 running scan's transaction has committed; it then exits with status 0.
@@ -16,6 +16,7 @@ import logging
 import signal
 import sys
 import time
+from pathlib import Path
 
 from croniter import croniter
 
@@ -35,15 +36,16 @@ def main(config: Config, once: bool = False) -> int:
     from crm_tui import db
 
     try:
+        # Never creates or upgrades a database: that is `crm-tui init`'s work.
         crm_db, sales_db = db.bind(config)
-        db.init_databases(crm_db, sales_db)
+        db.check_ready(crm_db, config.database.effective_url)
     except db.DatabaseUnavailable as error:
         print(f"crm-tui worker: {error}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        handlers = _start_logging(config.churn.log_file)
+        handlers = _start_logging(config.worker_log_path)
     except OSError as error:
-        print(f"crm-tui worker: cannot write the log file {config.churn.log_file!r}: "
+        print(f"crm-tui worker: cannot write the log file {str(config.worker_log_path)!r}: "
               f"{error.strerror}", file=sys.stderr)
         return EXIT_FAILED
     try:
@@ -57,9 +59,10 @@ def main(config: Config, once: bool = False) -> int:
             handler.close()
 
 
-def _start_logging(log_file: str) -> list[logging.Handler]:
+def _start_logging(log_file: Path | None) -> list[logging.Handler]:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
     if log_file:
+        log_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
     for handler in handlers:
@@ -74,6 +77,7 @@ class Worker:
     def __init__(self, config: Config, crm_db, sales_db):
         self.schedule = config.churn.schedule
         self.months = config.churn.months_without_orders
+        self.grace_days = config.churn.grace_days
         self.databases = [crm_db] if sales_db is crm_db else [crm_db, sales_db]
         self.stop_signal: str | None = None
 
@@ -83,7 +87,7 @@ class Worker:
         log.info("scan started (%s)", trigger)
         started = time.perf_counter()
         try:
-            run, result = churn.run_scan(trigger, self.months)
+            run, result = churn.run_scan(trigger, self.months, self.grace_days)
         except Exception as error:  # a lost connection must not end the worker
             log.error("scan failed (%s) after %.2f s: %s", trigger, time.perf_counter() - started,
                       _first_line(error))

@@ -245,15 +245,17 @@ NO_ORDER_YET = dt.date(1, 1, 1)
 LOAD_BATCH = 500
 
 
-def scan(months_without_orders: int) -> ScanResult:
+def scan(months_without_orders: int, grace_days: int = 0) -> ScanResult:
     """Add one warning per customer in status normal whose last counted order
     is more than `months_without_orders` months before today, or who has
     none, and has no open alert; close open alerts of customers who ordered
-    again since (or are no longer normal). One transaction; safe to run
-    from any number of processes at once."""
+    again since (or are no longer normal). A customer created less than
+    `grace_days` ago gets no alert yet: a new customer has had no time to
+    order. One transaction; safe to run from any number of processes at once."""
     started = time.perf_counter()
     now = clock.now()
     cutoff = months_before(now.date(), months_without_orders)
+    created_before = now - dt.timedelta(days=grace_days)
     separate_sales = sales_database.obj is not database.obj
     with database.atomic():
         if separate_sales:
@@ -262,7 +264,7 @@ def scan(months_without_orders: int) -> ScanResult:
             orders = _Orders(Order, Order.customer_id, Order.date,
                              Order.status.in_(COUNTED_STATUSES))
         closed = _close_alerts(orders, now)
-        added = _add_alerts(orders, now, cutoff)
+        added = _add_alerts(orders, now, cutoff, created_before)
         scanned = Customer.select().where(Customer.status == NORMAL).count()
         if separate_sales:
             _drop_last_orders()
@@ -288,7 +290,7 @@ def _close_alerts(orders: _Orders, now: dt.datetime) -> int:
     return closed
 
 
-def _add_alerts(orders: _Orders, now: dt.datetime, cutoff: dt.date) -> int:
+def _add_alerts(orders: _Orders, now: dt.datetime, cutoff: dt.date, created_before: dt.datetime) -> int:
     """The one set-based INSERT ... SELECT ... ON CONFLICT DO NOTHING."""
     open_alert = ChurnAlert.alias("open_alert")
     has_open_alert = fn.EXISTS(open_alert.select(SQL("1")).where(
@@ -300,8 +302,8 @@ def _add_alerts(orders: _Orders, now: dt.datetime, cutoff: dt.date) -> int:
     churned = (Customer
                .select(Customer.id, orders.last_date_of(Customer.id),
                        Value(now), Value(WARNING), Value(""), Value(""), Value(1))
-               .where((Customer.status == NORMAL) & ~ordered_recently & ~has_open_alert
-                      & ~contract_in_force))
+               .where((Customer.status == NORMAL) & (Customer.created_at <= created_before)
+                      & ~ordered_recently & ~has_open_alert & ~contract_in_force))
     return (ChurnAlert
             .insert_from(churned, [ChurnAlert.customer, ChurnAlert.last_order_date,
                                    ChurnAlert.created_at, ChurnAlert.status, ChurnAlert.reason,
@@ -351,11 +353,12 @@ def _drop_last_orders() -> None:
     database.obj.execute_sql(f"DROP TABLE IF EXISTS {schema}.{LAST_ORDER_TABLE}")
 
 
-def run_scan(trigger: str, months_without_orders: int) -> tuple[WorkerRun, ScanResult | None]:
+def run_scan(trigger: str, months_without_orders: int,
+             grace_days: int = 0) -> tuple[WorkerRun, ScanResult | None]:
     """The scan, recorded as a WorkerRun (running, then done or failed)."""
     run = WorkerRun.create(trigger=trigger, started_at=clock.now(), status=RUNNING)
     try:
-        result = scan(months_without_orders)
+        result = scan(months_without_orders, grace_days)
     except Exception as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         (WorkerRun.update(status=FAILED, finished_at=clock.now(), message=message[:500])

@@ -510,13 +510,19 @@ def interaction_export(query) -> tuple[list[str], Any]:
     return headers, rows()
 
 
+# Levels sort by their rank in the dictionary (普通客户 ... 战略合作伙伴), not by name.
+LEVEL_ORDER = SQL("level_rank")
+
+
 def customer_list_query(user: User, search: str = ""):
-    """Customers visible to `user` with region, level and manager joined in,
-    filtered by number, name, region, manager or level containing `search`."""
+    """Customers visible to `user` with region, level (and its rank,
+    `level_rank`) and manager joined in, filtered by number, name, region,
+    manager or level containing `search`."""
     region = DictionaryEntry.alias("region")
     level = DictionaryEntry.alias("level")
     query = (Customer.visible_to(user)
              .select_extend(region.item.alias("region_name"), level.item.alias("level_name"),
+                            level.sort_order.alias("level_rank"),
                             User.display_name.alias("manager_name"))
              .join_from(Customer, region, JOIN.INNER, on=(Customer.region == region.id))
              .join_from(Customer, level, JOIN.INNER, on=(Customer.level == level.id))
@@ -607,7 +613,7 @@ CUSTOMER = register(RecordKind(
         Column("number", "customers.column.number", 13, Customer.number),
         Column("name", "customers.column.name", 26, Customer.name),
         Column("region_name", "customers.column.region", 6, SQL("region_name")),
-        Column("level_name", "customers.column.level", 12, SQL("level_name")),
+        Column("level_name", "customers.column.level", 12, LEVEL_ORDER),
         Column("manager_name", "customers.column.manager", 10, SQL("manager_name")),
         Column("status", "customers.column.status", 6, Customer.status,
                format=lambda value: t(f"customers.status.{value}") if value else ""),

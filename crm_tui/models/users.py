@@ -6,6 +6,7 @@ change what a role may do. Every rule elsewhere asks `require(actor, code)`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any, Callable
 
 from argon2 import PasswordHasher
@@ -17,6 +18,8 @@ from crm_tui.i18n import t
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.errors import CrmError, PermissionDenied, ValidationError
 from crm_tui.models.validation import check_text
+
+log = logging.getLogger(__name__)
 
 ADMIN, EXECUTIVE, SUPERVISOR, MANAGER = "admin", "executive", "supervisor", "manager"
 ROLE_KEYS = (ADMIN, EXECUTIVE, SUPERVISOR, MANAGER)
@@ -117,6 +120,7 @@ def check_password_strength(password: str) -> None:
 def require(actor: User | None, code: str) -> None:
     """Raise PermissionDenied unless `actor` holds permission `code`."""
     if actor is None or not actor.has_perm(code):
+        log.warning("refused: %r lacks %s", actor.login if actor else None, code)
         raise PermissionDenied(t("error.permission", permission=code))
 
 
@@ -253,7 +257,8 @@ def change_own_password(user: User, old_password: str, new_password: str) -> Non
     from crm_tui.models import audit
 
     if not user.check_password(old_password):
-        raise ValidationError({"old_password": t("login.failed")})
+        # The user is known here: say which field is wrong.
+        raise ValidationError({"old_password": t("ops.password.wrong_current")})
     user.set_password(new_password)
     with database.atomic():
         User.update(password_hash=user.password_hash).where(User.id == user.id).execute()

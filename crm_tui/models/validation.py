@@ -20,6 +20,9 @@ from crm_tui.plain_text import unsafe_chars
 
 # Digits with spaces, dashes and brackets: 010-62345678, (010) 62345678, +86 138 0013 8000
 PHONE = re.compile(r"^\+?[0-9(][0-9 \-()]{4,24}$")
+# A number that can be dialled has 7 (a local number) to 15 (ITU E.164) digits:
+# "021-1" is the start of a number, not a number.
+PHONE_DIGITS = (7, 15)
 POSTCODE = re.compile(r"^[0-9]{6}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TEXT_KINDS = ("text", "phone", "postcode", "email", "website")
@@ -91,6 +94,8 @@ def _clean_one(field: Field, value: Any) -> Any:
         pattern, message = patterns[field.kind]
         if not pattern.match(text):
             raise ValueError(t(message))
+    if field.kind == "phone" and not PHONE_DIGITS[0] <= sum(c.isdigit() for c in text) <= PHONE_DIGITS[1]:
+        raise ValueError(t("error.bad_phone"))
     check_text(text, multiline=field.multiline)
     return text
 

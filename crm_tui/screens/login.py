@@ -1,6 +1,8 @@
 """Signing in (M6), and the lock screen of an idle session."""
 from __future__ import annotations
 
+import logging
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -13,6 +15,8 @@ from crm_tui.models.users import User, authenticate
 from crm_tui.widgets.connection import in_thread
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.plain import PlainStatic
+
+log = logging.getLogger(__name__)
 
 
 def _check_password(app, login: str, password: str) -> User:
@@ -45,6 +49,9 @@ class LoginScreen(Screen):
             yield error
         if self.app.demo:
             yield Static(demo_accounts_text(), id="login-demo", classes="login-demo")
+        elif not User.select().exists():
+            # Nobody can sign in yet: say how the first account is made.
+            yield Static(t("ops.login.no_users"), id="login-no-users", classes="login-no-users")
         yield CrmFooter()
 
     def on_mount(self) -> None:
@@ -67,6 +74,7 @@ class LoginScreen(Screen):
         try:
             user = await in_thread(_check_password, self.app, login, password)
         except CrmError as error:
+            log.info("sign-in refused: %r (%s)", login, type(error).__name__)
             # LoginFailed says the same for a wrong name and a wrong password.
             self.show_error(str(error))
             password_input = self.query_one("#login-password", Input)
@@ -115,6 +123,7 @@ class LockScreen(Screen):
         try:
             await in_thread(_check_password, self.app, self.user.login, password)
         except CrmError as error:
+            log.info("unlock refused: %r (%s)", self.user.login, type(error).__name__)
             message = self.query_one("#lock-error", Static)
             message.update(str(error))
             message.display = True
