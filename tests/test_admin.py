@@ -73,6 +73,9 @@ def test_two_administrators_demoting_each_other_at_once_leave_one(crm_db, people
         outcomes = []
 
         def demote(actor, target):
+            # Each administrator opens the other's record afresh in each round.
+            with crm_db.connection_context():
+                target = User.get_by_id(target.id)
             barrier.wait()
             try:
                 with crm_db.connection_context():

@@ -31,6 +31,7 @@ from crm_tui.models.errors import InvalidTransition, NotFound, ValidationError
 from crm_tui.models.users import (ADMIN, ROLE_KEYS, Permission, Role, RolePermission, User,
                                   require)
 from crm_tui.models.validation import Field, clean
+from crm_tui.models.workflow import update_as_read
 
 ROLE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
@@ -119,9 +120,11 @@ def update_user(actor: User, user: User, values: dict[str, Any]) -> User:
                 and current.role.key == ADMIN and current.active
                 and _other_active_admins(current) == 0):
             raise ValidationError({"role": t("error.last_admin")})
-        diff = audit.diff(current, changes)
+        # Compared with the user as the form opened it: a save over someone
+        # else's change since then is refused, not silently merged.
+        diff = audit.diff(user, changes)
         if diff:
-            User.update(**changes).where(User.id == current.id).execute()
+            update_as_read(user, changes)
             audit.record(actor, "user", current.id, audit.UPDATE, diff)
     return User.get_by_id(user.id)
 
@@ -185,11 +188,10 @@ def rename_role(actor: User, role: Role, values: dict[str, Any]) -> Role:
     require(actor, perm.USER_MANAGE)
     data = clean(ROLE_FIELDS[1:], values)
     with database.atomic():
-        current = get_role(role.id)
-        changes = audit.diff(current, data)
+        changes = audit.diff(role, data)
         if changes:
-            Role.update(**data).where(Role.id == current.id).execute()
-            audit.record(actor, "role", current.id, audit.UPDATE, changes)
+            update_as_read(role, data)
+            audit.record(actor, "role", role.id, audit.UPDATE, changes)
     return Role.get_by_id(role.id)
 
 

@@ -29,11 +29,11 @@ from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database, sales_database
 from crm_tui.models.customers import LOST, NORMAL, Customer
-from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied
+from crm_tui.models.errors import InvalidTransition, NotFound, PermissionDenied
 from crm_tui.models.sales_system import COUNTED_STATUSES, Order
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import allowed
+from crm_tui.models.workflow import allowed, update_as_read
 
 WARNING, DEFERRED, CONFIRMED, CLOSED = "warning", "deferred", "confirmed", "closed"
 OPEN_STATUSES = (WARNING, DEFERRED)
@@ -117,7 +117,7 @@ class ChurnAlert(BaseModel):
         self.check_actionable_by(actor)
         text = clean(DEFER_FIELDS, values)["measure"]
         with database.atomic():
-            self._move(OPEN_STATUSES, {"status": DEFERRED})
+            self._move(actor, {"status": DEFERRED})
             measure = ChurnMeasure.create(alert=self.id, text=text, author=actor.id,
                                           created_at=clock.now())
             audit.record(actor, "churn_measure", measure.id, audit.CREATE, {"text": ("", text)})
@@ -135,7 +135,7 @@ class ChurnAlert(BaseModel):
             # Counted inside the transaction: a measure is what allows this.
             if self.measure_count() == 0:
                 raise InvalidTransition(t("churn.error.no_measure"))
-            self._move(OPEN_STATUSES, {"status": CONFIRMED, "reason": reason, "lost_date": today})
+            self._move(actor, {"status": CONFIRMED, "reason": reason, "lost_date": today})
             customer = Customer.get_by_id(self.customer_id)
             updated = (Customer.update(status=LOST, lost_at=today, version=Customer.version + 1)
                        .where((Customer.id == customer.id) & (Customer.status == NORMAL))
@@ -149,14 +149,24 @@ class ChurnAlert(BaseModel):
                          {"status": (customer.status, LOST), "lost_at": (customer.lost_at, today)})
         return ChurnAlert.get_by_id(self.id)
 
-    def _move(self, expected: tuple[str, ...], changes: dict[str, Any]) -> None:
-        """Change this alert if nobody changed it since it was read."""
-        updated = (ChurnAlert.update(version=ChurnAlert.version + 1, **changes)
-                   .where((ChurnAlert.id == self.id) & (ChurnAlert.version == self.version)
-                          & ChurnAlert.status.in_(expected))
-                   .execute())
-        if updated != 1:
-            raise ConcurrentEdit(t("error.changed_since_opened"))
+    def _move(self, actor: User, changes: dict[str, Any]) -> None:
+        """Change this open alert if nobody changed it since it was read. The
+        WHERE itself holds the scope: the alert is of the customer read here
+        and that customer is `actor`'s, as the database has them now."""
+        own_customers = Customer.select(Customer.id).where(Customer.manager == actor.id)
+        update_as_read(self, changes, ChurnAlert.status.in_(OPEN_STATUSES),
+                       ChurnAlert.customer == self.customer_id,
+                       ChurnAlert.customer.in_(own_customers), why=self._refusal_for(actor))
+
+    def _refusal_for(self, actor: User):
+        def why(current: "ChurnAlert") -> Exception | None:
+            owner = Customer.select(Customer.manager).where(Customer.id == current.customer_id)
+            if current.customer_id != self.customer_id or owner.scalar() != actor.id:
+                return PermissionDenied(t("error.not_your_customer"))
+            if current.status not in OPEN_STATUSES:
+                return InvalidTransition(t("churn.error.not_open"))
+            return None
+        return why
 
 
 # The guarantee: one open alert per customer.

@@ -18,7 +18,7 @@ from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import Customer, customer_for_write
-from crm_tui.models.errors import CrmError, NotFound, ValidationError
+from crm_tui.models.errors import CrmError, NotFound, PermissionDenied, ValidationError
 from crm_tui.models.users import User
 
 NAME_LIMIT = 250
@@ -86,7 +86,8 @@ class Document(BaseModel):
                   store: DocumentStore) -> Path:
         """Write a copy to `destination` (a file, or a folder for the
         document's own name); never overwrites a file."""
-        Customer.get_visible(user, self.customer_id)
+        # The customer as the database has it, not as this copy says.
+        Document.get_visible(user, self.id)
         if not str(destination).strip():
             raise ValidationError({"path": t("error.required")})
         try:
@@ -105,9 +106,15 @@ class Document(BaseModel):
         """Remove the record; its file goes too when no other record points
         to the same content. True when the file went."""
         with database.atomic():
-            customer_for_write(actor, self.customer_id)
-            deleted = Document.delete().where(Document.id == self.id).execute()
+            owner = customer_for_write(actor, self.customer_id)
+            # The checked customer is part of the WHERE: a copy whose
+            # customer was changed in memory deletes nothing.
+            deleted = (Document.delete()
+                       .where((Document.id == self.id) & (Document.customer == owner.id))
+                       .execute())
             if deleted != 1:
+                if Document.select().where(Document.id == self.id).exists():
+                    raise PermissionDenied(t("error.not_your_customer"))
                 raise NotFound(t("error.not_found"))
             audit.record(actor, "document", self.id, audit.DELETE,
                          {"name": (self.name, ""), "sha256": (self.sha256, "")})

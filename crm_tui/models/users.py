@@ -33,6 +33,8 @@ MIN_PASSWORD_LENGTH = 8
 class Role(BaseModel):
     key = CharField(max_length=40, unique=True)
     name = CharField(max_length=60)
+    # Raised by every rename; a rename that finds another version is stale.
+    version = IntegerField(default=1)
 
     def __str__(self) -> str:
         return self.name
@@ -60,6 +62,9 @@ class User(BaseModel):
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     created_at = DateTimeField(default=clock.now)
+    # Raised by every edit of the name, role or state (not by logins); an
+    # edit that finds another version is stale.
+    version = IntegerField(default=1)
 
     def __str__(self) -> str:
         return self.display_name
@@ -248,7 +253,7 @@ def set_active(actor: User | None, user: User, active: bool) -> None:
         if not active and user.role.key == ADMIN and _active_admins().where(
                 User.id != user.id).count() == 0:
             raise ValidationError({"active": t("error.last_admin")})
-        User.update(active=active).where(User.id == user.id).execute()
+        User.update(active=active, version=User.version + 1).where(User.id == user.id).execute()
         audit.record(actor, "user", user.id, audit.UPDATE, {"active": (user.active, active)})
 
 
