@@ -40,9 +40,7 @@ class HomeScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        user = self.app.user
-        yield Static(t("home.title", name=user.display_name, role=t("role." + user.role.key)),
-                     classes="screen-title")
+        yield Static(self._title(), id="home-title", classes="screen-title", markup=False)
         with Horizontal(classes="home-body"):
             with Vertical(classes="home-figures"):
                 yield Static(t("home.figures"), classes="section-title")
@@ -55,6 +53,10 @@ class HomeScreen(Screen):
                 yield OptionList(*self._menu_options(), id="home-menu")
         yield Footer()
 
+    def _title(self) -> str:
+        user = self.app.user
+        return t("home.title", name=user.display_name, role=t("role." + user.role.key))
+
     def _menu_options(self) -> list[Option]:
         options = []
         for position, module in enumerate(self.app.allowed_modules()):
@@ -66,8 +68,22 @@ class HomeScreen(Screen):
         self.query_one("#home-menu", OptionList).focus()
 
     def on_screen_resume(self) -> None:
-        # Back from a module: the figures may have changed there.
+        # Back from a module: the figures may have changed there, and the
+        # administrator may have changed the user's role or rights meanwhile.
+        if self.app.user is None:
+            return  # the session has ended
+        self.show_rights()
         self.load_figures()
+
+    def show_rights(self) -> None:
+        """The title and menu as the user's role and rights are now."""
+        self.query_one("#home-title", Static).update(self._title())
+        menu = self.query_one("#home-menu", OptionList)
+        highlighted = menu.highlighted
+        menu.clear_options()
+        menu.add_options(self._menu_options())
+        if highlighted is not None and menu.option_count:
+            menu.highlighted = min(highlighted, menu.option_count - 1)
 
     @work(exclusive=True)
     async def load_figures(self) -> None:
@@ -76,6 +92,7 @@ class HomeScreen(Screen):
             self.query_one(f"#figure-{name}", Static).update(format_figure(name, figures))
 
     def action_refresh(self) -> None:
+        self.show_rights()
         self.load_figures()
 
     def action_open_number(self, position: int) -> None:
