@@ -5,7 +5,7 @@
     crm-tui demo-data ...        fill a database with generated data at scale
     crm-tui init                 create or upgrade the database
     crm-tui worker [--once]      the headless churn-alert worker
-    crm-tui user add|passwd|disable|enable|list
+    crm-tui user add|passwd|disable|enable|unlock|list
     crm-tui mail fetch           file new mail of the IMAP mailbox in config.yaml
 
 Every expected failure (bad config, unreachable database, bad input) ends
@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["admin", "executive", "supervisor", "manager"])
     for name in ("passwd", "disable", "enable"):
         user_commands.add_parser(name).add_argument("login")
+    user_commands.add_parser("unlock", help="lift a lockout after too many failed logins"
+                             ).add_argument("login")
     user_commands.add_parser("list")
 
     mail = commands.add_parser("mail", help="customer mail")
@@ -134,13 +136,15 @@ def run_worker(args: argparse.Namespace, config: Config) -> int:
 
 def run_user(args: argparse.Namespace, config: Config) -> int:
     from crm_tui.models import users
-    from crm_tui.models.errors import ValidationError
+    from crm_tui.models.errors import InvalidTransition, ValidationError
 
     open_databases(config)
     try:
         if args.user_command == "list":
             for user in users.User.select().order_by(users.User.login):
                 state = "active" if user.active else "disabled"
+                if users.is_locked(user):
+                    state += f", locked since {user.locked_at:%Y-%m-%d %H:%M}"
                 print(f"{user.login}\t{user.display_name}\t{user.role.key}\t{state}")
             return 0
         if args.user_command == "add":
@@ -153,10 +157,13 @@ def run_user(args: argparse.Namespace, config: Config) -> int:
         if args.user_command == "passwd":
             users.reset_password(None, user, _ask_password())
             print(f"password of {args.login} changed")
+        elif args.user_command == "unlock":
+            users.unlock(None, user)
+            print(f"user {args.login} unlocked")
         else:
             users.set_active(None, user, args.user_command == "enable")
             print(f"user {args.login} {args.user_command}d")
-    except ValidationError as error:
+    except (ValidationError, InvalidTransition) as error:
         raise CliError(str(error)) from None
     return 0
 

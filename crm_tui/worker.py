@@ -48,6 +48,7 @@ def main(config: Config, once: bool = False) -> int:
         return EXIT_FAILED
     try:
         worker = Worker(config, crm_db, sales_db)
+        worker.mark_interrupted_runs()
         if once:
             return EXIT_OK if worker.run(churn.ONCE) else EXIT_FAILED
         return worker.run_on_schedule()
@@ -96,6 +97,22 @@ class Worker:
         log.info("scan done (%s): %d customers scanned, %d alerts added, %d closed, %.2f s",
                  trigger, result.scanned, result.added, result.closed, result.seconds)
         return True
+
+    def mark_interrupted_runs(self) -> None:
+        """Say in the run log which earlier scans were cut off (a worker or
+        an app killed mid-scan), so none stays "running" for ever."""
+        try:
+            interrupted = churn.mark_interrupted_runs()
+        except Exception as error:
+            log.error("cannot check for interrupted scans: %s", _first_line(error))
+            return
+        finally:
+            for database in self.databases:
+                database.close()
+        for run in interrupted:
+            log.warning("scan %d (%s) started %s was interrupted: process %s ended during it; "
+                        "marked interrupted", run.id, run.trigger,
+                        run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.pid)
 
     # ----- the schedule ----------------------------------------------------
     def run_on_schedule(self) -> int:

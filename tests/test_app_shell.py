@@ -16,7 +16,7 @@ from crm_tui.i18n import set_locale, t
 from crm_tui.models import ChurnAlert, Opportunity, Order, Service
 from crm_tui.models.dictionary import DictionaryEntry
 from crm_tui.models.home import home_figures
-from crm_tui.models.users import authenticate
+from crm_tui.models.users import User, authenticate
 from crm_tui.screens import customer_screen
 from crm_tui.screens.customers import CustomerListScreen
 from crm_tui.screens.help import HelpScreen
@@ -125,7 +125,9 @@ async def test_repeated_failures_lock_the_account(sqlite_url, people):
         await type_text(pilot, PASSWORD)
         await press_and_settle(pilot, "enter")
         assert isinstance(app.screen, LoginScreen)
-        assert t("login.locked", time="")[:10] in text_of(app, "#login-error")
+        # Locked: the same message as a wrong password, nothing more.
+        assert text_of(app, "#login-error") == t("rights.login_refused")
+    assert User.get_by_id(people.manager.id).locked_until is not None
 
 
 # ----- home, list, search, scope ---------------------------------------------

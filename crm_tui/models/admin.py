@@ -20,7 +20,9 @@ import datetime as dt
 import re
 from typing import Any
 
-from peewee import JOIN, IntegrityError, fn
+from peewee import JOIN, Case, IntegrityError, fn
+
+from crm_tui import clock
 
 from crm_tui.i18n import t
 from crm_tui.models import audit, users
@@ -76,8 +78,10 @@ def _other_active_admins(user: User) -> int:
 # ----- users -------------------------------------------------------------
 
 def user_query(text: str = ""):
-    """Users with their role's name, by login; filtered by login, name or role."""
-    query = (User.select(User, Role.name.alias("role_name"))
+    """Users with their role's name and, for an account locked now, since
+    when (locked_since); by login; filtered by login, name or role."""
+    locked_since = Case(None, [(User.locked_until > clock.now(), User.locked_at)], None)
+    query = (User.select(User, Role.name.alias("role_name"), locked_since.alias("locked_since"))
              .join(Role).order_by(User.login))
     if text.strip():
         text = text.strip()
@@ -145,6 +149,12 @@ def reset_user_password(actor: User, user: User, values: dict[str, Any]) -> None
     if not password:
         raise ValidationError({"password": t("error.required")})
     users.reset_password(actor, get_user(user.id), password)
+
+
+def unlock_user(actor: User, user: User) -> None:
+    """Lift the lockout of an account too many failed logins closed."""
+    require(actor, perm.USER_MANAGE)
+    users.unlock(actor, user)
 
 
 # ----- roles -------------------------------------------------------------

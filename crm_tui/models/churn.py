@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -190,13 +192,17 @@ class WorkerRun(BaseModel):
     scanned = IntegerField(default=0)
     added = IntegerField(default=0)
     closed = IntegerField(default=0)
-    # running, done or failed
-    status = CharField(max_length=10, default="running")
+    # running, done, failed or interrupted (its process ended mid-scan)
+    status = CharField(max_length=12, default="running")
     message = TextField(default="")
+    # The process that runs the scan: a run left "running" by a process
+    # that no longer exists was interrupted.
+    host = CharField(max_length=100, default="")
+    pid = IntegerField(null=True)
 
 
 SCHEDULE, CATCH_UP, ONCE, APP = "schedule", "catch-up", "once", "app"
-RUNNING, DONE, FAILED = "running", "done", "failed"
+RUNNING, DONE, FAILED, INTERRUPTED = "running", "done", "failed", "interrupted"
 
 DEFER_FIELDS = (Field("measure", "churn.measure", required=True, max_length=2000, multiline=True),)
 CONFIRM_FIELDS = (Field("reason", "churn.reason", required=True, max_length=2000, multiline=True),)
@@ -348,7 +354,8 @@ def _drop_last_orders() -> None:
 
 def run_scan(trigger: str, months_without_orders: int) -> tuple[WorkerRun, ScanResult | None]:
     """The scan, recorded as a WorkerRun (running, then done or failed)."""
-    run = WorkerRun.create(trigger=trigger, started_at=clock.now(), status=RUNNING)
+    run = WorkerRun.create(trigger=trigger, started_at=clock.now(), status=RUNNING,
+                           host=socket.gethostname()[:100], pid=os.getpid())
     try:
         result = scan(months_without_orders)
     except Exception as error:
@@ -360,6 +367,35 @@ def run_scan(trigger: str, months_without_orders: int) -> tuple[WorkerRun, ScanR
                       added=result.added, closed=result.closed)
      .where(WorkerRun.id == run.id).execute())
     return WorkerRun.get_by_id(run.id), result
+
+
+def mark_interrupted_runs() -> list[WorkerRun]:
+    """Mark the runs of this machine still "running" whose process no longer
+    exists as interrupted (killed, or the machine went down); returns them.
+    Runs of other machines are left alone: their processes cannot be seen
+    from here."""
+    interrupted = []
+    here = socket.gethostname()[:100]
+    for run in WorkerRun.select().where((WorkerRun.status == RUNNING) & (WorkerRun.host == here)):
+        if run.pid is not None and _process_exists(run.pid):
+            continue
+        message = f"interrupted: process {run.pid} on {here} ended during the scan"
+        marked = (WorkerRun.update(status=INTERRUPTED, message=message)
+                  .where((WorkerRun.id == run.id) & (WorkerRun.status == RUNNING))
+                  .execute())
+        if marked:
+            interrupted.append(run)
+    return interrupted
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: it exists
+    return True
 
 
 def last_finished_run() -> WorkerRun | None:
