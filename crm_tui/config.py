@@ -76,6 +76,10 @@ class MailConfig:
 class DocumentsConfig:
     folder: str = ""
     max_size_mb: int = 20
+    # Folders files may be attached from; empty: the user's home folder.
+    upload_folders: tuple = ()
+    # The folder exported copies are written into; empty: the user's home folder.
+    export_folder: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,8 @@ class Config:
 LOCALES = ("auto", "en", "zh_CN")
 MAIL_SECURITY = ("none", "starttls", "tls")
 
-_TYPE_NAMES = {int: "a whole number", str: "text", bool: "true or false", dict: "a mapping"}
+_TYPE_NAMES = {int: "a whole number", str: "text", bool: "true or false", dict: "a mapping",
+               tuple: "a list"}
 
 
 def _check_value(expected: type, value: Any, where: str) -> Any:
@@ -104,6 +109,13 @@ def _check_value(expected: type, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: expected {_TYPE_NAMES[int]}, got {value!r}")
     if expected is str and value is None:
         return ""
+    if expected is tuple:
+        # A YAML list, kept as a tuple: the config is frozen.
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected {_TYPE_NAMES[tuple]}, got {value!r}")
+        return tuple(value)
     if not isinstance(value, expected):
         raise ConfigError(f"{where}: expected {_TYPE_NAMES[expected]}, got {value!r}")
     return value
@@ -162,6 +174,9 @@ def _validate(config: Config, where: str) -> None:
                           ("mail.imap.security", config.mail.imap.security)):
         if security not in MAIL_SECURITY:
             fail(key, f"must be one of {', '.join(MAIL_SECURITY)}, got {security!r}")
+    for folder in config.documents.upload_folders:
+        if not isinstance(folder, str) or not folder.strip():
+            fail("documents.upload_folders", f"expected folder paths as text, got {folder!r}")
     for binding_id, keys in config.keymap.items():
         if not isinstance(keys, str) or not keys.strip():
             fail(f"keymap.{binding_id}", "expected keys as text, e.g. 'ctrl+n'")

@@ -17,6 +17,7 @@ from playhouse.migrations import Runner
 
 from crm_tui.config import Config, DatabaseConfig
 from crm_tui.models import CRM_MODELS, SALES_MODELS, database, sales_database
+from crm_tui.private import owner_only_umask, private_folder
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_SECONDS = 30
@@ -32,7 +33,7 @@ def open_database(url: str) -> Database:
     if scheme == "sqlite":
         path = url[len("sqlite:///"):]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_folder(Path(path).parent)
         return SqliteDatabase(
             path,
             pragmas={
@@ -63,7 +64,9 @@ def bind(settings: DatabaseConfig | Config) -> tuple[Database, Database]:
     sales_database.initialize(sales_db)
     for db, url in ((crm_db, settings.url), (sales_db, settings.sales_url or settings.url)):
         try:
-            db.connect(reuse_if_open=True)
+            # A SQLite file made now, and its -wal/-shm, are owner-only.
+            with owner_only_umask():
+                db.connect(reuse_if_open=True)
         except (OperationalError, Exception) as error:  # psycopg2 raises its own types
             raise DatabaseUnavailable(f"cannot open database {_redact(url)}: "
                                       f"{str(error).strip().splitlines()[0]}") from None

@@ -22,6 +22,7 @@ from croniter import croniter
 from crm_tui import clock
 from crm_tui.config import Config
 from crm_tui.models import churn
+from crm_tui.private import private_file
 
 EXIT_OK, EXIT_FAILED = 0, 1
 # How often the waiting loop looks at the clock and the stop flag.
@@ -61,7 +62,8 @@ def main(config: Config, once: bool = False) -> int:
 def _start_logging(log_file: str) -> list[logging.Handler]:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
     if log_file:
-        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        # The log names customers: owner-only when it is made.
+        handlers.append(logging.FileHandler(private_file(log_file), encoding="utf-8"))
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
     for handler in handlers:
         handler.setFormatter(formatter)

@@ -68,7 +68,8 @@ def test_a_customer_whose_manager_is_changed_in_memory_stays_untouched(theirs, p
 def test_a_document_moved_in_memory_is_neither_deleted_nor_exported(theirs, mine, people,
                                                                     tmp_path):
     customer, _, _ = theirs
-    store = DocumentStore(tmp_path / "store", max_size_mb=1)
+    store = DocumentStore(tmp_path / "store", max_size_mb=1, upload_folders=(tmp_path,),
+                          export_folder=tmp_path)
     source = tmp_path / "合同.txt"
     source.write_bytes(b"contract")
     document = Document.attach(people.other_manager, customer.id, source, store)

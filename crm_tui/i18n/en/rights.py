@@ -9,4 +9,15 @@ STRINGS = {
     "rights.unlock": "Unlock",
     "rights.unlocked": "The account is unlocked.",
     "rights.not_locked": "The account {login} is not locked.",
+    "rights.upload_outside": "Files can be attached only from {folders}. Copy the file there "
+                             "first (with scp or sftp, say).",
+    "rights.export_outside": "Copies can be exported only into {folder}.",
+    "rights.not_regular": "Only ordinary files can be attached (not a device, a pipe, a "
+                          "system file or a link leading out).",
+    "rights.crm_file": "The CRM's own files (its database, configuration and document "
+                       "store) cannot be attached.",
+    "rights.store_full": "The disk of the document store ({folder}) is full: nothing was "
+                         "attached. Tell the administrator.",
+    "rights.store_unwritable": "The document store ({folder}) cannot be written: {reason}. "
+                               "Nothing was attached.",
 }

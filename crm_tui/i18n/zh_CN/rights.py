@@ -7,4 +7,10 @@ STRINGS = {
     "rights.unlock": "解锁",
     "rights.unlocked": "账户已解锁。",
     "rights.not_locked": "账户 {login} 未被锁定。",
+    "rights.upload_outside": "只能从 {folders} 附加文件。请先把文件复制到那里（例如用 scp 或 sftp）。",
+    "rights.export_outside": "副本只能导出到 {folder}。",
+    "rights.not_regular": "只能附加普通文件（不能是设备、管道、系统文件或指向外部的链接）。",
+    "rights.crm_file": "不能附加本系统自己的文件（数据库、配置和文档库）。",
+    "rights.store_full": "文档库所在磁盘（{folder}）已满，未附加任何文件。请告知管理员。",
+    "rights.store_unwritable": "文档库（{folder}）无法写入：{reason}。未附加任何文件。",
 }
