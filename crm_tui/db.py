@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlparse
 
-from peewee import Database, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, OperationalError, PostgresqlDatabase
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
 from crm_tui.config import Config, DatabaseConfig
+from crm_tui.db_faults import CrmSqliteDatabase
 from crm_tui.models import CRM_MODELS, SALES_MODELS, database, sales_database
 from crm_tui.private import owner_only_umask, private_folder
 
@@ -34,7 +35,7 @@ def open_database(url: str) -> Database:
         path = url[len("sqlite:///"):]
         if path and path != ":memory:":
             private_folder(Path(path).parent)
-        return SqliteDatabase(
+        return CrmSqliteDatabase(
             path,
             pragmas={
                 "journal_mode": "wal",

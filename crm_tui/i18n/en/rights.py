@@ -20,4 +20,14 @@ STRINGS = {
                          "attached. Tell the administrator.",
     "rights.store_unwritable": "The document store ({folder}) cannot be written: {reason}. "
                                "Nothing was attached.",
+    "rights.db_full": "The disk of the database ({path}) is full: nothing was saved. "
+                      "Tell the administrator.",
+    "rights.db_read_only": "The database ({path}) is read only: nothing was saved. "
+                           "Tell the administrator.",
+    "rights.db_io": "The database ({path}) cannot be read or written (a disk fault): "
+                    "nothing was saved.",
+    "rights.db_gone": "The database file {path} is gone (deleted or moved): nothing was "
+                      "saved. Tell the administrator.",
+    "rights.db_replaced": "The database file {path} was replaced by another file: the CRM "
+                          "does not write into it. Tell the administrator.",
 }

@@ -13,4 +13,9 @@ STRINGS = {
     "rights.crm_file": "不能附加本系统自己的文件（数据库、配置和文档库）。",
     "rights.store_full": "文档库所在磁盘（{folder}）已满，未附加任何文件。请告知管理员。",
     "rights.store_unwritable": "文档库（{folder}）无法写入：{reason}。未附加任何文件。",
+    "rights.db_full": "数据库（{path}）所在磁盘已满，未保存任何内容。请告知管理员。",
+    "rights.db_read_only": "数据库（{path}）为只读，未保存任何内容。请告知管理员。",
+    "rights.db_io": "数据库（{path}）无法读写（磁盘故障），未保存任何内容。",
+    "rights.db_gone": "数据库文件 {path} 已不存在（被删除或移走），未保存任何内容。请告知管理员。",
+    "rights.db_replaced": "数据库文件 {path} 已被另一个文件替换，本系统不会写入该文件。请告知管理员。",
 }
