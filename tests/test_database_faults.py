@@ -126,13 +126,19 @@ async def _new_opportunity_form(pilot) -> FormModal:
     return form
 
 
-@pytest.mark.parametrize("fault", ["full", "read only", "gone"])
+@pytest.mark.parametrize("fault", ["full", "read only", "gone", "locked"])
 async def test_the_open_form_keeps_what_was_typed(sqlite_db, sqlite_url, people, fault):
     app = app_for(sqlite_url)
     path = Path(sqlite_db.database)
+    holder = None
     async with app.run_test(size=(80, 24)) as pilot:
         form = await _new_opportunity_form(pilot)
-        if fault == "full":
+        if fault == "locked":
+            # Another process holds the write lock longer than this one waits.
+            database.execute_sql("PRAGMA busy_timeout = 100")
+            holder = sqlite3.connect(path, isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")
+        elif fault == "full":
             form.widget_for("description").load_text(PASTED)
             pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
             database.execute_sql(f"PRAGMA max_page_count = {pages}")
@@ -149,6 +155,9 @@ async def test_the_open_form_keeps_what_was_typed(sqlite_db, sqlite_url, people,
         assert {name: values[name] for name, _ in TYPED} == kept
         if fault == "read only":
             database.execute_sql("PRAGMA query_only = 0")
+        if holder is not None:
+            holder.execute("ROLLBACK")
+            holder.close()
     if fault != "gone":
         assert Opportunity.select().count() == 0
     else:

@@ -36,3 +36,9 @@ class DatabaseFault(CrmError, DatabaseError):
     """The database cannot do what was asked (a full disk, a read-only or
     vanished file); the message names the cause in one line. Nothing of the
     action was saved."""
+
+
+def first_line(error: BaseException) -> str:
+    """An error's message as one line (its type when it has none)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

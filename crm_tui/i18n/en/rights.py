@@ -30,4 +30,6 @@ STRINGS = {
                       "saved. Tell the administrator.",
     "rights.db_replaced": "The database file {path} was replaced by another file: the CRM "
                           "does not write into it. Tell the administrator.",
+    "rights.db_other": "The database did not answer as it should ({reason}): nothing was "
+                       "saved.",
 }

@@ -18,4 +18,5 @@ STRINGS = {
     "rights.db_io": "数据库（{path}）无法读写（磁盘故障），未保存任何内容。",
     "rights.db_gone": "数据库文件 {path} 已不存在（被删除或移走），未保存任何内容。请告知管理员。",
     "rights.db_replaced": "数据库文件 {path} 已被另一个文件替换，本系统不会写入该文件。请告知管理员。",
+    "rights.db_other": "数据库未能正常响应（{reason}），未保存任何内容。",
 }
