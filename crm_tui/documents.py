@@ -90,7 +90,7 @@ class DocumentStore:
         self.max_size_mb = max_size_mb
         self.upload_folders = tuple(Path(folder).expanduser() for folder in upload_folders
                                     ) or (Path.home(),)
-        self.export_folder = Path(export_folder).expanduser() if export_folder else Path.home()
+        self.export_folder = export_folder_of(export_folder)
         # The CRM's own files (database, config), never attached.
         self.protected = tuple(Path(path) for path in protected)
 
@@ -161,17 +161,8 @@ class DocumentStore:
 
     def export_target(self, destination: str | os.PathLike, name: str) -> Path:
         """The file an export to `destination` writes (a file, or a folder
-        for `name`); FileRefused outside the export folder. A relative path
-        is taken in the export folder."""
-        target = Path(str(destination).strip()).expanduser()
-        if not target.is_absolute():
-            target = self.export_folder / target
-        if target.is_dir():
-            target = target / _safe_name(name)
-        folder = Path(os.path.realpath(target.parent))
-        if not _inside(folder, Path(os.path.realpath(self.export_folder))):
-            raise FileRefused("rights.export_outside", folder=str(self.export_folder))
-        return folder / target.name
+        for `name`); FileRefused outside the export folder."""
+        return export_target(self.export_folder, destination, name)
 
     @property
     def max_bytes(self) -> int:
@@ -276,6 +267,27 @@ class IncomingFile:
 
     def discard(self) -> None:
         self.temporary.unlink(missing_ok=True)
+
+
+def export_folder_of(setting: str | os.PathLike) -> Path:
+    """The export folder `setting` names (documents.export_folder); the home
+    folder when it names none."""
+    return Path(setting).expanduser() if str(setting) else Path.home()
+
+
+def export_target(folder: Path, destination: str | os.PathLike, name: str = "") -> Path:
+    """The file an export to `destination` writes: a file, or a folder for
+    `name`; a relative path is taken in `folder`. FileRefused when it lies
+    outside `folder` (also through a link)."""
+    target = Path(str(destination).strip()).expanduser()
+    if not target.is_absolute():
+        target = folder / target
+    if name and target.is_dir():
+        target = target / _safe_name(name)
+    parent = Path(os.path.realpath(target.parent))
+    if not _inside(parent, Path(os.path.realpath(folder))):
+        raise FileRefused("rights.export_outside", folder=str(folder))
+    return parent / target.name
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -171,3 +171,16 @@ def test_a_full_store_disk_is_said_to_be_the_stores(customer, people, store, fol
     assert "full" in message and str(store.folder) in message and "read" not in message
     assert Document.select().count() == 0
     assert not [p for p in store.folder.rglob("*") if p.is_file()]
+
+
+def test_list_exports_go_only_into_the_export_folder(tmp_path):
+    from crm_tui.screens.list_export import check_path, default_path
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for outside in ("/etc/cron.d/x.csv", str(tmp_path / "x.csv"), "../x.csv"):
+        with pytest.raises(ValidationError) as error:
+            check_path({"path": outside}, exports)
+        assert "only into" in error.value.errors["path"], outside
+    assert check_path({"path": "客户.csv"}, exports) == exports / "客户.csv"
+    assert default_path("customers", exports).startswith(str(exports / "customers-"))
