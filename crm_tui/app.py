@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from peewee import DatabaseError
 from textual import events
 from textual.app import App
 from textual.binding import Binding
@@ -90,7 +91,7 @@ class CrmApp(App):
 
     def permissions(self) -> set[str]:
         """The signed-in user's permission codes, read fresh."""
-        return self.user.permissions() if self.user is not None and self.user.active else set()
+        return self.user.permissions() if self.user is not None else set()
 
     def allowed_modules(self) -> list[Module]:
         return modules_for(self.permissions())
@@ -127,9 +128,42 @@ class CrmApp(App):
         if self.user is not None and not self.locked:
             open_password_change(self)
 
+    # ----- the account as it is now --------------------------------------
+    def check_account(self) -> bool:
+        """Whether the signed-in user may go on; a disabled (or removed)
+        account's session ends here, with a message. Asked before every key
+        and every few seconds, so an administrator's change holds at once."""
+        if self.user is None:
+            return True
+        try:
+            current = User.get_or_none(User.id == self.user.id)
+        except DatabaseError:
+            # The database cannot answer now; the action itself will say why.
+            return True
+        if current is not None and current.active:
+            # A new role or name shows from the next screen on.
+            self.user = current
+            return True
+        self.end_session(t("rights.session_ended"))
+        return False
+
+    def end_session(self, message: str) -> None:
+        """Close every screen of the signed-in user and show the login screen
+        with `message`."""
+        from crm_tui.screens.login import LoginScreen
+
+        self.user = None
+        self.locked = False
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(LoginScreen(notice=message))
+        self.notify(message, severity="warning", timeout=15)
+
     # ----- idle lock ---------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)) and not event.is_forwarded:
+            if not self.check_account():
+                return  # the key belonged to a session that has ended
             self.note_activity()
         await super().on_event(event)
 
@@ -137,7 +171,10 @@ class CrmApp(App):
         self._last_activity = clock.now()
 
     def check_idle_lock(self) -> None:
-        """Lock when no key came for security.idle_lock_minutes (0: never)."""
+        """End the session of a disabled account; lock when no key came for
+        security.idle_lock_minutes (0: never)."""
+        if not self.check_account():
+            return
         minutes = self.config.security.idle_lock_minutes
         if not minutes or self.user is None or self.locked:
             return

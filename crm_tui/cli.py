@@ -5,7 +5,7 @@
     crm-tui demo-data ...        fill a database with generated data at scale
     crm-tui init                 create or upgrade the database
     crm-tui worker [--once]      the headless churn-alert worker
-    crm-tui user add|passwd|disable|enable|list
+    crm-tui user add|passwd|disable|enable|unlock|list
     crm-tui mail fetch           file new mail of the IMAP mailbox in config.yaml
     crm-tui backup [FILE]        database and documents into one verified archive
     crm-tui restore FILE         put a backup back
@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("passwd", "set a user's password (asks, or reads CRM_TUI_PASSWORD)"),
                        ("disable", "stop a user from signing in"), ("enable", "let a disabled user sign in")):
         command(user_commands, name, text).add_argument("login", help="the user's login")
+    command(user_commands, "unlock", "lift a lockout after too many failed logins"
+            ).add_argument("login", help="the user's login")
     command(user_commands, "list", "list users: login, name, role, state")
 
     mail = command(commands, "mail", "customer mail")
@@ -341,7 +343,7 @@ def run_worker(args: argparse.Namespace, config: Config) -> int:
 
 def run_user(args: argparse.Namespace, config: Config) -> int:
     from crm_tui.models import users
-    from crm_tui.models.errors import ValidationError
+    from crm_tui.models.errors import InvalidTransition, ValidationError
     from crm_tui.plain_text import plain
 
     open_databases(config)
@@ -349,6 +351,8 @@ def run_user(args: argparse.Namespace, config: Config) -> int:
         if args.user_command == "list":
             for user in users.User.select().order_by(users.User.login):
                 state = "active" if user.active else "disabled"
+                if users.is_locked(user):
+                    state += f", locked since {user.locked_at:%Y-%m-%d %H:%M}"
                 print(f"{plain(user.login)}\t{plain(user.display_name)}\t{user.role.key}\t{state}")
             return 0
         if args.user_command == "add":
@@ -361,10 +365,13 @@ def run_user(args: argparse.Namespace, config: Config) -> int:
         if args.user_command == "passwd":
             users.reset_password(None, user, _ask_password())
             print(f"password of {args.login} changed")
+        elif args.user_command == "unlock":
+            users.unlock(None, user)
+            print(f"user {args.login} unlocked")
         else:
             users.set_active(None, user, args.user_command == "enable")
             print(f"user {args.login} {args.user_command}d")
-    except ValidationError as error:
+    except (ValidationError, InvalidTransition) as error:
         raise CliError(str(error)) from None
     return 0
 

@@ -97,6 +97,10 @@ class MailConfig:
 class DocumentsConfig:
     folder: str = ""
     max_size_mb: int = 20
+    # Folders files may be attached from; empty: the user's home folder.
+    upload_folders: tuple = ()
+    # The folder exported copies are written into; empty: the user's home folder.
+    export_folder: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,8 @@ SECRET_ENVIRONMENT = {
 LOCALES = ("auto", "en", "zh_CN")
 MAIL_SECURITY = ("none", "starttls", "tls")
 
-_TYPE_NAMES = {int: "a whole number", str: "text", bool: "true or false", dict: "a mapping"}
+_TYPE_NAMES = {int: "a whole number", str: "text", bool: "true or false", dict: "a mapping",
+               tuple: "a list"}
 
 
 def _shown(value: Any, secret: bool) -> str:
@@ -184,6 +189,13 @@ def _shown(value: Any, secret: bool) -> str:
 
 def _check_value(expected: type, value: Any, where: str, secret: bool = False) -> Any:
     # bool is a subclass of int in Python; "port: yes" must still be refused.
+    if expected is tuple:
+        # A YAML list, kept as a tuple: the config is frozen.
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected {_TYPE_NAMES[tuple]}, got {_shown(value, secret)}")
+        return tuple(value)
     wrong = (expected is int and isinstance(value, bool)) or (
         value is not None and not isinstance(value, expected)) or (value is None and expected is not str)
     if wrong:
@@ -247,6 +259,9 @@ def _validate(config: Config, where: str) -> None:
                           ("mail.imap.security", config.mail.imap.security)):
         if security not in MAIL_SECURITY:
             fail(key, f"must be one of {', '.join(MAIL_SECURITY)}, got {security!r}")
+    for folder in config.documents.upload_folders:
+        if not isinstance(folder, str) or not folder.strip():
+            fail("documents.upload_folders", f"expected folder paths as text, got {folder!r}")
     for binding_id, keys in config.keymap.items():
         if not isinstance(keys, str) or not keys.strip():
             fail(f"keymap.{binding_id}", "expected keys as text, e.g. 'ctrl+n'")

@@ -17,17 +17,18 @@ text only: the parameters may hold personal data or password hashes).
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from peewee import Database, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, OperationalError, PostgresqlDatabase
 from playhouse.db_url import parse as parse_url
 from playhouse.migrations import Migration, Runner
 
 from crm_tui.config import Config, DatabaseConfig
+from crm_tui.db_faults import FaultTellingSqliteDatabase
 from crm_tui.models import CRM_MODELS, SALES_MODELS, database, sales_database
+from crm_tui.private import owner_only_umask, private_folder
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_TABLE = "schema_migration"
@@ -56,8 +57,8 @@ class _TimedStatements:
                 SLOW_QUERY_LOG.warning("slow query, %.0f ms: %s", elapsed * 1000, " ".join(sql.split()))
 
 
-class CrmSqliteDatabase(_TimedStatements, SqliteDatabase):
-    pass
+class CrmSqliteDatabase(_TimedStatements, FaultTellingSqliteDatabase):
+    """SQLite with slow statements logged and faults told plainly."""
 
 
 class CrmPostgresqlDatabase(_TimedStatements, PostgresqlDatabase):
@@ -83,6 +84,8 @@ def _database_for(url: str) -> Database:
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
         path = url[len("sqlite:///"):]
+        if path and path != ":memory:":
+            private_folder(Path(path).parent)
         return CrmSqliteDatabase(
             path,
             pragmas={
@@ -123,7 +126,9 @@ def bind(settings: DatabaseConfig | Config, create: bool = False) -> tuple[Datab
     sales_database.initialize(sales_db)
     for db, url in ((crm_db, crm_url), (sales_db, sales_url)):
         try:
-            db.connect(reuse_if_open=True)
+            # A SQLite file made now, and its -wal/-shm, are owner-only.
+            with owner_only_umask():
+                db.connect(reuse_if_open=True)
         except (OperationalError, Exception) as error:  # psycopg2 raises its own types
             raise DatabaseUnavailable(f"cannot open database {redact(url)}: "
                                       f"{str(error).strip().splitlines()[0]}") from None
@@ -134,7 +139,7 @@ def _check_file(url: str, create: bool) -> None:
     path = sqlite_path(url)
     if path is None or create:
         if path is not None:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_folder(path.parent)
         return
     if not path.exists():
         raise DatabaseUnavailable(f"no database at {path}: create it with `crm-tui init`")

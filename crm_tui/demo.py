@@ -112,14 +112,17 @@ def prepare_demo(config: Config, path: str | os.PathLike | None = None, fresh: b
 def build_demo_database(target: Path, seed: int = DEMO_SEED, progress: Progress = print) -> None:
     """Build the demo into a side file, then move it over `target`."""
     from crm_tui.db import init_databases, open_database
+    from crm_tui.private import owner_only_umask, private_folder
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     building = target.with_name(target.name + ".building")
     _remove_sqlite_files(building)
     db = open_database(f"sqlite:///{building}")
     database.initialize(db)
     sales_database.initialize(db)
-    db.connect(reuse_if_open=True)
+    # The demo file (moved to `target` when built) and its -wal/-shm are owner-only.
+    with owner_only_umask():
+        db.connect(reuse_if_open=True)
     try:
         init_databases(db, db)
         DemoCompany(seed, progress).build()

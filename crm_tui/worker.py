@@ -23,6 +23,7 @@ from croniter import croniter
 from crm_tui import clock
 from crm_tui.config import Config
 from crm_tui.models import churn
+from crm_tui.private import private_file
 
 EXIT_OK, EXIT_FAILED = 0, 1
 # How often the waiting loop looks at the clock and the stop flag.
@@ -50,6 +51,7 @@ def main(config: Config, once: bool = False) -> int:
         return EXIT_FAILED
     try:
         worker = Worker(config, crm_db, sales_db)
+        worker.mark_interrupted_runs()
         if once:
             return EXIT_OK if worker.run(churn.ONCE) else EXIT_FAILED
         return worker.run_on_schedule()
@@ -59,11 +61,12 @@ def main(config: Config, once: bool = False) -> int:
             handler.close()
 
 
-def _start_logging(log_file: Path | None) -> list[logging.Handler]:
+def _start_logging(log_file: Path | str | None) -> list[logging.Handler]:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
     if log_file:
-        log_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        # The log names customers: owner-only when it is made, and so are
+        # the folders made for it.
+        handlers.append(logging.FileHandler(private_file(log_file), encoding="utf-8"))
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
     for handler in handlers:
         handler.setFormatter(formatter)
@@ -100,6 +103,22 @@ class Worker:
         log.info("scan done (%s): %d customers scanned, %d alerts added, %d closed, %.2f s",
                  trigger, result.scanned, result.added, result.closed, result.seconds)
         return True
+
+    def mark_interrupted_runs(self) -> None:
+        """Say in the run log which earlier scans were cut off (a worker or
+        an app killed mid-scan), so none stays "running" for ever."""
+        try:
+            interrupted = churn.mark_interrupted_runs()
+        except Exception as error:
+            log.error("cannot check for interrupted scans: %s", _first_line(error))
+            return
+        finally:
+            for database in self.databases:
+                database.close()
+        for run in interrupted:
+            log.warning("scan %d (%s) started %s was interrupted: process %s ended during it; "
+                        "marked interrupted", run.id, run.trigger,
+                        run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.pid)
 
     # ----- the schedule ----------------------------------------------------
     def run_on_schedule(self) -> int:

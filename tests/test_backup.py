@@ -29,6 +29,7 @@ class Install:
         self.config_file.write_text(
             f"database:\n  url: \"{url}\"\n"
             f"documents:\n  folder: {folder / 'documents'}\n"
+            f"  upload_folders: [{folder}]\n  export_folder: {folder}\n"
             f"logs:\n  folder: {folder / 'logs'}\n"
             f"backup:\n  folder: {folder / 'backups'}\n", encoding="utf-8")
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from textual.widgets import Input, Static
 
+from crm_tui.config import DocumentsConfig
 from crm_tui.models import AuditLog, Contact, Customer, Interaction
 from crm_tui.models.customers import DELETED
 from crm_tui.screens.customer_detail import CustomerDetailScreen
@@ -280,7 +281,7 @@ async def test_export_the_filtered_list_to_csv_and_xlsx(sqlite_url, people, tmp_
         make_customer(people.manager, name=f"北方{number:02d}号公司", registered_capital="100.5")
     make_customer(people.manager, name="=HYPERLINK(1) 南方公司")
     make_customer(people.other_manager, name="北方 其他经理的公司")
-    app = app_for(sqlite_url)
+    app = app_for(sqlite_url, documents=DocumentsConfig(export_folder=str(tmp_path)))
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await open_module(pilot, "customers")
@@ -316,7 +317,7 @@ async def test_interaction_search_and_export(sqlite_url, people, tmp_path):
         Interaction.create_by(people.manager, mine, {"date": date, "place": "北京", "summary": summary})
     Interaction.create_by(people.other_manager, theirs,
                           {"date": "2026-02-11", "place": "深圳", "summary": "报价"})
-    app = app_for(sqlite_url)
+    app = app_for(sqlite_url, documents=DocumentsConfig(export_folder=str(tmp_path)))
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await open_module(pilot, "interactions")

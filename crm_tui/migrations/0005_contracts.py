@@ -104,7 +104,7 @@ def up(migrator, db):
     permission = Table("permission", ("id", "code", "description")).bind(db)
     grant = Table("role_permission", ("id", "role_id", "permission_id")).bind(db)
     entry = Table("dictionary_entry",
-                  ("id", "type", "item", "value", "editable", "sort_order")).bind(db)
+                  ("id", "type", "item", "value", "editable", "sort_order", "version")).bind(db)
     permission.insert([(code, text) for code, text in PERMISSIONS.items()],
                       columns=[permission.code, permission.description]).execute()
     permission_ids = dict(permission.select(permission.code, permission.id)
@@ -115,10 +115,10 @@ def up(migrator, db):
             grant.insert([(role_id, permission_ids[code]) for code in codes],
                          columns=[grant.role_id, grant.permission_id]).execute()
     # The CRM's rules speak of no particular method: the list may be edited.
-    entry.insert([("回款方式", item, str(order), True, order)
+    entry.insert([("回款方式", item, str(order), True, order, 1)
                   for order, item in enumerate(PAYMENT_METHODS, start=1)],
                  columns=[entry.type, entry.item, entry.value, entry.editable,
-                          entry.sort_order]).execute()
+                          entry.sort_order, entry.version]).execute()
 
 
 def down(migrator, db):

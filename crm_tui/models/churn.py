@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -30,13 +32,13 @@ from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database, sales_database
 from crm_tui.models.contracts import IN_FORCE, Contract
 from crm_tui.models.customers import LOST, NORMAL, Customer
-from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied
+from crm_tui.models.errors import InvalidTransition, NotFound, PermissionDenied
 from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, moment_text, register,
                                   user_name)
 from crm_tui.models.sales_system import COUNTED_STATUSES, Order
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import allowed
+from crm_tui.models.workflow import allowed, update_as_read
 
 WARNING, DEFERRED, CONFIRMED, CLOSED = "warning", "deferred", "confirmed", "closed"
 OPEN_STATUSES = (WARNING, DEFERRED)
@@ -127,7 +129,7 @@ class ChurnAlert(BaseModel):
         self.check_actionable_by(actor)
         text = clean(DEFER_FIELDS, values)["measure"]
         with database.atomic():
-            self._move(DEFER, {"status": DEFERRED})
+            self._move(DEFER, actor, {"status": DEFERRED})
             measure = ChurnMeasure.create(alert=self.id, text=text, author=actor.id,
                                           created_at=clock.now())
             audit.record(actor, "churn_measure", measure.id, audit.CREATE, {"text": ("", text)})
@@ -145,7 +147,7 @@ class ChurnAlert(BaseModel):
             # Counted inside the transaction: a measure is what allows this.
             if self.measure_count() == 0:
                 raise InvalidTransition(t("churn.error.no_measure"))
-            self._move(CONFIRM, {"status": CONFIRMED, "reason": reason, "lost_date": today})
+            self._move(CONFIRM, actor, {"status": CONFIRMED, "reason": reason, "lost_date": today})
             customer = Customer.get_by_id(self.customer_id)
             updated = (Customer.update(status=LOST, lost_at=today, version=Customer.version + 1)
                        .where((Customer.id == customer.id) & (Customer.status == NORMAL))
@@ -159,15 +161,26 @@ class ChurnAlert(BaseModel):
                          {"status": (customer.status, LOST), "lost_at": (customer.lost_at, today)})
         return ChurnAlert.get_by_id(self.id)
 
-    def _move(self, action: str, changes: dict[str, Any]) -> None:
-        """Change this alert if nobody changed it since it was read."""
-        expected = CHURN_TRANSITIONS.sources(action)
-        updated = (ChurnAlert.update(version=ChurnAlert.version + 1, **changes)
-                   .where((ChurnAlert.id == self.id) & (ChurnAlert.version == self.version)
-                          & ChurnAlert.status.in_(tuple(expected)))
-                   .execute())
-        if updated != 1:
-            raise ConcurrentEdit(t("error.changed_since_opened"))
+    def _move(self, action: str, actor: User, changes: dict[str, Any]) -> None:
+        """Change this alert, in a state `action` leaves from, if nobody
+        changed it since it was read. The WHERE itself holds the scope: the
+        alert is of the customer read here and that customer is `actor`'s,
+        as the database has them now."""
+        own_customers = Customer.select(Customer.id).where(Customer.manager == actor.id)
+        expected = tuple(CHURN_TRANSITIONS.sources(action))
+        update_as_read(self, changes, ChurnAlert.status.in_(expected),
+                       ChurnAlert.customer == self.customer_id,
+                       ChurnAlert.customer.in_(own_customers), why=self._refusal_for(actor))
+
+    def _refusal_for(self, actor: User):
+        def why(current: "ChurnAlert") -> Exception | None:
+            owner = Customer.select(Customer.manager).where(Customer.id == current.customer_id)
+            if current.customer_id != self.customer_id or owner.scalar() != actor.id:
+                return PermissionDenied(t("error.not_your_customer"))
+            if current.status not in OPEN_STATUSES:
+                return InvalidTransition(t("churn.error.not_open"))
+            return None
+        return why
 
 
 # The guarantee: one open alert per customer.
@@ -191,13 +204,17 @@ class WorkerRun(BaseModel):
     scanned = IntegerField(default=0)
     added = IntegerField(default=0)
     closed = IntegerField(default=0)
-    # running, done or failed
-    status = CharField(max_length=10, default="running")
+    # running, done, failed or interrupted (its process ended mid-scan)
+    status = CharField(max_length=12, default="running")
     message = TextField(default="")
+    # The process that runs the scan: a run left "running" by a process
+    # that no longer exists was interrupted.
+    host = CharField(max_length=100, default="")
+    pid = IntegerField(null=True)
 
 
 SCHEDULE, CATCH_UP, ONCE, APP = "schedule", "catch-up", "once", "app"
-RUNNING, DONE, FAILED = "running", "done", "failed"
+RUNNING, DONE, FAILED, INTERRUPTED = "running", "done", "failed", "interrupted"
 
 DEFER_FIELDS = (Field("measure", "churn.measure", required=True, max_length=2000, multiline=True),)
 CONFIRM_FIELDS = (Field("reason", "churn.reason", required=True, max_length=2000, multiline=True),)
@@ -356,7 +373,8 @@ def _drop_last_orders() -> None:
 def run_scan(trigger: str, months_without_orders: int,
              grace_days: int = 0) -> tuple[WorkerRun, ScanResult | None]:
     """The scan, recorded as a WorkerRun (running, then done or failed)."""
-    run = WorkerRun.create(trigger=trigger, started_at=clock.now(), status=RUNNING)
+    run = WorkerRun.create(trigger=trigger, started_at=clock.now(), status=RUNNING,
+                           host=socket.gethostname()[:100], pid=os.getpid())
     try:
         result = scan(months_without_orders, grace_days)
     except Exception as error:
@@ -368,6 +386,35 @@ def run_scan(trigger: str, months_without_orders: int,
                       added=result.added, closed=result.closed)
      .where(WorkerRun.id == run.id).execute())
     return WorkerRun.get_by_id(run.id), result
+
+
+def mark_interrupted_runs() -> list[WorkerRun]:
+    """Mark the runs of this machine still "running" whose process no longer
+    exists as interrupted (killed, or the machine went down); returns them.
+    Runs of other machines are left alone: their processes cannot be seen
+    from here."""
+    interrupted = []
+    here = socket.gethostname()[:100]
+    for run in WorkerRun.select().where((WorkerRun.status == RUNNING) & (WorkerRun.host == here)):
+        if run.pid is not None and _process_exists(run.pid):
+            continue
+        message = f"interrupted: process {run.pid} on {here} ended during the scan"
+        marked = (WorkerRun.update(status=INTERRUPTED, message=message)
+                  .where((WorkerRun.id == run.id) & (WorkerRun.status == RUNNING))
+                  .execute())
+        if marked:
+            interrupted.append(run)
+    return interrupted
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: it exists
+    return True
 
 
 def last_finished_run() -> WorkerRun | None:

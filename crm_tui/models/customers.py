@@ -30,7 +30,6 @@ from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, DictionaryEntry
 from crm_tui.models.errors import (
-    ConcurrentEdit,
     InvalidTransition,
     NotFound,
     PermissionDenied,
@@ -39,7 +38,7 @@ from crm_tui.models.errors import (
 from crm_tui.models.kinds import Action, Column, RecordKind, register
 from crm_tui.models.users import MANAGER, Role, User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import record_id
+from crm_tui.models.workflow import delete_as_read, record_id, update_as_read
 
 NORMAL, LOST, DELETED = "normal", "lost", "deleted"
 CUSTOMER_STATUSES = (NORMAL, LOST, DELETED)
@@ -103,6 +102,23 @@ class Customer(BaseModel):
         if self.status != NORMAL:
             raise InvalidTransition(t("customer.error.not_normal"))
 
+    def _owned_by(self, actor: User) -> tuple[Any, ...]:
+        """The write's own condition on scope: an account manager's writes
+        touch only rows the database says are theirs, whatever this copy
+        in memory says."""
+        if actor.has_perm(perm.CUSTOMER_EDIT_ALL):
+            return ()
+        return (Customer.manager == actor.id,)
+
+    def _refusal_for(self, actor: User):
+        def why(current: Customer) -> Exception | None:
+            if current.manager_id != actor.id and not actor.has_perm(perm.CUSTOMER_EDIT_ALL):
+                return PermissionDenied(t("error.not_your_customer"))
+            if current.status != NORMAL:
+                return InvalidTransition(t("customer.error.not_normal"))
+            return None
+        return why
+
     # ----- writes ------------------------------------------------------
     @classmethod
     def create_by(cls, actor: User, values: dict[str, Any]) -> Customer:
@@ -127,12 +143,8 @@ class Customer(BaseModel):
                 raise PermissionDenied(t("customer.error.reassign"))
         with database.atomic():
             changes = audit.diff(self, data)
-            updated = (Customer.update(version=Customer.version + 1, **data)
-                       .where((Customer.id == self.id) & (Customer.version == self.version)
-                              & (Customer.status == NORMAL))
-                       .execute())
-            if updated != 1:
-                raise ConcurrentEdit(t("error.changed_since_opened"))
+            update_as_read(self, data, Customer.status == NORMAL, *self._owned_by(actor),
+                           why=self._refusal_for(actor))
             audit.record(actor, "customer", self.id, audit.UPDATE, changes)
         return Customer.get_by_id(self.id)
 
@@ -140,11 +152,8 @@ class Customer(BaseModel):
         """Soft delete: the status becomes deleted; history stays."""
         self.check_editable_by(actor)
         with database.atomic():
-            updated = (Customer.update(status=DELETED, version=Customer.version + 1)
-                       .where((Customer.id == self.id) & (Customer.version == self.version))
-                       .execute())
-            if updated != 1:
-                raise ConcurrentEdit(t("error.changed_since_opened"))
+            update_as_read(self, {"status": DELETED}, Customer.status == NORMAL,
+                           *self._owned_by(actor), why=self._refusal_for(actor))
             audit.record(actor, "customer", self.id, audit.DELETE, {"status": (self.status, DELETED)})
 
 
@@ -273,27 +282,28 @@ def check_records_editable(actor: User, customer: Customer | None) -> None:
         raise PermissionDenied(t("error.not_your_customer"))
 
 
-def _checked_update(model, record, actor: User, table: str, data: dict[str, Any]) -> None:
-    """UPDATE one row if nobody saved it since `record` was read; audit it."""
+def _owned_by(customer: Customer):
+    """The refusal for a contact or interaction found under another customer
+    than the one checked: the write's WHERE names the checked customer, so a
+    record whose customer was changed in memory touches no row."""
+    def why(current) -> Exception | None:
+        if current.customer_id != customer.id:
+            return PermissionDenied(t("error.not_your_customer"))
+        return None
+    return why
+
+
+def _checked_update(model, record, actor: User, table: str, data: dict[str, Any],
+                    owner: Customer) -> None:
+    """UPDATE one row of `owner` if nobody saved it since `record` was read; audit it."""
     changes = audit.diff(record, data)
-    updated = (model.update(version=model.version + 1, **data)
-               .where((model.id == record.id) & (model.version == record.version))
-               .execute())
-    if updated != 1:
-        if not model.select().where(model.id == record.id).exists():
-            raise NotFound(t("error.not_found"))
-        raise ConcurrentEdit(t("error.changed_since_opened"))
+    update_as_read(record, data, model.customer == owner.id, why=_owned_by(owner))
     audit.record(actor, table, record.id, audit.UPDATE, changes)
 
 
-def _checked_delete(model, record, actor: User, table: str, label: str) -> None:
-    deleted = (model.delete()
-               .where((model.id == record.id) & (model.version == record.version))
-               .execute())
-    if deleted != 1:
-        if not model.select().where(model.id == record.id).exists():
-            raise NotFound(t("error.not_found"))
-        raise ConcurrentEdit(t("error.changed_since_opened"))
+def _checked_delete(model, record, actor: User, table: str, label: str,
+                    owner: Customer) -> None:
+    delete_as_read(record, model.customer == owner.id, why=_owned_by(owner))
     audit.record(actor, table, record.id, audit.DELETE, {"name": (label, "")})
 
 
@@ -357,16 +367,16 @@ class Contact(BaseModel):
     def update_by(self, actor: User, values: dict[str, Any]) -> Contact:
         """Save the edited fields; required ones stay required."""
         with database.atomic():
-            customer_for_write(actor, self.customer_id)
+            owner = customer_for_write(actor, self.customer_id)
             data = _clean_contact(values, partial=True)
-            _checked_update(Contact, self, actor, "contact", data)
+            _checked_update(Contact, self, actor, "contact", data, owner)
         return Contact.get_by_id(self.id)
 
     def delete_by(self, actor: User) -> None:
         """Remove the contact; interactions with them stay, without the name."""
         with database.atomic():
-            customer_for_write(actor, self.customer_id)
-            _checked_delete(Contact, self, actor, "contact", self.name)
+            owner = customer_for_write(actor, self.customer_id)
+            _checked_delete(Contact, self, actor, "contact", self.name, owner)
 
 
 def contact_choices(customer_id: int | None) -> list[tuple[int, str]]:
@@ -454,15 +464,15 @@ class Interaction(BaseModel):
 
     def update_by(self, actor: User, values: dict[str, Any]) -> Interaction:
         with database.atomic():
-            customer_for_write(actor, self.customer_id)
-            data = _clean_interaction(self.customer_id, values, partial=True)
-            _checked_update(Interaction, self, actor, "interaction", data)
+            owner = customer_for_write(actor, self.customer_id)
+            data = _clean_interaction(owner.id, values, partial=True)
+            _checked_update(Interaction, self, actor, "interaction", data, owner)
         return Interaction.get_by_id(self.id)
 
     def delete_by(self, actor: User) -> None:
         with database.atomic():
-            customer_for_write(actor, self.customer_id)
-            _checked_delete(Interaction, self, actor, "interaction", self.summary)
+            owner = customer_for_write(actor, self.customer_id)
+            _checked_delete(Interaction, self, actor, "interaction", self.summary, owner)
 
 
 def interaction_search_query(user: User, date_from: dt.date | None = None,

@@ -37,7 +37,7 @@ class HomeFigures:
 
 
 def home_figures(user: User) -> HomeFigures:
-    granted = user.permissions() if user.active else set()
+    granted = user.permissions()
     return HomeFigures(
         customers=Customer.visible_to(user).count(),
         open_opportunities=open_opportunities(user, granted),

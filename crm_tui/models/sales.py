@@ -32,7 +32,7 @@ from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_t
                                   register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import StateMachine, allowed
+from crm_tui.models.workflow import StateMachine, allowed, delete_as_read, update_as_read
 
 UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED = "unassigned", "assigned", "succeeded", "failed"
 OPPORTUNITY_STATUSES = (UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED)
@@ -150,6 +150,20 @@ class Opportunity(StateMachine, BaseModel):
                 raise PermissionDenied(t("opportunity.error.not_creator"))
         self._check_state(action)
 
+    def _own_unless_supervisor(self, actor: User) -> tuple[Any, ...]:
+        """The write's own condition: a creator's edit touches only a row the
+        database says they created, whatever this copy in memory says."""
+        if actor.has_perm(perm.OPPORTUNITY_ASSIGN):
+            return ()
+        return (Opportunity.created_by == actor.id,)
+
+    def _not_creator(self, actor: User):
+        def why(current: "Opportunity") -> Exception | None:
+            if current.created_by_id != actor.id and not actor.has_perm(perm.OPPORTUNITY_ASSIGN):
+                return PermissionDenied(t("opportunity.error.not_creator"))
+            return None
+        return why
+
     def _check_assignable_by(self, actor: User) -> None:
         require(actor, perm.OPPORTUNITY_ASSIGN)
         self._check_state("assign")
@@ -179,7 +193,8 @@ class Opportunity(StateMachine, BaseModel):
         data = clean(OPPORTUNITY_FIELDS, values, partial=True)
         with database.atomic():
             changes = audit.diff(self, data)
-            self._change_state("edit", data)
+            self._change_state("edit", data, *self._own_unless_supervisor(actor),
+                               why=self._not_creator(actor))
             audit.record(actor, "opportunity", self.id, audit.UPDATE, changes)
         return Opportunity.get_by_id(self.id)
 
@@ -187,7 +202,8 @@ class Opportunity(StateMachine, BaseModel):
         """Delete an unassigned opportunity (nothing has been done on it yet)."""
         self.check_editable_by(actor, "delete")
         with database.atomic():
-            self._delete_in_state("delete")
+            self._delete_in_state("delete", *self._own_unless_supervisor(actor),
+                                  why=self._not_creator(actor))
             audit.record(actor, "opportunity", self.id, audit.DELETE,
                          {"summary": (self.summary, "")})
 
@@ -287,6 +303,8 @@ class PlanItem(BaseModel):
     content = TextField()
     result = TextField(default="")
     created_at = DateTimeField(default=clock.now)
+    # Raised by every change; a save that finds another version is stale.
+    version = IntegerField(default=1)
 
     @classmethod
     def of(cls, opportunity: Opportunity | int):
@@ -309,8 +327,8 @@ class PlanItem(BaseModel):
         opportunity.check_plan_open_for(actor)
         with database.atomic():
             opportunity.lock_open_plan(actor)
-            if PlanItem.delete().where(PlanItem.id == self.id).execute() != 1:
-                raise NotFound(t("error.not_found"))
+            delete_as_read(self, PlanItem.opportunity == opportunity.id,
+                           why=self._outside(opportunity))
             audit.record(actor, "plan_item", self.id, audit.DELETE,
                          {"content": (self.content, "")})
 
@@ -319,11 +337,21 @@ class PlanItem(BaseModel):
         opportunity.check_plan_open_for(actor)
         with database.atomic():
             opportunity.lock_open_plan(actor)
-            if PlanItem.update({name: value}).where(PlanItem.id == self.id).execute() != 1:
-                raise NotFound(t("error.not_found"))
+            update_as_read(self, {name: value}, PlanItem.opportunity == opportunity.id,
+                           why=self._outside(opportunity))
             audit.record(actor, "plan_item", self.id, audit.UPDATE,
                          {name: (getattr(self, name), value)})
         return PlanItem.get_by_id(self.id)
+
+    @staticmethod
+    def _outside(opportunity: Opportunity):
+        """The refusal for an item the database files under another plan
+        than the one checked (its opportunity changed in memory)."""
+        def why(current: "PlanItem") -> Exception | None:
+            if current.opportunity_id != opportunity.id:
+                return PermissionDenied(t("plan.error.not_assignee"))
+            return None
+        return why
 
 
 def opportunity_list_query(user: User, search: str = ""):

@@ -49,11 +49,17 @@ def _active(value: Any) -> str:
     return t("admin.user.enabled") if value else t("admin.user.disabled")
 
 
+def _locked_since(value: Any) -> str:
+    # A datetime on PostgreSQL, its text on SQLite: month, day, time.
+    return "" if value is None else str(value)[5:16]
+
+
 USER_COLUMNS = [
     Column("login", "admin.user.login", 14, User.login),
     Column("display_name", "admin.user.display_name", 16, User.display_name),
-    Column("role_name", "admin.user.role", 14, SQL("role_name")),
+    Column("role_name", "admin.user.role", 12, SQL("role_name")),
     Column("active", "admin.user.active", 8, User.active, format=_active),
+    Column("locked_since", "rights.locked_since", 11, SQL("locked_since"), format=_locked_since),
 ]
 ROLE_COLUMNS = [
     Column("key", "admin.role.key", 14, Role.key),
@@ -71,6 +77,7 @@ class AdminScreen(Screen):
         Binding("e", "edit", "admin.edit", id="admin.edit"),
         Binding("a", "toggle_active", "admin.toggle_active", id="admin.toggle_active"),
         Binding("p", "reset_password", "admin.reset_password", id="admin.reset_password"),
+        Binding("u", "unlock", "rights.unlock", id="admin.unlock"),
         Binding("d", "delete_role", "admin.delete_role", id="admin.delete_role"),
     ]
 
@@ -103,7 +110,7 @@ class AdminScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Show only the keys of the tab in view.
-        if action in ("toggle_active", "reset_password"):
+        if action in ("toggle_active", "reset_password", "unlock"):
             return self.tab == "users"
         if action == "delete_role":
             return self.tab == "roles"
@@ -199,6 +206,12 @@ class AdminScreen(Screen):
             actor = self.app.user
             self._form(t("admin.user.password_title", login=user.login), admin.PASSWORD_FIELDS,
                        {}, lambda values: admin.reset_user_password(actor, user, values) or True)
+
+    def action_unlock(self) -> None:
+        """Lift the lockout of the highlighted account."""
+        user = self._current_user()
+        if user is not None:
+            self._run(admin.unlock_user, self.app.user, user, done="rights.unlocked")
 
     def action_delete_role(self) -> None:
         role = self._current_role()

@@ -211,7 +211,7 @@ class CustomerDocumentsPane(Widget):
                 self.table.reload()
 
         self.app.push_screen(PathModal(t("documents.attach.title"), t("documents.attach.hint"),
-                                       attach, tree_root=Path.home()), attached)
+                                       attach, tree_root=store.upload_folders[0]), attached)
 
     @on(LazyTable.RowChosen)
     def _chosen(self, event: LazyTable.RowChosen) -> None:
@@ -233,7 +233,7 @@ class CustomerDocumentsPane(Widget):
 
         self.app.push_screen(PathModal(t("documents.export.title", name=document.name),
                                        t("documents.export.hint"), export,
-                                       value=str(Path.home()) + "/"), exported)
+                                       value=str(store.export_folder) + "/"), exported)
 
     def action_delete(self) -> None:
         document = self._current()

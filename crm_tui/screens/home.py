@@ -50,9 +50,7 @@ class HomeScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        user = self.app.user
-        yield PlainStatic(t("home.title", name=user.display_name,
-                            role=t("role." + user.role.key)), classes="screen-title")
+        yield PlainStatic(self._title(), id="home-title", classes="screen-title")
         with Horizontal(classes="home-body"):
             with Vertical(classes="home-figures"):
                 yield Static(t("home.figures"), classes="section-title")
@@ -65,6 +63,10 @@ class HomeScreen(Screen):
                 yield OptionList(*self._menu_options(), id="home-menu")
         yield CrmFooter()
 
+    def _title(self) -> str:
+        user = self.app.user
+        return t("home.title", name=user.display_name, role=t("role." + user.role.key))
+
     def _menu_options(self) -> list[Option]:
         # A module keeps its key whatever the role: a module the role lacks
         # leaves a gap, so the keys people learn stay the same.
@@ -76,8 +78,22 @@ class HomeScreen(Screen):
         self.query_one("#home-menu", OptionList).focus()
 
     def on_screen_resume(self) -> None:
-        # Back from a module: the figures may have changed there.
+        # Back from a module: the figures may have changed there, and the
+        # administrator may have changed the user's role or rights meanwhile.
+        if self.app.user is None:
+            return  # the session has ended
+        self.show_rights()
         self.load_figures()
+
+    def show_rights(self) -> None:
+        """The title and menu as the user's role and rights are now."""
+        self.query_one("#home-title", Static).update(self._title())
+        menu = self.query_one("#home-menu", OptionList)
+        highlighted = menu.highlighted
+        menu.clear_options()
+        menu.add_options(self._menu_options())
+        if highlighted is not None and menu.option_count:
+            menu.highlighted = min(highlighted, menu.option_count - 1)
 
     @work(exclusive=True)
     async def load_figures(self) -> None:
@@ -86,6 +102,7 @@ class HomeScreen(Screen):
             self.query_one(f"#figure-{name}", Static).update(format_figure(name, figures))
 
     def action_refresh(self) -> None:
+        self.show_rights()
         self.load_figures()
 
     def action_open_number(self, position: int) -> None:

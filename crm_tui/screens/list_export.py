@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import ProgressBar, Static
 
 from crm_tui import clock
+from crm_tui.documents import FileRefused, export_folder_of, export_target
 from crm_tui.export import FORMATS, export_rows
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError, ValidationError
@@ -35,17 +36,22 @@ RowsForExport = Callable[[], tuple[Sequence[str], Iterable[Sequence[Any]], int]]
 PATH_FIELDS = (Field("path", "export.path", required=True, max_length=500),)
 
 
-def default_path(name: str) -> str:
-    """~/<name>-<date>.csv, shown in the form so the user can change it."""
-    return str(Path("~") / f"{name}-{clock.today():%Y%m%d}.csv")
+def default_path(name: str, folder: Path | None = None) -> str:
+    """<export folder>/<name>-<date>.csv, shown in the form so the user can
+    change it."""
+    return str((folder or Path("~")) / f"{name}-{clock.today():%Y%m%d}.csv")
 
 
-def check_path(values: dict[str, Any]) -> Path:
-    """The file to write, or a ValidationError at the path field."""
+def check_path(values: dict[str, Any], folder: Path | None = None) -> Path:
+    """The file to write, inside the export folder `folder` (default: the
+    home folder), or a ValidationError at the path field."""
     text = str(values.get("path") or "").strip()
     if not text:
         raise ValidationError({"path": t("error.required")})
-    path = Path(text).expanduser()
+    try:
+        path = export_target(folder or Path.home(), text)
+    except FileRefused as error:
+        raise ValidationError({"path": t(error.key, **error.values)}) from None
     if path.suffix.lower() not in FORMATS:
         raise ValidationError({"path": t("export.error.format", formats=", ".join(FORMATS))})
     if not path.parent.is_dir():
@@ -58,8 +64,9 @@ def start_export(app: App, rows_for_export: RowsForExport, default_name: str) ->
         if path is not None:
             app.push_screen(ExportProgressScreen(path, rows_for_export))
 
-    form = FormModal(t("export.title"), PATH_FIELDS, {"path": default_path(default_name)},
-                     check_path)
+    folder = export_folder_of(app.config.documents.export_folder)
+    form = FormModal(t("export.title"), PATH_FIELDS, {"path": default_path(default_name, folder)},
+                     lambda values: check_path(values, folder))
     app.push_screen(form, chosen)
 
 

@@ -35,7 +35,12 @@ def demo_accounts_text() -> str:
 
 
 class LoginScreen(Screen):
-    """User name and password; Enter moves on, then signs in."""
+    """User name and password; Enter moves on, then signs in. `notice` is
+    shown until the next attempt (why an open session ended)."""
+
+    def __init__(self, notice: str = ""):
+        super().__init__()
+        self.notice = notice
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="login-box"):
@@ -44,8 +49,8 @@ class LoginScreen(Screen):
             yield Input(id="login-user", placeholder=t("login.user"))
             yield Label(t("login.password"))
             yield Input(id="login-password", password=True, placeholder=t("login.password"))
-            error = PlainStatic("", id="login-error", classes="error-text")
-            error.display = False
+            error = PlainStatic(self.notice, id="login-error", classes="error-text")
+            error.display = bool(self.notice)
             yield error
         if self.app.demo:
             yield Static(demo_accounts_text(), id="login-demo", classes="login-demo")

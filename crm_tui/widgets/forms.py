@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence
 
+from peewee import DatabaseError
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -24,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from crm_tui.i18n import t
-from crm_tui.models.errors import CrmError, ValidationError
+from crm_tui.models.errors import CrmError, ValidationError, first_line
 from crm_tui.models.validation import Field
 from crm_tui.plain_text import plain
 from crm_tui.widgets.confirm import ConfirmModal
@@ -166,6 +167,11 @@ class FormModal(ModalScreen[Any]):
             return
         except CrmError as error:
             self.show_errors({}, str(error))
+            return
+        except DatabaseError as error:
+            # A fault without a plainer word (a server gone, say): its first
+            # line, and the form stays as typed.
+            self.show_errors({}, t("rights.db_other", reason=first_line(error)))
             return
         self.dismiss(result)
 
