@@ -21,6 +21,7 @@ from crm_tui.config import Config
 from crm_tui.i18n import t
 from crm_tui.models.users import User
 from crm_tui.screens import Module, customer_screen, modules_for
+from crm_tui.typeahead import TypeAhead
 
 STYLES = Path(__file__).parent / "styles"
 
@@ -55,10 +56,14 @@ class CrmApp(App):
         self.user: User | None = None
         self.locked = False
         self._last_activity = clock.now()
+        # Keys read from the terminal wait here until the screen is ready
+        # for them (crm_tui.typeahead).
+        self.typeahead = TypeAhead(self, self._dispatch_input)
 
     def on_mount(self) -> None:
         from crm_tui.screens.login import LoginScreen
 
+        self.typeahead.start()
         self.set_keymap(dict(self.config.keymap))
         self.push_screen(LoginScreen())
         self.set_interval(self.idle_check_seconds, self.check_idle_lock)
@@ -97,10 +102,20 @@ class CrmApp(App):
         if self.user is not None and not self.locked:
             open_password_change(self)
 
-    # ----- idle lock ---------------------------------------------------
+    def on_unmount(self) -> None:
+        self.typeahead.stop()
+
+    # ----- keys from the terminal, idle lock ---------------------------
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)) and not event.is_forwarded:
             self.note_activity()
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            self.typeahead.receive(event)
+            return
+        await super().on_event(event)
+
+    async def _dispatch_input(self, event: events.Event) -> None:
+        """Textual's own handling of a key or paste the type-ahead let through."""
         await super().on_event(event)
 
     def note_activity(self) -> None:

@@ -367,6 +367,16 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
             self.parent.show_status()
 
     # ----- keys --------------------------------------------------------
+    def ready_for_keys(self) -> bool:
+        """Counted, and the row under the cursor loaded (or failed): the
+        app's type-ahead holds keys until then, so Enter, a move or a
+        screen's key for the current row acts on the rows, not on "…"."""
+        if self.error:
+            return True
+        if not self.counted:
+            return False
+        return self.row_count == 0 or (self.cursor // PAGE_SIZE) in self._pages
+
     def set_cursor(self, index: int) -> None:
         self.cursor = max(0, min(index, self.row_count - 1))
         self._scroll_cursor_into_view()
