@@ -102,6 +102,26 @@ async def test_ctrl_s_saves_the_text_typed_just_before_it(sqlite_url, people, sl
     assert (saved.place, saved.summary) == ("Soak office", "soak-am01-4")
 
 
+async def test_a_form_never_says_required_of_a_field_it_shows_filled(sqlite_url, people):
+    customer = make_customer(people.manager)
+    app = app_for(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "wang")
+        user = app.user
+        form = FormModal("interaction", interaction_fields(customer.id),
+                         {"date": "2026-11-02", "place": "Room 1"},
+                         lambda typed: Interaction.create_by(user, customer.id, typed))
+        app.push_screen(form)
+        await settle(pilot)
+        form.widget_for("summary").focus()
+        await settle(pilot)
+        type_ahead(pilot, *"summary one", "ctrl+s")  # Ctrl+S right behind the text
+        await settle(pilot)
+        assert not isinstance(app.screen, FormModal), (form.values(), form_errors(form))
+
+    assert [(row.place, row.summary) for row in Interaction.select()] == [("Room 1", "summary one")]
+
+
 async def test_a_search_typed_while_the_list_opens_is_applied(sqlite_url, people, slow_queries):
     for number in range(12):
         make_customer(people.manager, name=f"客户{number:02d}")
