@@ -15,7 +15,8 @@ screen to show before typing into it. Each script goes round:
   e, Tab to the fax, Ctrl+A Ctrl+K, a new number, Ctrl+S.
 
 Counted: typed sequences (a search text, a place, a summary, a fax) whose
-text is not where it was typed 20 s later; submits where the form showed
+text is not where it was typed 20 s later; searches that left the list
+with no search at all (ignored); submits where the form showed
 the typed values at Ctrl+S but the save refused them or saved something
 else; searches the list ignored; saves acknowledged (the form closed) and
 found in the database afterwards; latencies of screens, searches and saves.
@@ -36,6 +37,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -108,7 +110,8 @@ def write_config(folder: Path, url: str, scan_seconds: int) -> Path:
         f"  url: {json.dumps(url)}\n"
         "locale: en\n"
         "churn:\n"
-        f"  schedule: \"*/{scan_seconds} * * * * *\"\n"
+        # croniter's sixth field counts seconds.
+        f"  schedule: \"* * * * * */{scan_seconds}\"\n"
         "  check_interval_minutes: 0\n"
         f"  log_file: {json.dumps(str(folder / 'worker.log'))}\n"
         "security:\n"
@@ -175,7 +178,7 @@ class Tally:
     submits_differing: int = 0
     saves_acknowledged: int = 0
     stuck: int = 0
-    screen_ms: list[float] = field(default_factory=list)
+    screen_ms: dict[str, list[float]] = field(default_factory=dict)
     search_ms: list[float] = field(default_factory=list)
     save_ms: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -231,7 +234,7 @@ class Person:
     def timed_wait(self, found, what: str) -> str:
         started = time.monotonic()
         screen = self.wait_for(found, what=what)
-        self.tally.screen_ms.append((time.monotonic() - started) * 1000)
+        self.tally.screen_ms.setdefault(what, []).append((time.monotonic() - started) * 1000)
         return screen
 
     def landed(self, check, what: str) -> bool:
@@ -276,13 +279,18 @@ class Person:
         self.text(number)
         started = time.monotonic()
         self.type("Enter")
+        self.tally.sequences_typed += 1
         try:
             self.wait_for(lambda s: list_search(s) == (1, number), LAND_SECONDS, "search")
         except ScreenTimeout:
-            self.tally.searches_ignored += 1
             count, shown = list_search(self.terminal.screen())
-            self.tally.note(f"{self.login}: search {number!r} ignored (list: {count} rows, "
-                            f"search {shown!r})")
+            if shown is None:  # no search at all
+                self.tally.searches_ignored += 1
+                self.tally.note(f"{self.login}: search {number!r} ignored (list: {count} rows)")
+            else:
+                self.tally.sequences_lost += 1
+                self.tally.note(f"{self.login}: searched {shown!r} for {number!r} "
+                                f"({count} rows)")
             return False
         self.tally.search_ms.append((time.monotonic() - started) * 1000)
         return True
@@ -463,6 +471,7 @@ def soak(backend: str, args: argparse.Namespace) -> dict:
     worker.terminate()
     worker.wait(timeout=60)
     database = check_database(people, backend)
+    shutil.rmtree(folder, ignore_errors=True)
     tallies = [person.tally for person in people]
 
     def total(name: str) -> int:
@@ -477,7 +486,12 @@ def soak(backend: str, args: argparse.Namespace) -> dict:
         "saves_found": database["found"], "saves_missing": database["missing"],
         "saves_saved_differently": database["saved_differently"],
         "integrity": database["integrity"], "worker_runs": database["worker_runs"],
-        "screen_ms": percentiles([ms for tally in tallies for ms in tally.screen_ms]),
+        "screen_ms": percentiles([ms for tally in tallies for values in tally.screen_ms.values()
+                                  for ms in values]),
+        "screen_ms_by_screen": {what: percentiles([ms for tally in tallies
+                                                   for ms in tally.screen_ms.get(what, [])])
+                                for what in sorted({what for tally in tallies
+                                                    for what in tally.screen_ms})},
         "search_ms": percentiles([ms for tally in tallies for ms in tally.search_ms]),
         "save_ms": percentiles([ms for tally in tallies for ms in tally.save_ms]),
         "problems": [problem for tally in tallies for problem in tally.problems][:40],
@@ -499,6 +513,8 @@ def report(result: dict) -> None:
     print(f"screens that never showed: {result['stuck']}; integrity: {result['integrity']}; "
           f"worker runs: {result['worker_runs']}")
     print(f"screen shown after its key: {result['screen_ms']}")
+    for what, figures in result["screen_ms_by_screen"].items():
+        print(f"  {what}: {figures}")
     print(f"search applied after Enter: {result['search_ms']}")
     print(f"save acknowledged after Ctrl+S: {result['save_ms']}")
     for problem in result["problems"]:

@@ -140,10 +140,10 @@ class TypeAhead:
         waiting for them, round after round, until none is left."""
         for _ in range(MAX_ROUNDS):
             busy = self._busy_nodes()
-            # The focus chain always takes part: a handler there that was
+            # The key's path always takes part: a handler there that was
             # halfway (awaiting something) finishes before the next key.
             await self._round(list({id(node): node for node in
-                                    [*self._focus_chain(), *busy]}.values()))
+                                    [*self._key_path(), *busy]}.values()))
             if not busy and not self._busy_nodes():
                 return
             if monotonic() >= deadline:
@@ -164,14 +164,23 @@ class TypeAhead:
 
     def _focus_chain(self) -> list[MessagePump]:
         """The focused widget with its parents up to the app (or the screen
-        and the app when nothing has the focus): where a key and the
-        messages it causes travel."""
+        and the app when nothing has the focus)."""
         try:
             screen = self.app.screen
         except Exception:
             return [self.app]
         focused = screen.focused
         return list(focused.ancestors_with_self) if focused is not None else [screen, self.app]
+
+    def _key_path(self) -> list[MessagePump]:
+        """Where a key and what it causes are handled: the focused widget,
+        the screen and the app (the containers between only pass it on)."""
+        try:
+            screen = self.app.screen
+        except Exception:
+            return [self.app]
+        focused = screen.focused
+        return [node for node in (focused, screen, self.app) if node is not None]
 
     async def _round(self, nodes: list[MessagePump]) -> None:
         """Wait until each of `nodes` has handled what was queued for it now."""
