@@ -15,15 +15,19 @@ focus yet (where it is dropped), or after the save.
 
 So the app holds every key (and paste) it reads, in order, and gives one to
 Textual's own dispatch only once the effects of the one before have settled:
-the app and the current screen's widgets have handled every message waiting
-for them (the new screen is mounted and has moved its focus), and the
+the current screen is mounted, the app, the screen and the focused widget
+with its parents have handled every message waiting for them (Tab has
+moved the focus, Enter has opened what it opens, the new screen has moved
+its focus to its first field), and the
 focused widget and its parents say they are ready (`ready_for_keys()`: a
 list still counting, or loading the row under its cursor, is not; a sign-in
 being checked is not). A key is held at most `HOLD_LIMIT` seconds, so a
 database that hangs does not take the keyboard with it.
 
 The waiting runs in a task of its own; each key is then handed to Textual
-in the app's own task, exactly as Textual would have handled it.
+in the app's own task, exactly as Textual would have handled it. Text
+typed into the focused box goes on in one go (it cannot move the focus),
+so typing is not slowed down to one screen refresh per character.
 """
 from __future__ import annotations
 
@@ -36,6 +40,7 @@ from textual import events
 from textual.app import App
 from textual.dom import DOMNode
 from textual.message_pump import MessagePump
+from textual.widgets import Input, TextArea
 
 # Longest a key waits for a screen that does not get ready.
 HOLD_LIMIT = 10.0
@@ -107,18 +112,24 @@ class TypeAhead:
                     raise
                 except Exception as error:  # never lose the keyboard over it
                     self.app.log.error("type-ahead:", error)
-                event = self._held.popleft()
-                await self._hand_over(event)
+                batch = [self._held.popleft()]
+                # Text for the focused box goes in one go, as fast as it was
+                # typed: it cannot move the focus, so nothing to wait for.
+                while (self._held and self._is_text_for_focus(batch[0])
+                       and self._is_text_for_focus(self._held[0])):
+                    batch.append(self._held.popleft())
+                await self._hand_over(batch)
                 self._delivering = False
             self._arrived.clear()
 
-    async def _hand_over(self, event: events.Event) -> None:
-        """Give `event` to Textual in the app's task; return once it was."""
+    async def _hand_over(self, batch: list[events.Event]) -> None:
+        """Give the events to Textual in the app's task, in order; return once it was."""
         handed = asyncio.Event()
 
         async def dispatch() -> None:
             try:
-                await self.dispatch(event)
+                for event in batch:
+                    await self.dispatch(event)
             finally:
                 handed.set()
 
@@ -150,16 +161,16 @@ class TypeAhead:
                 return
 
     def _busy_nodes(self) -> list[MessagePump]:
-        """The app and the widgets of the current screen that have messages
-        waiting, or are still being mounted (the screen just pushed)."""
-        busy: list[MessagePump] = [self.app] if _has_waiting_messages(self.app) else []
+        """What must be done before the next key: the widgets of the current
+        screen still being mounted (a screen just pushed), and the focused
+        widget, its parents and the app while messages wait for them. (Rows
+        arriving for a list elsewhere on the screen do not hold keys up.)"""
         try:
             screen = self.app.screen
         except Exception:  # no screen yet, or shutting down
-            return busy
-        for node in screen.walk_children(with_self=True):
-            if not node.is_mounted or _has_waiting_messages(node):
-                busy.append(node)
+            return [self.app] if _has_waiting_messages(self.app) else []
+        busy = [node for node in screen.walk_children(with_self=True) if not node.is_mounted]
+        busy += [node for node in self._focus_chain() if _has_waiting_messages(node)]
         return busy
 
     def _focus_chain(self) -> list[MessagePump]:
@@ -201,6 +212,19 @@ class TypeAhead:
                 await asyncio.wait_for(all_done.wait(), ROUND_TIMEOUT)
             except asyncio.TimeoutError:
                 pass
+
+    def _is_text_for_focus(self, event: events.Event) -> bool:
+        """A printable key that the focused text box takes as text: no
+        priority key of the screen or the app is bound to it."""
+        if not isinstance(event, events.Key) or not event.is_printable:
+            return False
+        screen = self.app.screen
+        focused = screen.focused
+        if not isinstance(focused, (Input, TextArea)) or getattr(focused, "read_only", False):
+            return False
+        return not any(binding.priority
+                       for _node, bindings in screen._binding_chain
+                       for binding in bindings.key_to_bindings.get(event.key, ()))
 
     def _focus_ready(self) -> bool:
         """The focused widget and each of its parents are ready for keys."""
