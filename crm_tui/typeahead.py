@@ -19,9 +19,9 @@ the current screen is mounted, the app, the screen and the focused widget
 with its parents have handled every message waiting for them (Tab has
 moved the focus, Enter has opened what it opens, the new screen has moved
 its focus to its first field), and the
-focused widget and its parents say they are ready (`ready_for_keys()`: a
-list still counting, or loading the row under its cursor, is not; a sign-in
-being checked is not). A key is held at most `HOLD_LIMIT` seconds, so a
+focused widget and its parents say they are ready for it
+(`ready_for_key(key)`: a list still counting, or loading the row under its
+cursor, is not, but for "/" and Escape; a sign-in being checked is not). A key is held at most `HOLD_LIMIT` seconds, so a
 database that hangs does not take the keyboard with it.
 
 The waiting runs in a task of its own; each key is then handed to Textual
@@ -53,10 +53,10 @@ ROUND_TIMEOUT = 5.0
 MAX_ROUNDS = 20
 
 
-def is_ready(node: DOMNode) -> bool:
-    """What `node.ready_for_keys()` says; True for a node without one."""
-    ready = getattr(node, "ready_for_keys", None)
-    return True if ready is None else bool(ready())
+def is_ready(node: DOMNode, key: str) -> bool:
+    """What `node.ready_for_key(key)` says; True for a node without one."""
+    ready = getattr(node, "ready_for_key", None)
+    return True if ready is None else bool(ready(key))
 
 
 def _has_waiting_messages(node: MessagePump) -> bool:
@@ -107,7 +107,7 @@ class TypeAhead:
             while self._held:
                 self._delivering = True
                 try:
-                    await self._until_ready()
+                    await self._until_ready(self._held[0])
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:  # never lose the keyboard over it
@@ -136,13 +136,14 @@ class TypeAhead:
         if self.app.call_later(dispatch):
             await handed.wait()
 
-    async def _until_ready(self) -> None:
+    async def _until_ready(self, event: events.Event) -> None:
         """Wait until what the last key started has settled and the focused
-        widget is ready, or HOLD_LIMIT has passed."""
+        widget is ready for `event`, or HOLD_LIMIT has passed."""
         deadline = monotonic() + HOLD_LIMIT
+        key = event.key if isinstance(event, events.Key) else ""
         while True:
             await self._settle(deadline)
-            if self._focus_ready() or monotonic() >= deadline:
+            if self._focus_ready(key) or monotonic() >= deadline:
                 return
             await asyncio.sleep(POLL_SECONDS)
 
@@ -226,6 +227,6 @@ class TypeAhead:
                        for _node, bindings in screen._binding_chain
                        for binding in bindings.key_to_bindings.get(event.key, ()))
 
-    def _focus_ready(self) -> bool:
-        """The focused widget and each of its parents are ready for keys."""
-        return all(is_ready(node) for node in self._focus_chain())
+    def _focus_ready(self, key: str) -> bool:
+        """The focused widget and each of its parents are ready for `key`."""
+        return all(is_ready(node, key) for node in self._focus_chain())

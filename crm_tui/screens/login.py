@@ -36,7 +36,7 @@ def demo_accounts_text() -> str:
 class LoginScreen(Screen):
     """User name and password; Enter moves on, then signs in."""
 
-    def ready_for_keys(self) -> bool:
+    def ready_for_key(self, key: str) -> bool:
         # Keys typed while the password is checked wait: for the home
         # screen, or for the emptied password box after a refusal.
         return not _checking_password(self)
@@ -100,7 +100,7 @@ class LockScreen(Screen):
         super().__init__()
         self.user = user
 
-    def ready_for_keys(self) -> bool:
+    def ready_for_key(self, key: str) -> bool:
         # Keys typed while the password is checked wait for the answer.
         return not _checking_password(self)
 
