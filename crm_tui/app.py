@@ -25,6 +25,7 @@ from crm_tui.models import contracts
 from crm_tui.models.users import User
 from crm_tui.plain_text import plain
 from crm_tui.screens import Module, customer_screen, modules_for
+from crm_tui.typeahead import TypeAhead
 
 STYLES = Path(__file__).parent / "styles"
 log = logging.getLogger(__name__)
@@ -61,6 +62,9 @@ class CrmApp(App):
         self.user: User | None = None
         self.locked = False
         self._last_activity = clock.now()
+        # Keys read from the terminal wait here until the screen is ready
+        # for them (crm_tui.typeahead).
+        self.typeahead = TypeAhead(self, self._dispatch_input)
 
     def notify(self, message: str, *, title: str = "", severity: str = "information",
                timeout: float | None = None, markup: bool = False) -> None:
@@ -73,6 +77,7 @@ class CrmApp(App):
     def on_mount(self) -> None:
         from crm_tui.screens.login import LoginScreen
 
+        self.typeahead.start()
         self.set_keymap(dict(self.config.keymap))
         self.push_screen(LoginScreen())
         self.set_interval(self.idle_check_seconds, self.check_idle_lock)
@@ -159,12 +164,22 @@ class CrmApp(App):
         self.switch_screen(LoginScreen(notice=message))
         self.notify(message, severity="warning", timeout=15)
 
-    # ----- idle lock ---------------------------------------------------
+    def on_unmount(self) -> None:
+        self.typeahead.stop()
+
+    # ----- keys from the terminal, idle lock ---------------------------
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)) and not event.is_forwarded:
             if not self.check_account():
                 return  # the key belonged to a session that has ended
             self.note_activity()
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            self.typeahead.receive(event)
+            return
+        await super().on_event(event)
+
+    async def _dispatch_input(self, event: events.Event) -> None:
+        """Textual's own handling of a key or paste the type-ahead let through."""
         await super().on_event(event)
 
     def note_activity(self) -> None:

@@ -2,6 +2,10 @@
 typing, signing in, opening a module from the home menu, filling forms."""
 from __future__ import annotations
 
+import unicodedata
+
+from textual import events
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.widgets import Input, Select, Static
 
 from crm_tui.app import CrmApp
@@ -24,7 +28,8 @@ def app_for(sqlite_url, **config_changes) -> CrmApp:
 async def settle(pilot) -> None:
     """Let database work in threads finish and its results show: a reload
     counts in one worker, then loads a page in another, then tells the
-    screen; wait until a few rounds pass with no worker left running."""
+    screen; wait until a few rounds pass with no worker left running and
+    no key held by the app's type-ahead."""
     quiet_rounds = 0
     for _ in range(30):
         await pilot.pause()
@@ -33,10 +38,19 @@ async def settle(pilot) -> None:
         if running:  # never an empty list: that would mean "every worker" to Textual
             quiet_rounds = 0
             await pilot.app.workers.wait_for_complete(running)
+        elif _keys_held(pilot.app):
+            quiet_rounds = 0
+            await pilot.pause(0.01)
         else:
             quiet_rounds += 1
             if quiet_rounds == 3:
                 break
+
+
+def _keys_held(app) -> bool:
+    """The app's type-ahead still holds keys (a screen not ready for them)."""
+    typeahead = getattr(app, "typeahead", None)  # the CRM's app; a bare test app has none
+    return typeahead is not None and not typeahead.idle
 
 
 async def press_and_settle(pilot, *keys: str) -> None:
@@ -83,6 +97,25 @@ async def search_list(pilot, text: str) -> LazyTable:
     await type_text(pilot, text)
     await press_and_settle(pilot, "enter")
     return pilot.app.screen.query_one(LazyTable)
+
+
+def key_event(key: str) -> events.Key:
+    """The Key event a terminal sends for `key` (a name such as "tab", or one character)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        character = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        character = key if len(key) == 1 else None
+    return events.Key(key, character)
+
+
+def type_ahead(pilot, *keys: str) -> None:
+    """Send `keys` the way the terminal hands them to a busy app: all read
+    at once, before the app has acted on the first (Pilot.press waits
+    between keys, which hides what happens then)."""
+    for key in keys:
+        pilot.app.post_message(key_event(key))
 
 
 def text_of(app, selector: str) -> str:

@@ -24,6 +24,11 @@ def _check_password(app, login: str, password: str) -> User:
     return authenticate(login, password, security.max_failed_logins, security.lockout_minutes)
 
 
+def _checking_password(screen: Screen) -> bool:
+    """The screen's password check (its worker) is still running."""
+    return any(worker.node is screen and not worker.is_finished for worker in screen.app.workers)
+
+
 def demo_accounts_text() -> str:
     """The demo database's accounts: login, role and password, one a line."""
     from crm_tui.demo import DEMO_ACCOUNTS
@@ -41,6 +46,11 @@ class LoginScreen(Screen):
     def __init__(self, notice: str = ""):
         super().__init__()
         self.notice = notice
+
+    def ready_for_key(self, key: str) -> bool:
+        # Keys typed while the password is checked wait: for the home
+        # screen, or for the emptied password box after a refusal.
+        return not _checking_password(self)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="login-box"):
@@ -104,6 +114,10 @@ class LockScreen(Screen):
     def __init__(self, user: User):
         super().__init__()
         self.user = user
+
+    def ready_for_key(self, key: str) -> bool:
+        # Keys typed while the password is checked wait for the answer.
+        return not _checking_password(self)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="login-box"):

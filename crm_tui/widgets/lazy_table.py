@@ -352,6 +352,20 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
             self.parent.show_status()
 
     # ----- keys --------------------------------------------------------
+    # Keys of the list that do not act on its rows: taken while it loads.
+    ACTIONS_WITHOUT_ROWS = {"filter", "clear_filter", "column(-1)", "column(1)"}
+
+    def ready_for_key(self, key: str) -> bool:
+        """Counted, and the row under the cursor loaded (or failed): the
+        app's type-ahead holds keys until then, so Enter, a move or a
+        screen's key for the current row acts on the rows, not on "…".
+        "/" (search) and Escape are taken at once."""
+        if self.error or (self.counted and (self.row_count == 0
+                                             or (self.cursor // PAGE_SIZE) in self._pages)):
+            return True
+        return any(binding.action in self.ACTIONS_WITHOUT_ROWS
+                   for binding in self._bindings.key_to_bindings.get(key, ()))
+
     def set_cursor(self, index: int) -> None:
         self.cursor = max(0, min(index, self.row_count - 1))
         self._scroll_cursor_into_view()
