@@ -49,6 +49,8 @@ PRODUCT_CHOICES_LIMIT = 500
 # A contract drafted from a quote runs for a year from the day of acceptance
 # until the account manager edits its dates.
 CONTRACT_DAYS = 365
+# A new quote is valid for this many days unless the form says otherwise.
+DEFAULT_VALID_DAYS = 30
 
 QUOTE_TRANSITIONS = Transitions([
     (DRAFT, "edit", DRAFT), (DRAFT, "lines", DRAFT), (DRAFT, "delete", None),
@@ -467,6 +469,14 @@ def _quotes_query(user: User, search: str, within: dict[str, Any]):
     return query
 
 
+def _new_quote_values(parent: Customer | None, _actor: User) -> dict[str, Any]:
+    valid_until = clock.today() + dt.timedelta(days=DEFAULT_VALID_DAYS)
+    values: dict[str, Any] = {"valid_until": valid_until.isoformat()}
+    if parent is not None:
+        values["customer"] = parent.id
+    return values
+
+
 def _quote_form_values(quote: Quote, _actor: User) -> dict[str, Any]:
     return {"valid_until": quote.valid_until, "opportunity": quote.opportunity_id,
             "note": quote.note}
@@ -492,8 +502,7 @@ QUOTE = register(RecordKind(
         Action("new", "n", "quote.action.new", on_row=False,
                check=lambda _parent, actor: require(actor, perm.QUOTE_CREATE),
                form=lambda parent, actor: quote_fields(actor, parent.id if parent else None),
-               prefill=lambda parent, _actor: {"customer": parent.id} if parent else {},
-               title="quote.new_title",
+               prefill=_new_quote_values, title="quote.new_title",
                done=lambda quote: t("quote.created", number=quote.number),
                run=lambda _parent, actor, values: Quote.create_by(actor, values)),
         Action("edit", "e", "quote.action.edit",

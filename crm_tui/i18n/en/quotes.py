@@ -59,7 +59,7 @@ STRINGS = {
     "quote_line.product": "Product",
     "quote_line.quantity": "Qty",
     "quote_line.unit_price": "Unit price",
-    "quote_line.discount": "Disc.",
+    "quote_line.discount": "Disc. %",
     "quote_line.amount": "Amount",
     "quote_line.action.add": "Add line",
     "quote_line.action.edit": "Edit line",

@@ -58,7 +58,7 @@ STRINGS = {
     "quote_line.product": "产品",
     "quote_line.quantity": "数量",
     "quote_line.unit_price": "单价",
-    "quote_line.discount": "折扣",
+    "quote_line.discount": "折扣%",
     "quote_line.amount": "金额",
     "quote_line.action.add": "添加明细",
     "quote_line.action.edit": "编辑明细",
