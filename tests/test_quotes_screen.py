@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from crm_tui.models import Contract, Interaction, Quote, QuoteLine
+from crm_tui.models import Contract, Interaction, Product, Quote, QuoteLine
 from crm_tui.models.quotes import ACCEPTED, SENT
 from crm_tui.screens.customer_detail import CustomerDetailScreen
 from crm_tui.screens.records import RecordListScreen, RecordScreen
 from crm_tui.widgets.forms import FormModal
 from tests.conftest import at, make_customer
 from tests.pilot import (app_for, choose, fill, form_errors, offered, open_module, open_tab,
-                         press_and_settle, push_and_settle, save, sign_in)
+                         pick, press_and_settle, push_and_settle, save, sign_in)
 from tests.test_quotes import product
 from tests.test_screen_snapshots import screen_text
 
 
-async def add_line(pilot, label: str, quantity: str, discount: str = "0") -> None:
+async def add_line(pilot, search: str, quantity: str, discount: str = "0") -> None:
     await press_and_settle(pilot, "i")
-    await choose(pilot, "product", label)
+    await pick(pilot, "product", search)
     await fill(pilot, "quantity", quantity)
     await fill(pilot, "discount", discount)
     await save(pilot)
@@ -28,6 +28,9 @@ async def add_line(pilot, label: str, quantity: str, discount: str = "0") -> Non
 async def test_a_quote_from_draft_to_a_contract_draft(sqlite_url, people):
     at(2026, 3, 1)
     make_customer(people.manager, name="Yuanda Tech")
+    # Thousands of products: the line's product is searched, not scrolled to.
+    Product.insert_many([{"name": f"Cable YJV {size}x{size}", "model": f"YJV-{size}",
+                          "unit": "m", "price": Decimal("12.50")} for size in range(3000)]).execute()
     product("Switchgear GGD", "12500.00", "set")
     product("Breaker DW15", "333.33", "pc")
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
@@ -39,18 +42,19 @@ async def test_a_quote_from_draft_to_a_contract_draft(sqlite_url, people):
         await save(pilot)
         await press_and_settle(pilot, "enter")
         assert isinstance(pilot.app.screen, RecordScreen)
-        await add_line(pilot, "Switchgear GGD GGD-1 (12,500.00/set)", "2")
+        await add_line(pilot, "switchgear", "2")
         # A quantity of 0 is refused at the field; the form stays open.
         await press_and_settle(pilot, "i")
         form = pilot.app.screen
-        await choose(pilot, "product", "Breaker DW15 GGD-1 (333.33/pc)")
+        await pick(pilot, "product", "dw15")
         await fill(pilot, "quantity", "0")
         await fill(pilot, "discount", "10")
         await save(pilot)
         assert isinstance(pilot.app.screen, FormModal) and "quantity" in form_errors(form)
         await fill(pilot, "quantity", "3")
         await save(pilot)
-        assert QuoteLine.select().count() == 2
+        assert sorted(line.product_name for line in QuoteLine.select()) == [
+            "Breaker DW15", "Switchgear GGD"]
         assert "25,899.99" in screen_text(pilot.app)
         await press_and_settle(pilot, "u", "y")
         assert Quote.get().status == SENT and Interaction.select().count() == 1

@@ -44,8 +44,8 @@ DRAFT, SENT, ACCEPTED, REJECTED, EXPIRED = "draft", "sent", "accepted", "rejecte
 QUOTE_STATUSES = (DRAFT, SENT, ACCEPTED, REJECTED, EXPIRED)
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
-# The product choice of a line lists at most this many products (by name).
-PRODUCT_CHOICES_LIMIT = 500
+# The opportunity choice of a quote lists at most this many.
+OPPORTUNITY_CHOICES_LIMIT = 500
 # A contract drafted from a quote runs for a year from the day of acceptance
 # until the account manager edits its dates.
 CONTRACT_DAYS = 365
@@ -90,19 +90,28 @@ def _opportunities_for(user: User, customer: Customer | None):
 def _opportunity_choices(user: User, customer_id: int | None) -> list[tuple[int, str]]:
     customer = Customer.get_or_none(Customer.id == customer_id) if customer_id else None
     query = (_opportunities_for(user, customer)
-             .order_by(Opportunity.id.desc()).limit(PRODUCT_CHOICES_LIMIT))
+             .order_by(Opportunity.id.desc()).limit(OPPORTUNITY_CHOICES_LIMIT))
     return [(opportunity.id, f"{opportunity.customer_name}: {opportunity.summary}")
             for opportunity in query]
 
 
-def product_choices() -> list[tuple[int, str]]:
-    """The first PRODUCT_CHOICES_LIMIT products by name (the choice list
-    opens with a type-to-search)."""
-    query = (Product.select(Product.id, Product.name, Product.model, Product.unit,
-                            Product.price)
-             .order_by(Product.name, Product.id).limit(PRODUCT_CHOICES_LIMIT))
-    return [(product.id, f"{product.name} {product.model} ({money(product.price)}/{product.unit})"
-             .replace("  ", " ")) for product in query]
+def _product_label(product: Product) -> str:
+    model = f" {product.model}" if product.model else ""
+    return f"{product.name}{model} ({money(product.price)}/{product.unit})"
+
+
+def search_products(text: str, limit: int) -> list[tuple[int, str]]:
+    """Products whose name or model holds every word of `text`, by name:
+    what the line's product picker lists (there are thousands)."""
+    query = Product.select().order_by(Product.name, Product.id).limit(limit)
+    for word in text.split():
+        query = query.where(Product.name.contains(word) | Product.model.contains(word))
+    return [(product.id, _product_label(product)) for product in query]
+
+
+def describe_product(product_id: Any) -> str:
+    product = Product.get_or_none(Product.id == record_id(product_id))
+    return _product_label(product) if product else ""
 
 
 def quote_fields(actor: User | None, customer_id: int | None = None,
@@ -120,7 +129,8 @@ def quote_fields(actor: User | None, customer_id: int | None = None,
 
 
 LINE_FIELDS = (
-    Field("product", "quote_line.product", kind="choice", required=True, choices=product_choices),
+    Field("product", "quote_line.product", kind="choice", required=True,
+          search=search_products, describe=describe_product),
     Field("quantity", "quote_line.quantity", kind="int", required=True),
     Field("unit_price", "quote_line.unit_price", kind="decimal"),
     Field("discount", "quote_line.discount", kind="decimal"),
