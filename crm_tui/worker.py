@@ -21,7 +21,7 @@ from croniter import croniter
 
 from crm_tui import clock
 from crm_tui.config import Config
-from crm_tui.models import churn
+from crm_tui.models import churn, quotes
 
 EXIT_OK, EXIT_FAILED = 0, 1
 # How often the waiting loop looks at the clock and the stop flag.
@@ -84,6 +84,7 @@ class Worker:
         started = time.perf_counter()
         try:
             run, result = churn.run_scan(trigger, self.months)
+            self.expire_quotes()
         except Exception as error:  # a lost connection must not end the worker
             log.error("scan failed (%s) after %.2f s: %s", trigger, time.perf_counter() - started,
                       _first_line(error))
@@ -96,6 +97,16 @@ class Worker:
         log.info("scan done (%s): %d customers scanned, %d alerts added, %d closed, %.2f s",
                  trigger, result.scanned, result.added, result.closed, result.seconds)
         return True
+
+    def expire_quotes(self) -> None:
+        """Sent quotes past their valid-until date become expired (the
+        screens treat them so already); a failure here fails no scan."""
+        try:
+            expired = quotes.expire_quotes(clock.today())
+        except Exception as error:
+            log.error("quote expiry failed: %s", _first_line(error))
+            return
+        log.info("quotes expired: %d", expired)
 
     # ----- the schedule ----------------------------------------------------
     def run_on_schedule(self) -> int:

@@ -270,3 +270,28 @@ def test_every_transition_of_the_graph_is_exercised():
     assert QUOTE_TRANSITIONS.actions == {"edit", "lines", "delete", "send", "accept", "reject",
                                          "expire"}
     assert QUOTE_TRANSITIONS.states == {DRAFT, SENT, ACCEPTED, REJECTED, EXPIRED}
+
+
+def test_the_worker_expires_sent_quotes_past_their_date(sent, crm_db, people):
+    from crm_tui.config import parse_config
+    from crm_tui.models.churn import ONCE
+    from crm_tui.worker import Worker
+
+    at(2026, 4, 1)
+    assert Worker(parse_config(""), crm_db, crm_db).run(ONCE)
+    assert Quote.get_by_id(sent.id).status == EXPIRED
+
+
+def test_the_line_picker_searches_products_by_name_and_model(crm_db):
+    from crm_tui.models.quotes import describe_product, search_products
+
+    Product.insert_many([{"name": f"电缆 YJV 3x{size}", "model": f"YJV-{size}", "unit": "米",
+                          "price": Decimal("12.50")} for size in range(1, 301)]).execute()
+    breaker = product("断路器 DW15", "333.33", "只")
+    assert [value for value, _label in search_products("dw15", 10)] == [breaker.id]
+    assert [value for value, _label in search_products("断路器", 10)] == [breaker.id]
+    assert len(search_products("电缆", 50)) == 50
+    assert [label for _value, label in search_products("yjv-30", 3)] == [
+        "电缆 YJV 3x30 YJV-30 (12.50/米)", "电缆 YJV 3x300 YJV-300 (12.50/米)"]
+    assert search_products("电缆 YJV-7 3x70", 10)[0][1].startswith("电缆 YJV 3x70 ")
+    assert describe_product(breaker.id) == "断路器 DW15 GGD-1 (333.33/只)"
