@@ -295,3 +295,21 @@ def test_the_line_picker_searches_products_by_name_and_model(crm_db):
         "电缆 YJV 3x30 YJV-30 (12.50/米)", "电缆 YJV 3x300 YJV-300 (12.50/米)"]
     assert search_products("电缆 YJV-7 3x70", 10)[0][1].startswith("电缆 YJV 3x70 ")
     assert describe_product(breaker.id) == "断路器 DW15 GGD-1 (333.33/只)"
+
+
+def test_a_line_added_from_a_copy_read_before_sending_is_refused(draft, people, products):
+    before_sending = Quote.get_by_id(draft.id)
+    draft.send_by(people.manager)
+    with pytest.raises(InvalidTransition):
+        before_sending.add_line_by(people.manager, line_values(products[0]))
+    with pytest.raises(InvalidTransition):
+        before_sending.update_by(people.manager, {"note": "late"})
+    assert QuoteLine.select().count() == 2
+    assert Quote.get_by_id(draft.id).total() == Decimal("25899.99")
+
+
+def test_the_palette_finds_quotes_by_number_in_scope(sent, people):
+    from crm_tui.commands import find_records
+
+    assert [hit[:2] for hit in find_records(people.manager, "BJ2026")] == [("quote", sent.id)]
+    assert find_records(people.other_manager, "BJ2026") == []

@@ -479,6 +479,18 @@ def _quotes_query(user: User, search: str, within: dict[str, Any]):
     return query
 
 
+def find_quotes(user: User, text: str, limit: int) -> list[tuple[int, str, str]]:
+    """Quotes whose number contains `text`, for the palette."""
+    text = text.strip()
+    if not text:
+        return []
+    query = (Quote.visible_to(user).select_extend(Customer.name.alias("customer_name"))
+             .where(Quote.number.contains(text)).order_by(Quote.id.desc()).limit(limit)
+             .objects())
+    return [(quote.id, f"{quote.number} {quote.customer_name}",
+             t("quote.palette", status=status_label(quote.shown_status()))) for quote in query]
+
+
 def _new_quote_values(parent: Customer | None, _actor: User) -> dict[str, Any]:
     valid_until = clock.today() + dt.timedelta(days=DEFAULT_VALID_DAYS)
     values: dict[str, Any] = {"valid_until": valid_until.isoformat()}
@@ -507,7 +519,7 @@ QUOTE = register(RecordKind(
     words=lambda quote: {"number": quote.number},
     heading=lambda quote: t("quote.heading", number=quote.number,
                             status=status_label(quote.shown_status())),
-    rows=_quote_rows,
+    rows=_quote_rows, find=find_quotes,
     actions=[
         Action("new", "n", "quote.action.new", on_row=False,
                check=lambda _parent, actor: require(actor, perm.QUOTE_CREATE),

@@ -19,6 +19,7 @@ STRINGS = {
     "quote.contract": "Contract",
     "quote.created_by": "Drafted by",
     "quote.sent_at": "Sent",
+    "quote.palette": "quote, {status}",
     "quote.action.new": "New",
     "quote.action.edit": "Edit",
     "quote.action.send": "Send",

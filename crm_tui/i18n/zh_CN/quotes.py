@@ -19,6 +19,7 @@ STRINGS = {
     "quote.contract": "合同",
     "quote.created_by": "制单人",
     "quote.sent_at": "发送时间",
+    "quote.palette": "报价单，{status}",
     "quote.action.new": "新建",
     "quote.action.edit": "编辑",
     "quote.action.send": "发送",
