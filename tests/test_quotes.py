@@ -313,3 +313,19 @@ def test_the_palette_finds_quotes_by_number_in_scope(sent, people):
 
     assert [hit[:2] for hit in find_records(people.manager, "BJ2026")] == [("quote", sent.id)]
     assert find_records(people.other_manager, "BJ2026") == []
+
+
+def test_the_list_sorts_by_every_column(sent, customer, people):
+    from crm_tui.widgets.lazy_table import QuerySource
+
+    Quote.create_by(people.manager, quote_values(customer))
+    quote_kind = kind("quote")
+    source = QuerySource(lambda text: quote_kind.query(people.manager, text, {}),
+                         quote_kind.columns)
+    for column in quote_kind.columns:
+        for descending in (False, True):
+            rows = source.fetch("", column, descending, 0, 10)
+            assert len(rows) == 2, column.key
+    by_total = source.fetch("", quote_kind.columns[2], True, 0, 10)
+    assert [row["id"] for row in by_total][0] == sent.id
+    assert Decimal(str(by_total[0]["total"])).quantize(Decimal("0.01")) == Decimal("25899.99")
