@@ -22,7 +22,7 @@ from croniter import croniter
 
 from crm_tui import clock
 from crm_tui.config import Config
-from crm_tui.models import churn
+from crm_tui.models import churn, quotes
 from crm_tui.private import private_file
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -91,6 +91,7 @@ class Worker:
         started = time.perf_counter()
         try:
             run, result = churn.run_scan(trigger, self.months, self.grace_days)
+            self.expire_quotes()
         except Exception as error:  # a lost connection must not end the worker
             log.error("scan failed (%s) after %.2f s: %s", trigger, time.perf_counter() - started,
                       _first_line(error))
@@ -119,6 +120,16 @@ class Worker:
             log.warning("scan %d (%s) started %s was interrupted: process %s ended during it; "
                         "marked interrupted", run.id, run.trigger,
                         run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.pid)
+
+    def expire_quotes(self) -> None:
+        """Sent quotes past their valid-until date become expired (the
+        screens treat them so already); a failure here fails no scan."""
+        try:
+            expired = quotes.expire_quotes(clock.today())
+        except Exception as error:
+            log.error("quote expiry failed: %s", _first_line(error))
+            return
+        log.info("quotes expired: %d", expired)
 
     # ----- the schedule ----------------------------------------------------
     def run_on_schedule(self) -> int:

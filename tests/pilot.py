@@ -156,6 +156,18 @@ async def choose(pilot, name: str, label: str) -> None:
     assert dict((value, str(text)) for text, value in select._options)[select.value] == label
 
 
+async def pick(pilot, name: str, text: str, moves: int = 0) -> None:
+    """Pick in the form's searchable choice `name`: open the picker, type
+    `text`, go down `moves` matches, Enter."""
+    await focus_field(pilot, name)
+    await pilot.press("enter")
+    await pilot.pause()
+    await type_text(pilot, text)
+    await pilot.pause()
+    await pilot.press(*["down"] * moves, "enter")
+    await pilot.pause()
+
+
 def field_error(form, name: str) -> str:
     """The message shown at field `name` of `form`, "" when none is."""
     error = form.query_one(f"#form-error-{name}", Static)

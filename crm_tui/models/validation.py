@@ -42,6 +42,11 @@ class Field:
     maximum: int | None = None
     # For kind "choice": a callable giving [(value, label), ...] at form time.
     choices: Callable[[], Sequence[tuple[Any, str]]] | None = None
+    # For a "choice" too long to list (thousands of products): the form
+    # searches it, `search(text, limit)` giving [(value, label), ...], and
+    # `describe(value)` gives the label of the value it opens with.
+    search: Callable[[str, int], Sequence[tuple[Any, str]]] | None = None
+    describe: Callable[[Any], str] | None = None
     multiline: bool = False
 
 

@@ -58,6 +58,7 @@ MODULES: list[Module] = [
     Module("opportunities", "module.opportunities", records("opportunity")),
     Module("contracts", "module.contracts", records("contract"),
            (perm.CONTRACT_CREATE, perm.CONTRACT_VIEW_ALL)),
+    Module("quotes", "module.quotes", records("quote"), (perm.QUOTE_CREATE, perm.QUOTE_VIEW_ALL)),
     Module("services", "module.services", records("service")),
     Module("service_archive", "module.service_archive", records("service_archive")),
     # Managers see their customers' alerts (churn.act), others all of them.

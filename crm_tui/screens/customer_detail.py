@@ -60,6 +60,7 @@ DETAIL_TABS: list[DetailTab] = [
               pane("crm_tui.screens.orders", "CustomerOrdersPane"), perm.ORDER_VIEW),
     DetailTab("services", "module.services", record_pane("service")),
     DetailTab("contracts", "customer.tab.contracts", record_pane("contract")),
+    DetailTab("quotes", "customer.tab.quotes", record_pane("quote")),
     DetailTab("mail", "mail.module", pane("crm_tui.screens.mail", "CustomerMailPane")),
     DetailTab("documents", "documents.module",
               pane("crm_tui.screens.documents", "CustomerDocumentsPane")),

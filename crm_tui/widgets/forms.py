@@ -2,7 +2,8 @@
 
     FormModal(title, fields, values, submit)
 
-shows one input per field (Input for text kinds, Select for "choice",
+shows one input per field (Input for text kinds, Select for "choice" (a
+searchable Picker when the field has `search`),
 TextArea for multiline, a masked Input for kind "password"), pre-filled from
 `values`. Ctrl+S calls `submit(values)` with what is on screen (text as
 typed, a choice's value or None); `submit` calls the model method, which
@@ -30,6 +31,7 @@ from crm_tui.models.validation import Field
 from crm_tui.plain_text import plain
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.picker import Picker
 from crm_tui.widgets.plain import PlainStatic, plain_content
 
 
@@ -91,6 +93,9 @@ class FormModal(ModalScreen[Any]):
     def _input_for(self, field: Field) -> Widget:
         widget_id = f"form-input-{field.name}"
         value = self.initial.get(field.name)
+        if field.kind == "choice" and field.search is not None:
+            return Picker(field.search, field.describe or str, _as_choice(value),
+                          title=t(field.label), id=widget_id, classes="form-input")
         if field.kind == "choice":
             # Choices are read when the form opens: a new region or manager
             # shows without restarting.
@@ -123,7 +128,9 @@ class FormModal(ModalScreen[Any]):
         result: dict[str, Any] = {}
         for field in self.fields:
             widget = self.widget_for(field.name)
-            if isinstance(widget, Select):
+            if isinstance(widget, Picker):
+                result[field.name] = widget.value
+            elif isinstance(widget, Select):
                 result[field.name] = None if widget.value is Select.NULL else widget.value
             elif isinstance(widget, TextArea):
                 result[field.name] = widget.text
