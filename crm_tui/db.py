@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from peewee import Database, OperationalError, PostgresqlDatabase, SqliteDatabase
-from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
 from crm_tui.config import Config, DatabaseConfig
@@ -48,6 +47,8 @@ def open_database(url: str) -> Database:
             lock_type="IMMEDIATE",
         )
     if scheme in ("postgres", "postgresql", "postgresext"):
+        from playhouse.db_url import connect  # only PostgreSQL needs it: not loaded at every start
+
         return connect(url)
     raise DatabaseUnavailable(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
 
