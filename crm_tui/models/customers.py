@@ -11,6 +11,7 @@ from typing import Any
 
 from peewee import (
     JOIN,
+    Case,
     CharField,
     DateField,
     DateTimeField,
@@ -544,13 +545,24 @@ CUSTOMER_EXPORT_COLUMNS = (
 
 def customer_export(query) -> tuple[list[str], Any]:
     """Headers and a stream of rows for exporting exactly the customers of
-    `query` (a `customer_list_query`, filtered and sorted as on screen)."""
-    headers = [t(label) for label, _ in CUSTOMER_EXPORT_COLUMNS]
-    names = [name for _, name in CUSTOMER_EXPORT_COLUMNS]
-    statuses = {status: t(f"customer.status.{status}") for status in CUSTOMER_STATUSES}
+    `query` (a `customer_list_query`, filtered and sorted as on screen).
 
-    def rows():
-        for row in query.dicts().iterator():
-            row["status"] = statuses.get(row["status"], row["status"])
-            yield [_cell(row.get(name)) for name in names]
-    return headers, rows()
+    Only the exported columns are read, as plain tuples, with the status
+    translated in SQL: a hundred thousand rows go straight from the cursor
+    to the file without a dictionary or a Python step per row."""
+    headers = [t(label) for label, _ in CUSTOMER_EXPORT_COLUMNS]
+    return headers, customer_export_query(query).iterator()
+
+
+def customer_export_query(query):
+    """`query` reading only the exported columns, as tuples, status translated."""
+    selected = {_selected_name(node): node for node in query._returning}
+    statuses = [(status, t(f"customer.status.{status}")) for status in CUSTOMER_STATUSES]
+    selected["status"] = Case(Customer.status, statuses, Customer.status)
+    columns = [selected[name] for _, name in CUSTOMER_EXPORT_COLUMNS]
+    return query.select(*columns).tuples()
+
+
+def _selected_name(node: Any) -> str:
+    """The name a column of a select list is read back under."""
+    return getattr(node, "_alias", None) or getattr(node, "name", None) or str(node)
