@@ -97,6 +97,9 @@ def init_databases(crm_db: Database, sales_db: Database) -> list[str]:
     applied = migrate(crm_db)
     if sales_db is crm_db:
         crm_db.create_tables(SALES_MODELS, safe=True)
+        # The covering index (customer, status, date, amount) replaced this
+        # one, which is its prefix: keeping both would slow every order write.
+        crm_db.execute_sql("DROP INDEX IF EXISTS sales_order_customer_id_status_date")
     return applied
 
 

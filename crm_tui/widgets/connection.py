@@ -7,6 +7,8 @@ the time of its work and closes it after; a thread that already had one
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -44,3 +46,63 @@ async def in_thread(function: Callable[..., T], *args: Any) -> T:
     may take longer than a frame: the screen stays responsive meanwhile.
     """
     return await asyncio.to_thread(_run_connected, function, *args)
+
+
+# How many SQLite virtual machine steps pass between two looks at whether
+# the work was cancelled: a millisecond or so of a scan.
+CANCEL_CHECK_STEPS = 10_000
+
+
+class _Interruptible:
+    """Work in a thread whose SQL can be stopped from another thread.
+
+    SQLite: a progress handler on the thread's connection aborts any
+    statement, running or yet to start, once the work is cancelled.
+    PostgreSQL: the running query is cancelled on the server.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._connections: list[Any] = []
+
+    def run(self, function: Callable[..., T], *args: Any) -> T:
+        with connected():
+            with self._lock:
+                if self._cancelled:
+                    raise asyncio.CancelledError()
+                # One connection when the sales system shares the CRM's database.
+                self._connections = list({id(db.obj): db.connection()
+                                          for db in (database, sales_database)}.values())
+            for connection in self._connections:
+                if isinstance(connection, sqlite3.Connection):
+                    connection.set_progress_handler(lambda: self._cancelled, CANCEL_CHECK_STEPS)
+            try:
+                return function(*args)
+            finally:
+                with self._lock:
+                    for connection in self._connections:
+                        if isinstance(connection, sqlite3.Connection):
+                            connection.set_progress_handler(None, CANCEL_CHECK_STEPS)
+                    self._connections = []
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            for connection in self._connections:
+                cancel_query = getattr(connection, "cancel", None)  # psycopg2
+                if cancel_query is not None:
+                    cancel_query()
+
+
+async def in_thread_cancellable(function: Callable[..., T], *args: Any) -> T:
+    """`in_thread` for reading work that may be abandoned: when the awaiting
+    task is cancelled (a newer report replaced it, the screen closed), the
+    SQL it started stops too, instead of scanning on unseen. Not for writes:
+    a write the user asked for must finish even if its screen goes away."""
+    work = _Interruptible()
+    try:
+        return await asyncio.to_thread(work.run, function, *args)
+    except asyncio.CancelledError:
+        work.cancel()
+        raise
