@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any, Callable, Protocol, Sequence
 
-from peewee import (JOIN, OP, SQL, Alias, Expression, Field, FieldAlias, ForeignKeyField, Join,
-                    ModelSelect, Ordering, PostgresqlDatabase, fn)
+from peewee import (JOIN, OP, SQL, Alias, Expression, Field, FieldAlias, ForeignKeyField,
+                    Function, Join, ModelSelect, NodeList, Ordering, PostgresqlDatabase, Value,
+                    WrappedNode, fn)
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -279,43 +280,90 @@ def _read_page(query: Any, terms: list[tuple], offset: int, limit: int, below: i
 # ----- counting ------------------------------------------------------------
 
 def lean_count(query: Any) -> int:
-    """The number of rows of `query`, without what cannot change it.
+    """The number of rows of `query`, without the joins that cannot change it.
 
-    The list queries join the names they show (region, level, manager) with
-    INNER JOINs on required foreign keys: every row has exactly one partner,
-    so such a join changes no count. Written as a LEFT JOIN, and with no
-    column selected, the database leaves it out altogether (SQLite and
-    PostgreSQL both drop an unused outer join on a unique key), unless the
-    search refers to the joined table."""
-    if not isinstance(query, ModelSelect) or any(
-            getattr(query, name, None) for name in ("_group_by", "_having", "_distinct",
-                                                    "_limit", "_offset", "_windows", "_cte_list")):
+    The list queries join the names they show (region, level, manager): an
+    INNER JOIN on a required foreign key, or a LEFT JOIN on any foreign key,
+    to the other table's primary key matches exactly one row (at most one
+    for the LEFT JOIN), so unless the search or another join refers to that
+    table, the count is the same without it, and much cheaper."""
+    chain = _join_chain(query)
+    if chain is None:
         return query.count()
+    base, joins = chain
+    used = _models_in(query._where)
+    kept = []
+    for join in joins:
+        elsewhere = [_models_in(other._on) for other in joins if other is not join]
+        if used is None or any(models is None for models in elsewhere) or not _harmless(
+                join, query.model) or join.rhs in used or any(join.rhs in models
+                                                              for models in elsewhere):
+            kept.append(join)
+    source = base
+    for join in kept:
+        source = Join(source, join.rhs, join.join_type, join._on)
     lean = query.clone()
-    lean._from_list = [_outer_where_harmless(node, query.model) for node in lean._from_list]
+    lean._from_list = [source]
     return lean.select(fn.COUNT(SQL("*"))).order_by().scalar()
 
 
-def _outer_where_harmless(node: Any, model: Any) -> Any:
-    if not isinstance(node, Join):
-        return node
-    left = _outer_where_harmless(node.lhs, model)
-    join_type = node.join_type
-    if join_type == JOIN.INNER and _required_many_to_one(node._on, model):
-        join_type = JOIN.LEFT_OUTER
-    return Join(left, node.rhs, join_type, node._on)
+def _join_chain(query: Any) -> tuple[Any, list[Any]] | None:
+    """(the base table, its joins in order) of a plain model select; None
+    for anything a count must not be rewritten for."""
+    if not isinstance(query, ModelSelect) or len(query._from_list) != 1 or any(
+            getattr(query, name, None) for name in ("_group_by", "_having", "_distinct",
+                                                    "_limit", "_offset", "_windows", "_cte_list")):
+        return None
+    joins, node = [], query._from_list[0]
+    while isinstance(node, Join):
+        joins.append(node)
+        node = node.lhs
+    return node, joins[::-1]
 
 
-def _required_many_to_one(on: Any, model: Any) -> bool:
-    """True for `model.fk == Other.id` where fk is a NOT NULL foreign key of
-    the query's own table to Other's primary key."""
+def _models_in(node: Any) -> set | None:
+    """The tables (models or aliases) an expression refers to; None when it
+    holds something that cannot be read through (raw SQL, a subquery)."""
+    found: set = set()
+    pending = [node]
+    while pending:
+        node = pending.pop()
+        if node is None or isinstance(node, (Value, str, int, float, bool)):
+            continue
+        if isinstance(node, (list, tuple)):
+            pending.extend(node)
+        elif isinstance(node, Field):
+            found.add(node.model)
+        elif isinstance(node, Expression):
+            pending.extend((node.lhs, node.rhs))
+        elif isinstance(node, NodeList):
+            pending.extend(node.nodes)
+        elif isinstance(node, Function):
+            pending.extend(node.arguments)
+        elif isinstance(node, WrappedNode):
+            pending.append(node.node)
+        else:
+            return None
+    return found
+
+
+def _harmless(join: Any, model: Any) -> bool:
+    """A join that cannot change the number of rows of `model`'s table."""
+    if join.join_type == JOIN.LEFT_OUTER:
+        return _many_to_one(join._on, model, required=False)
+    return join.join_type == JOIN.INNER and _many_to_one(join._on, model, required=True)
+
+
+def _many_to_one(on: Any, model: Any, required: bool) -> bool:
+    """True for `model.fk == Other.id`: a foreign key of the query's own
+    table (NOT NULL when `required`) to Other's primary key."""
     if not isinstance(on, Expression) or on.op != OP.EQ:
         return False
     for near, far in ((on.lhs, on.rhs), (on.rhs, on.lhs)):
-        far_field = getattr(far, "field", far) if isinstance(far, FieldAlias) else far
+        far_field = far.field if isinstance(far, FieldAlias) else far
         if (isinstance(near, ForeignKeyField) and not isinstance(near, FieldAlias)
-                and near.model is model and not near.null and far_field is near.rel_field
-                and far_field.primary_key):
+                and near.model is model and not (required and near.null)
+                and far_field is near.rel_field and getattr(far_field, "primary_key", False)):
             return True
     return False
 
