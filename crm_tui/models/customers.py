@@ -16,9 +16,12 @@ from peewee import (
     DateField,
     DateTimeField,
     DecimalField,
+    Entity,
+    Expression,
     ForeignKeyField,
     IntegerField,
     PostgresqlDatabase,
+    Table,
     TextField,
     fn,
 )
@@ -515,11 +518,45 @@ def customer_list_query(user: User, search: str = ""):
              .join_from(Customer, User, JOIN.INNER, on=(Customer.manager == User.id)))
     search = search.strip()
     if search:
-        query = query.where(
-            Customer.number.contains(search) | Customer.name.contains(search)
-            | region.item.contains(search) | level.item.contains(search)
-            | User.display_name.contains(search))
+        query = query.where(customer_search(search))
     return query
+
+
+# The text index finds substrings of this many characters or more.
+TEXT_INDEX_MIN_LENGTH = 3
+
+
+def customer_search(search: str):
+    """Customers whose number, name, region, level or account manager's name
+    contains `search`.
+
+    Number and name go through the text index (migration 0003: SQLite FTS5
+    trigrams, PostgreSQL pg_trgm), so a search costs what its matches cost,
+    not a read of every customer. Regions, levels and managers are few: the
+    matching ones are looked up first and compared by id."""
+    entries = [entry_id for (entry_id,) in DictionaryEntry.select(DictionaryEntry.id).where(
+        DictionaryEntry.item.contains(search)).tuples()]
+    managers = [user_id for (user_id,) in User.select(User.id).where(
+        User.display_name.contains(search)).tuples()]
+    condition = _number_or_name_contains(search)
+    # Only the lookups that found something: an always-false term would
+    # keep the database from using the text index.
+    if entries:
+        condition = condition | Customer.region.in_(entries) | Customer.level.in_(entries)
+    if managers:
+        condition = condition | Customer.manager.in_(managers)
+    return condition
+
+
+def _number_or_name_contains(search: str):
+    if isinstance(database.obj, PostgresqlDatabase) or len(search) < TEXT_INDEX_MIN_LENGTH:
+        # PostgreSQL's ILIKE uses the trigram indexes by itself; shorter
+        # text has no trigram to look up and is searched for row by row.
+        return Customer.number.contains(search) | Customer.name.contains(search)
+    text = Table("customer_text", ("rowid",))
+    phrase = '"' + search.replace('"', '""') + '"'  # the whole text, not FTS5 syntax
+    return Customer.id.in_(text.select(text.rowid).where(
+        Expression(Entity("customer_text"), "MATCH", phrase)))
 
 
 def _cell(value: Any) -> Any:

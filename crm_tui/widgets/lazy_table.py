@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any, Callable, Protocol, Sequence
 
-from peewee import (JOIN, OP, SQL, Alias, Expression, Field, FieldAlias, ForeignKeyField,
-                    Function, Join, ModelSelect, NodeList, Ordering, PostgresqlDatabase, Value,
-                    WrappedNode, fn)
-
+from peewee import (JOIN, OP, SQL, Alias, Entity, Expression, Field, FieldAlias,
+                    ForeignKeyField, Function, Join, ModelSelect, NodeList, Ordering,
+                    PostgresqlDatabase, SelectQuery, Value, WrappedNode, fn)
+from peewee import Column as TableColumn
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
@@ -334,6 +334,11 @@ def _models_in(node: Any) -> set | None:
             pending.extend(node)
         elif isinstance(node, Field):
             found.add(node.model)
+        elif isinstance(node, SelectQuery):
+            # A subquery refers to the outer tables only through its conditions.
+            pending.extend((node._where, node._returning))
+        elif isinstance(node, (TableColumn, Entity)):
+            continue  # a plain table's column or name, not one of the query's models
         elif isinstance(node, Expression):
             pending.extend((node.lhs, node.rhs))
         elif isinstance(node, NodeList):
