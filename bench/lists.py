@@ -12,7 +12,11 @@ order: a count, then pages), beside floors measured in the same run:
 - count: the plain `SELECT COUNT(*)` of the table with the list's scope;
 - a page (first, next after a deep one, last by End): the same columns
   read by a hand-written keyset seek (`WHERE (key, id) > (...) LIMIT 50`);
-- the count as it was (the list query counted with its joins) for reference.
+- the count as it was (the list query counted with its joins) for reference;
+- search (count and first page, as Enter in the filter box asks): beside
+  the text index's own lookup (SQLite: the FTS5 MATCH; PostgreSQL: ILIKE on
+  the trigram-indexed columns), for a four-character and a two-character
+  piece of a customer's name.
 
 Each figure is the best of --repeat runs, in milliseconds, with the ratio
 to its floor.
@@ -27,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crm_tui.config import DatabaseConfig  # noqa: E402
-from crm_tui.db import bind, is_postgres  # noqa: E402
+from crm_tui.db import bind, init_databases, is_postgres  # noqa: E402
 from crm_tui.models import AuditLog, User, admin, database  # noqa: E402
 from crm_tui.models.users import ADMIN, create_user  # noqa: E402
 from crm_tui.screens.customers import CUSTOMER_COLUMNS  # noqa: E402
@@ -68,10 +72,11 @@ def fill_audit(rows: int) -> None:
     placeholder = "%s" if is_postgres(database.obj) else "?"
     when = ("TIMESTAMP '2024-01-01' + i * INTERVAL '30 seconds'" if is_postgres(database.obj)
             else "datetime('2024-01-01', '+' || (i * 30) || ' seconds')")
+    modulo = "%%" if is_postgres(database.obj) else "%"  # psycopg2 reads a lone % as a parameter
     with database.atomic():
         database.execute_sql(
             f"INSERT INTO audit_log (actor_id, at, table_name, row_id, action, field, old, new) "
-            f"SELECT NULL, {when}, 'customer', i % 100000, 'update', 'name', 'old ' || i, "
+            f"SELECT NULL, {when}, 'customer', i {modulo} 100000, 'update', 'name', 'old ' || i, "
             f"'new ' || i FROM ({series.replace('?', placeholder)}) AS s",
             (rows - have,))
 
@@ -131,6 +136,32 @@ def customers(user: User, repeat: int) -> None:
         line(f"next page at row {deep + PAGE_SIZE:,}, {label}", next_ms, floor_next, "keyset   ")
 
 
+def search(user: User, repeat: int) -> None:
+    source = QuerySource(lambda text: customer_list_query(user, text), CUSTOMER_COLUMNS)
+    name = database.execute_sql("SELECT name FROM customer ORDER BY id LIMIT 1").fetchone()[0]
+    print("customer list search, administrator (count + first page)")
+    for term in (name[2:6], name[2:4]):
+        def crm() -> int:
+            count = source.count(term)
+            source.fetch(term, None, False, 0, PAGE_SIZE)
+            return count
+        crm_ms, count = best_ms(crm, repeat)
+        if is_postgres(database.obj):
+            match, params = "(c.name ILIKE %s OR c.number ILIKE %s)", (f"%{term}%", f"%{term}%")
+        elif len(term) < 3:  # no trigram to look up: the same LIKE scan by hand
+            match, params = "(c.name LIKE ? OR c.number LIKE ?)", (f"%{term}%", f"%{term}%")
+        else:
+            match = "c.id IN (SELECT rowid FROM customer_text WHERE customer_text MATCH ?)"
+            params = ('"' + term + '"',)
+
+        def floor() -> None:
+            database.execute_sql(f"SELECT COUNT(*) FROM customer c WHERE c.status <> 'deleted' "
+                                 f"AND {match}", params).fetchone()
+            hand_page(f"AND {match}", "c.id", params)
+        floor_ms, _ = best_ms(floor, repeat)
+        line(f"search {term!r} ({count:,} customers)", crm_ms, floor_ms, "index    ")
+
+
 def audit(user: User, repeat: int) -> None:
     source = QuerySource(lambda text: admin.audit_query(user, text=text), [])
     floor, total = best_ms(lambda: database.execute_sql(
@@ -159,9 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--audit", type=int, default=0, help="fill the audit log up to this many rows")
     args = parser.parse_args(argv)
-    bind(DatabaseConfig(url=args.url))
+    init_databases(*bind(DatabaseConfig(url=args.url)))  # the text index, on an older database
     user = administrator()
     customers(user, args.repeat)
+    search(user, args.repeat)
     if args.audit:
         fill_audit(args.audit)
         audit(user, args.repeat)
