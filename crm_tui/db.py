@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from peewee import Database, OperationalError, PostgresqlDatabase, SqliteDatabase
-from playhouse.migrations import Runner
 
 from crm_tui.config import Config, DatabaseConfig
 from crm_tui.models import CRM_MODELS, SALES_MODELS, database, sales_database
@@ -80,11 +79,32 @@ def _redact(url: str) -> str:
 
 def migrate(crm_db: Database) -> list[str]:
     """Apply pending migrations; returns their names (empty when up to date)."""
+    if not _may_be_pending(crm_db):
+        return []
+    from playhouse.migrations import Runner
+
     return Runner(crm_db, str(MIGRATIONS)).up()
 
 
 def pending_migrations(crm_db: Database) -> list[str]:
+    from playhouse.migrations import Runner
+
     return [m.name for m in Runner(crm_db, str(MIGRATIONS)).status() if not m.applied]
+
+
+# The migration runner's own table of applied migrations.
+MIGRATION_TABLE = "schema_migration"
+
+
+def _may_be_pending(crm_db: Database) -> bool:
+    """False when every migration file is recorded as applied: the common
+    case at every start, answered without loading the migration runner
+    (and the database drivers it pulls in)."""
+    files = {path.stem for path in MIGRATIONS.glob("[0-9]*.py")}
+    if not crm_db.table_exists(MIGRATION_TABLE):
+        return True
+    applied = {name for (name,) in crm_db.execute_sql(f"SELECT name FROM {MIGRATION_TABLE}")}
+    return not files <= applied
 
 
 def init_databases(crm_db: Database, sales_db: Database) -> list[str]:

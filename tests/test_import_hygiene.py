@@ -50,3 +50,18 @@ def test_unknown_login_still_costs_one_hash_verification(monkeypatch):
     monkeypatch.setattr(users, "_hasher", CountingHasher())
     users._hasher_verify_dummy("some password")
     assert len(verified) == 1 and verified[0].startswith("$argon2id$")
+
+
+def test_an_up_to_date_database_opens_without_the_migration_runner(tmp_path):
+    code = ("import sys\n"
+            "from crm_tui.cli import open_databases\n"
+            "from crm_tui.config import Config, DatabaseConfig\n"
+            f"config = Config(database=DatabaseConfig(url='sqlite:///{tmp_path / 'crm.sqlite3'}'))\n"
+            "open_databases(config)\n"
+            "print('playhouse.migrations' in sys.modules)\n")
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "True"  # a new database: the runner creates it
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "False"
