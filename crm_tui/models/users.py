@@ -165,7 +165,9 @@ def authenticate(login: str, password: str, max_failures: int, lockout_minutes: 
 
 def _hasher_verify_dummy(password: str) -> None:
     global _dummy_hash
-    if _dummy_hash is None:
+    # Made anew when the hasher's parameters differ from the hash's, so it
+    # always costs what a real account's verification costs.
+    if _dummy_hash is None or _hasher.check_needs_rehash(_dummy_hash):
         _dummy_hash = _hasher.hash("no such user: this hash only burns time")
     try:
         _hasher.verify(_dummy_hash, password)
