@@ -1,5 +1,11 @@
-"""How long the app takes to show the customer list, and how much memory
-it needs, with 100 and with 100,000 customers.
+"""How long the app takes to show the login screen and the customer list,
+and how much memory it needs, with 100 and with 100,000 customers.
+
+Start to login screen is measured beside its floor, a bare Textual app
+(one screen with one Input) started the same way in the same run, and the
+ratio printed: the login screen needs nothing from the database but the
+migrations check, so anything above the bare app is import and set-up
+cost of the CRM itself.
 
 For each size a SQLite file is filled with `crm_tui.demo.fill_at_scale`
 (10 orders per customer) and an administrator, who sees every customer.
@@ -113,10 +119,57 @@ def measure(path: Path, launched: float) -> dict:
     }
 
 
-def run_once(path: Path) -> dict:
+def measure_login(path: Path, launched: float) -> dict:
+    """Start as `crm-tui` does (config, database, app) until the login screen shows."""
+    import asyncio
+
+    from crm_tui.cli import load_config, open_databases, set_locale
+
+    config_file = path.with_suffix(".yaml")
+    if not config_file.exists():
+        config_file.write_text(f"database:\n  url: {database_url(path)}\n")
+    config = load_config(str(config_file))
+    set_locale(config.locale)
+    open_databases(config)
+    from crm_tui.app import CrmApp
+
+    async def drive() -> float:
+        app = CrmApp(config)
+        async with app.run_test(size=(80, 24)) as pilot:
+            while not app.screen.query("#login-user"):
+                await pilot.pause(0.002)
+            await pilot.pause()  # the frame with the form
+            return time.time()
+
+    return {"seconds_to_screen": asyncio.run(drive()) - launched}
+
+
+def measure_bare(launched: float) -> dict:
+    """The floor: a bare Textual app showing one Input, started the same way."""
+    import asyncio
+
+    from textual.app import App
+    from textual.widgets import Input
+
+    class Bare(App):
+        def compose(self):
+            yield Input(id="login-user")
+
+    async def drive() -> float:
+        app = Bare()
+        async with app.run_test(size=(80, 24)) as pilot:
+            while not app.screen.query("#login-user"):
+                await pilot.pause(0.002)
+            await pilot.pause()
+            return time.time()
+
+    return {"seconds_to_screen": asyncio.run(drive()) - launched}
+
+
+def run_once(path: Path | None, mode: str = "--measure") -> dict:
     started = time.time()
     finished = subprocess.run(
-        [sys.executable, __file__, "--measure", str(path), "--launched", repr(started)],
+        [sys.executable, __file__, mode, str(path), "--launched", repr(started)],
         capture_output=True, text=True, check=False, timeout=WAIT_SECONDS + 60)
     if finished.returncode != 0:
         raise RuntimeError(f"measurement failed:\n{finished.stderr[-3000:]}")
@@ -135,22 +188,44 @@ def report(size: int, runs: list[dict]) -> str:
             f"peak RSS {max(run['peak_rss_mb'] for run in runs):.0f} MB")
 
 
+def login_report(path: Path, runs: int) -> str:
+    """Start to login screen beside a bare Textual app, runs interleaved so load hits both alike."""
+    crm, bare = [], []
+    for _ in range(runs):
+        bare.append(run_once(path, "--measure-bare")["seconds_to_screen"])
+        crm.append(run_once(path, "--measure-login")["seconds_to_screen"])
+    crm_median, bare_median = statistics.median(crm), statistics.median(bare)
+    return (f"start to login screen, median of {runs}: crm-tui {crm_median * 1000:.0f} ms, "
+            f"bare Textual app {bare_median * 1000:.0f} ms, ratio {crm_median / bare_median:.2f}x")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 100_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data-dir", help="where the generated databases are kept and reused")
+    parser.add_argument("--login-only", action="store_true",
+                        help="only start to login screen beside a bare Textual app")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-login", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-bare", help=argparse.SUPPRESS)
     parser.add_argument("--launched", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure(Path(args.measure), args.launched or LAUNCHED)))
         return 0
+    if args.measure_login:
+        print(json.dumps(measure_login(Path(args.measure_login), args.launched or LAUNCHED)))
+        return 0
+    if args.measure_bare:
+        print(json.dumps(measure_bare(args.launched or LAUNCHED)))
+        return 0
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(args.data_dir or scratch)
         folder.mkdir(parents=True, exist_ok=True)
         lines = []
-        for size in args.sizes:
+        sizes = args.sizes[:1] if args.login_only else args.sizes
+        for size in sizes:
             path = folder / f"startup-{size}.sqlite3"
             if not path.exists():
                 print(f"generating {size:,} customers into {path} ...", flush=True)
@@ -159,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
                     leftover.unlink()
                 generate(generating, size)
                 generating.rename(path)
+            lines.append(login_report(path, args.runs))
+            print(lines[-1], flush=True)
+            if args.login_only:
+                continue
             runs = [run_once(path) for _ in range(args.runs)]
             lines.append(report(size, runs))
             print(lines[-1], flush=True)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 import yaml
-from croniter import croniter
 from platformdirs import user_config_dir, user_data_dir, user_log_dir
 
 
@@ -226,13 +225,23 @@ def _build(cls: type, data: Any, where: str, prefix: str = "") -> Any:
     return cls(**values)
 
 
+def _valid_schedule(schedule: str) -> bool:
+    # croniter (and the dateutil it loads) costs tens of milliseconds at every
+    # start; the default schedule is known good, so only another one is parsed.
+    if schedule == ChurnConfig.schedule:
+        return True
+    from croniter import croniter
+
+    return croniter.is_valid(schedule)
+
+
 def _validate(config: Config, where: str) -> None:
     def fail(key: str, message: str) -> None:
         raise ConfigError(f"{where}: {key}: {message}")
 
     if config.locale not in LOCALES:
         fail("locale", f"must be one of {', '.join(LOCALES)}, got {config.locale!r}")
-    if not croniter.is_valid(config.churn.schedule):
+    if not _valid_schedule(config.churn.schedule):
         fail("churn.schedule", f"not a valid cron expression: {config.churn.schedule!r}")
     positive = {
         "churn.months_without_orders": config.churn.months_without_orders,

@@ -1,5 +1,6 @@
 """Export to CSV and XLSX: what is read back equals what was written."""
 import csv
+import re
 import datetime as dt
 from decimal import Decimal
 
@@ -34,6 +35,8 @@ def test_csv_reads_back_equal_with_chinese_intact(tmp_path):
     assert export_rows(path, HEADERS, iter(ROWS)) == 3
     expected = [HEADERS] + [["" if v is None else str(v) if not isinstance(v, dt.date)
                              else v.isoformat() for v in row] for row in ROWS]
+    # A phone number starting with + is more than a plain number: neutralised.
+    expected[3][4] = "'+86 10-6234 5678"
     assert _read_csv(path) == expected
 
 
@@ -91,3 +94,40 @@ def test_failure_midway_keeps_the_old_file(tmp_path):
         export_rows(path, ["a"], broken_rows())
     assert _read_csv(path) == [["a"], ["old"]]
     assert [p.name for p in tmp_path.iterdir()] == ["keep.csv"]
+
+
+NOT_PLAIN_NUMBERS = ["-2-3", "+1-1", "=1+1", "@SUM(A1)", "\t=cmd", "\r=cmd", "-", "+",
+                     "+86 10-6234 5678", "-1e5+2", "--1", "- 1", "-1,5"]
+PLAIN_NUMBERS = ["-12.5", "+3", "-0", "-.5", "+1e5", "-2.5E-3", "12-3"]
+
+
+def test_csv_neutralises_every_cell_that_could_start_a_formula(tmp_path):
+    path = tmp_path / "a.csv"
+    export_rows(path, ["x"], [[text] for text in NOT_PLAIN_NUMBERS + PLAIN_NUMBERS])
+    back = [row[0] for row in _read_csv(path)[1:]]
+    assert back == ["'" + text for text in NOT_PLAIN_NUMBERS] + PLAIN_NUMBERS
+
+
+def test_csv_writes_numbers_dates_and_blanks_plainly(tmp_path):
+    path = tmp_path / "a.csv"
+    row = [-7, Decimal("-7.50"), -0.25, True, False, None, dt.date(2026, 1, 2),
+           dt.datetime(2026, 1, 2, 3, 4, 5), "=x"]
+    export_rows(path, ["=h", "b", "c", "d", "e", "f", "g", "h", "i"], [row])
+    header, back = _read_csv(path)
+    assert header[0] == "'=h"
+    assert back == ["-7", "-7.50", "-0.25", "1", "0", "", "2026-01-02", "2026-01-02 03:04:05", "'=x"]
+
+
+def test_xlsx_keeps_numbers_numeric_and_text_as_text(tmp_path):
+    path = tmp_path / "a.xlsx"
+    texts = NOT_PLAIN_NUMBERS + PLAIN_NUMBERS + ["北京\x01远大", "=HYPERLINK(\"http://x\")"]
+    numbers = [-7, Decimal("-7.50"), 0.25, 10 ** 12]
+    export_rows(path, ["a", "b"], [[text, numbers[i % len(numbers)]] for i, text in enumerate(texts)])
+    sheet = load_workbook(path).worksheets[0]
+    for index, text in enumerate(texts, start=2):
+        cell = sheet.cell(row=index, column=1)
+        assert cell.data_type == "s", (text, cell.data_type)
+        # Control characters are kept in the spreadsheet's own _xHHHH_ escape.
+        assert re.sub("_x([0-9A-F]{4})_", lambda m: chr(int(m[1], 16)), cell.value) == text
+        number = sheet.cell(row=index, column=2)
+        assert number.data_type == "n" and Decimal(str(number.value)) == numbers[(index - 2) % len(numbers)]

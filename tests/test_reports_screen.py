@@ -151,3 +151,32 @@ async def test_a_revoked_permission_applies_at_the_next_screen_load(sqlite_url, 
         # The number the reports had opens something else or nothing, never reports.
         await press_and_settle(pilot, *MENU_KEYS[:len(app.allowed_modules()) + 1])
         assert not any(isinstance(s, ReportsScreen) for s in app.screen_stack)
+
+
+async def test_opening_the_reports_runs_the_contribution_once(sqlite_url, people, monkeypatch):
+    # The churn report fills its manager list in the background; that must
+    # not run the contribution report a second time.
+    from crm_tui.models import reports
+
+    build(people)
+    runs = []
+    real = reports.iter_contribution
+
+    def counted(*args, **kwargs):
+        runs.append(args[1:])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "iter_contribution", counted)
+    app = app_for(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "admin")
+        screen = await open_module(pilot, "reports", ReportsScreen)
+        churn = screen.query_one("#churn-manager", Select)
+        for _ in range(50):
+            if len(churn._options) > 1:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+        assert len(churn._options) > 1, "the churn report's managers were loaded"
+        assert table_rows(screen, "contribution")
+        assert len(runs) == 1

@@ -29,8 +29,9 @@ ROLE_KEYS = (ADMIN, EXECUTIVE, SUPERVISOR, MANAGER)
 # p=4), above OWASP's minimum (m=19 MiB, t=2, p=1).
 _hasher = PasswordHasher()
 # Verified against when the login name is unknown, so that an unknown user
-# costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("no such user: this hash only burns time")
+# costs the same time as a wrong password. Made on first use: hashing takes
+# a good part of a second, which every app, worker and CLI start would pay.
+_dummy_hash: str | None = None
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -186,8 +187,13 @@ def authenticate(login: str, password: str, max_failures: int, lockout_minutes: 
 
 
 def _hasher_verify_dummy(password: str) -> None:
+    global _dummy_hash
+    # Made anew when the hasher's parameters differ from the hash's, so it
+    # always costs what a real account's verification costs.
+    if _dummy_hash is None or _hasher.check_needs_rehash(_dummy_hash):
+        _dummy_hash = _hasher.hash("no such user: this hash only burns time")
     try:
-        _hasher.verify(_DUMMY_HASH, password)
+        _hasher.verify(_dummy_hash, password)
     except VerificationError:
         pass
 

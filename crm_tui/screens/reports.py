@@ -28,7 +28,7 @@ from crm_tui.models.customers import Customer
 from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.validation import clean
 from crm_tui.screens.list_export import start_export
-from crm_tui.widgets.connection import in_thread
+from crm_tui.widgets.connection import in_thread, in_thread_cancellable
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable
 from crm_tui.plain_text import plain
@@ -110,6 +110,9 @@ class ReportPane(Vertical):
         self.source = ResultSource(self.columns)
         self.result: ReportResult | None = None
         self.ran = False
+        # The filters of the last run: a Select that says "changed" without
+        # a new value (its options were filled in) runs nothing again.
+        self.ran_with: dict[str, Any] | None = None
 
     # ----- building ----------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -150,8 +153,10 @@ class ReportPane(Vertical):
         summary = self.query_one(".report-summary", Static)
         summary.remove_class("-error")
         summary.update(t("report.running"))
+        self.ran_with = values = self.filter_values()
         try:
-            result = await in_thread(self.compute, self.app.user, self.filter_values())
+            # A newer run cancels this one, and with it the scan it started.
+            result = await in_thread_cancellable(self.compute, self.app.user, values)
         except ValidationError as error:
             summary.add_class("-error")
             summary.update("; ".join(f"{t(self.filter_label(name))}: {message}"
@@ -455,9 +460,13 @@ class ReportsScreen(Screen):
 
     @on(Select.Changed, ".report-filter")
     def _filter_changed(self, event: Select.Changed) -> None:
+        """A choice made in a report's Select runs that report (not the
+        active one: the churn report fills its manager list in the
+        background, whichever tab is shown)."""
         event.stop()
-        if self.pane.ran:
-            self.pane.run()
+        pane = next(node for node in event.select.ancestors if isinstance(node, ReportPane))
+        if pane.ran and pane.filter_values() != pane.ran_with:
+            pane.run()
 
     @on(LazyTable.RowChosen)
     def _row_chosen(self, event: LazyTable.RowChosen) -> None:

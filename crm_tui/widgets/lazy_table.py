@@ -3,7 +3,8 @@
 `LazyTable(source)` shows the rows of a `RowSource` (usually a
 `QuerySource` over a Peewee select). It asks the source for the number of
 rows once per filter change, then for pages of `PAGE_SIZE` rows as they come
-into view (LIMIT/OFFSET), kept in a small cache that is cleared when the
+into view (a `QuerySource` seeks each page from a known key rather than
+skipping rows with OFFSET), kept in a small cache that is cleared when the
 filter, the sort or the data change. The body is a Line API `ScrollView`,
 as in Toolong: only the lines on screen are rendered, so a list of 100,000
 customers opens and scrolls like a list of 100.
@@ -13,9 +14,16 @@ connection; a row not loaded yet shows as "…" for a moment.
 """
 from __future__ import annotations
 
+import operator
+import threading
 from collections import OrderedDict
+from functools import reduce
 from typing import Any, Callable, Protocol, Sequence
 
+from peewee import (JOIN, OP, SQL, Alias, Entity, Expression, Field, FieldAlias,
+                    ForeignKeyField, Function, Join, ModelSelect, NodeList, Ordering,
+                    PostgresqlDatabase, SelectQuery, Value, WrappedNode, fn)
+from peewee import Column as TableColumn
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
@@ -60,26 +68,67 @@ class QuerySource:
     `select_extend` aliases); rows are read as dicts, so a column's `key` is
     the name or alias of a selected column. Paging is made stable by
     ordering by the primary key after the chosen sort.
+
+    Pages are read by seeking, not by skipping: a page that follows one
+    already read starts after that page's last key (sort value, then the
+    primary key); a page near the end is read from the end in reverse order.
+    So the last page, or the thousandth, costs what the first does. Counting
+    leaves out the joins that cannot change the number of rows.
     """
+
+    # Seek anchors kept per filter and sort: (offset -> key of the row before).
+    ANCHORS_KEPT = 2000
 
     def __init__(self, query_for_filter: Callable[[str], Any], columns: Sequence[Column],
                  id_key: str = "id"):
         self.query_for_filter = query_for_filter
         self.columns = list(columns)
         self.id_key = id_key
+        self._lock = threading.Lock()
+        # Raised by every count (a reload after a change of data): anchors
+        # read before it are not trusted after it.
+        self._data_version = 0
+        self._anchors: dict[tuple, dict[int, tuple]] = {}
+        self._counts: dict[str, int] = {}
 
     def count(self, filter_text: str) -> int:
         with connected():
-            return self.query_for_filter(filter_text).count()
+            count = lean_count(self.query_for_filter(filter_text))
+        with self._lock:
+            self._data_version += 1
+            self._anchors.clear()
+            self._counts = {filter_text: count}
+        return count
 
     def fetch(self, filter_text: str, sort: Column | None, descending: bool,
               offset: int, limit: int) -> list[dict]:
         with connected():
-            query = self._ordered(self.query_for_filter(filter_text), sort, descending)
-            return list(query.dicts().limit(limit).offset(offset))
+            query = self.query_for_filter(filter_text)
+            terms = _order_terms(query, sort, descending)
+            if terms is None:  # no key to seek by: plain OFFSET paging
+                query = self._ordered(query, sort, descending)
+                return list(query.dicts().limit(limit).offset(offset))
+            with self._lock:
+                version = self._data_version
+                anchors = self._anchors.setdefault(
+                    (filter_text, sort.key if sort else None, descending), {})
+                count = self._counts.get(filter_text)
+                below = max((known for known in anchors if known <= offset), default=0)
+                anchor = anchors.get(below) if below else None
+            rows = _read_page(query, terms, offset, limit, below, anchor, count)
+            with self._lock:
+                if rows and version == self._data_version and len(anchors) < self.ANCHORS_KEPT:
+                    anchors[offset + len(rows)] = tuple(rows[-1][name] for name in _KEY_NAMES[:len(terms)])
+            for row in rows:
+                for name in _KEY_NAMES[:len(terms)]:
+                    del row[name]
+            return rows
 
     @staticmethod
     def _ordered(query: Any, sort: Column | None, descending: bool) -> Any:
+        terms = _order_terms(query, sort, descending)
+        if terms is not None:
+            return query.order_by(*_ordering(terms))
         model = getattr(query, "model", None)
         primary_key = model._meta.primary_key if model is not None else None
         tie_breaker = [primary_key] if primary_key is not None else []
@@ -89,6 +138,222 @@ class QuerySource:
         if getattr(query, "_order_by", None):
             return query.order_by_extend(*tie_breaker)
         return query.order_by(*tie_breaker)
+
+
+# ----- seeking -------------------------------------------------------------
+# The sort key of each row is read under these names (then removed).
+_KEY_NAMES = tuple(f"__seek_key_{position}" for position in range(8))
+
+
+def _order_terms(query: Any, sort: Column | None, descending: bool) -> list[tuple] | None:
+    """The ordering of a page as (expression, descending, may be NULL) terms,
+    ending with the primary key, which makes every row's key unique; None
+    when the rows cannot be sought (no primary key, an ordering we cannot
+    compare, too many terms)."""
+    model = getattr(query, "model", None)
+    primary_key = model._meta.primary_key if model is not None else None
+    if primary_key is None or getattr(query, "_group_by", None) or getattr(query, "_distinct", None):
+        return None
+    if sort is not None and sort.expression is not None:
+        orderings = [sort.expression.desc() if descending else sort.expression.asc()]
+    else:
+        orderings = list(getattr(query, "_order_by", None) or [])
+    terms = []
+    for ordering in orderings:
+        if isinstance(ordering, Ordering):
+            if ordering.collation or ordering.nulls:
+                return None
+            expression, term_descending = ordering.node, ordering.direction.upper() == "DESC"
+        else:
+            expression, term_descending = ordering, False
+        expression = _selected_expression(query, expression)
+        if expression is None:
+            return None
+        terms.append((expression, term_descending, _may_be_null(expression, model)))
+        if expression is primary_key:
+            break
+    else:
+        # Ties in the same direction as the sort, so one index serves both.
+        terms.append((primary_key, terms[0][1] if terms else False, False))
+    return terms if len(terms) <= len(_KEY_NAMES) else None
+
+
+def _selected_expression(query: Any, expression: Any) -> Any:
+    """What an ordering names: `SQL("region_name")` is the selected column
+    aliased so, written out (PostgreSQL cannot compare with an alias in
+    WHERE); None for SQL that names nothing selected."""
+    if isinstance(expression, Alias):
+        return expression.node
+    if not isinstance(expression, SQL):
+        return expression
+    for node in getattr(query, "_returning", None) or ():
+        if isinstance(node, Alias) and node._alias == expression.sql:
+            return node.node
+    return None
+
+
+def _may_be_null(expression: Any, model: Any) -> bool:
+    # Only a NOT NULL column of the query's own table is sure never to be
+    # NULL; a joined table's column may be, from an outer join.
+    return not (isinstance(expression, Field) and not isinstance(expression, FieldAlias)
+                and expression.model is model and not expression.null)
+
+
+def _ordering(terms: list[tuple], reverse: bool = False) -> list[Any]:
+    return [expression.desc() if descending != reverse else expression.asc()
+            for expression, descending, _nullable in terms]
+
+
+def _nulls_first(query: Any, descending: bool) -> bool:
+    """Where the database sorts NULLs: SQLite first when ascending,
+    PostgreSQL first when descending."""
+    database_ = query.model._meta.database
+    database_ = getattr(database_, "obj", database_)
+    return descending if isinstance(database_, PostgresqlDatabase) else not descending
+
+
+def _after(query: Any, terms: list[tuple], key: tuple) -> Any:
+    """The condition "comes after the row whose key is `key`" in the order of `terms`."""
+    condition = None
+    for (expression, descending, nullable), value in reversed(list(zip(terms, key))):
+        nulls_first = _nulls_first(query, descending)
+        if value is None:
+            beyond = expression.is_null(False) if nulls_first else None
+            same = expression.is_null()
+        else:
+            beyond = expression < value if descending else expression > value
+            if nullable and not nulls_first:
+                beyond = beyond | expression.is_null()
+            same = expression == value
+        tail = same & condition if condition is not None else None
+        parts = [part for part in (beyond, tail) if part is not None]
+        condition = reduce(operator.or_, parts) if parts else SQL("1 = 0")
+    expression, descending, _nullable = terms[0]
+    first_value = key[0]
+    if first_value is not None and not (terms[0][2] and not _nulls_first(query, descending)):
+        # A range on the first term, so that an index on it is used.
+        condition = (expression <= first_value if descending else expression >= first_value) & condition
+    return condition
+
+
+def _keyed(query: Any, terms: list[tuple]) -> Any:
+    return query.select_extend(*[expression.alias(name)
+                                 for (expression, _d, _n), name in zip(terms, _KEY_NAMES)])
+
+
+def _read_page(query: Any, terms: list[tuple], offset: int, limit: int, below: int,
+               anchor: tuple | None, count: int | None) -> list[dict]:
+    """Rows offset..offset+limit, read from the nearest known place: the key
+    of an earlier row, the start, or the end (in reverse)."""
+    keyed = _keyed(query, terms)
+    skip_forward = offset - below if anchor is not None else offset
+    if count is not None and offset < count:
+        wanted = min(limit, count - offset)
+        skip_backward = count - offset - wanted
+        if skip_backward < skip_forward:
+            rows = list(keyed.order_by(*_ordering(terms, reverse=True)).dicts()
+                        .limit(wanted).offset(skip_backward))
+            rows.reverse()
+            return rows
+    if anchor is not None:
+        keyed = keyed.where(_after(query, terms, anchor))
+    return list(keyed.order_by(*_ordering(terms)).dicts().limit(limit).offset(skip_forward))
+
+
+# ----- counting ------------------------------------------------------------
+
+def lean_count(query: Any) -> int:
+    """The number of rows of `query`, without the joins that cannot change it.
+
+    The list queries join the names they show (region, level, manager): an
+    INNER JOIN on a required foreign key, or a LEFT JOIN on any foreign key,
+    to the other table's primary key matches exactly one row (at most one
+    for the LEFT JOIN), so unless the search or another join refers to that
+    table, the count is the same without it, and much cheaper."""
+    chain = _join_chain(query)
+    if chain is None:
+        return query.count()
+    base, joins = chain
+    used = _models_in(query._where)
+    kept = []
+    for join in joins:
+        elsewhere = [_models_in(other._on) for other in joins if other is not join]
+        if used is None or any(models is None for models in elsewhere) or not _harmless(
+                join, query.model) or join.rhs in used or any(join.rhs in models
+                                                              for models in elsewhere):
+            kept.append(join)
+    source = base
+    for join in kept:
+        source = Join(source, join.rhs, join.join_type, join._on)
+    lean = query.clone()
+    lean._from_list = [source]
+    return lean.select(fn.COUNT(SQL("*"))).order_by().scalar()
+
+
+def _join_chain(query: Any) -> tuple[Any, list[Any]] | None:
+    """(the base table, its joins in order) of a plain model select; None
+    for anything a count must not be rewritten for."""
+    if not isinstance(query, ModelSelect) or len(query._from_list) != 1 or any(
+            getattr(query, name, None) for name in ("_group_by", "_having", "_distinct",
+                                                    "_limit", "_offset", "_windows", "_cte_list")):
+        return None
+    joins, node = [], query._from_list[0]
+    while isinstance(node, Join):
+        joins.append(node)
+        node = node.lhs
+    return node, joins[::-1]
+
+
+def _models_in(node: Any) -> set | None:
+    """The tables (models or aliases) an expression refers to; None when it
+    holds something that cannot be read through (raw SQL, a subquery)."""
+    found: set = set()
+    pending = [node]
+    while pending:
+        node = pending.pop()
+        if node is None or isinstance(node, (Value, str, int, float, bool)):
+            continue
+        if isinstance(node, (list, tuple)):
+            pending.extend(node)
+        elif isinstance(node, Field):
+            found.add(node.model)
+        elif isinstance(node, SelectQuery):
+            # A subquery refers to the outer tables only through its conditions.
+            pending.extend((node._where, node._returning))
+        elif isinstance(node, (TableColumn, Entity)):
+            continue  # a plain table's column or name, not one of the query's models
+        elif isinstance(node, Expression):
+            pending.extend((node.lhs, node.rhs))
+        elif isinstance(node, NodeList):
+            pending.extend(node.nodes)
+        elif isinstance(node, Function):
+            pending.extend(node.arguments)
+        elif isinstance(node, WrappedNode):
+            pending.append(node.node)
+        else:
+            return None
+    return found
+
+
+def _harmless(join: Any, model: Any) -> bool:
+    """A join that cannot change the number of rows of `model`'s table."""
+    if join.join_type == JOIN.LEFT_OUTER:
+        return _many_to_one(join._on, model, required=False)
+    return join.join_type == JOIN.INNER and _many_to_one(join._on, model, required=True)
+
+
+def _many_to_one(on: Any, model: Any, required: bool) -> bool:
+    """True for `model.fk == Other.id`: a foreign key of the query's own
+    table (NOT NULL when `required`) to Other's primary key."""
+    if not isinstance(on, Expression) or on.op != OP.EQ:
+        return False
+    for near, far in ((on.lhs, on.rhs), (on.rhs, on.lhs)):
+        far_field = far.field if isinstance(far, FieldAlias) else far
+        if (isinstance(near, ForeignKeyField) and not isinstance(near, FieldAlias)
+                and near.model is model and not (required and near.null)
+                and far_field is near.rel_field and getattr(far_field, "primary_key", False)):
+            return True
+    return False
 
 
 def fit(text: str, width: int) -> str:
