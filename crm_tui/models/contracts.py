@@ -37,6 +37,7 @@ from crm_tui.models.dictionary import DictionaryEntry
 from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
 from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
                                   register, user_name)
+from crm_tui.models.numbering import next_number
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
 from crm_tui.models.workflow import StateMachine, record_id
@@ -237,7 +238,7 @@ class Contract(StateMachine, BaseModel):
             raise ValidationError({"customer": t("error.not_your_customer")})
         _check_signer(data, customer.id)
         with database.atomic():
-            contract = cls.create(number=_next_number(), created_by=actor.id,
+            contract = cls.create(number=next_number(Contract.number, "HT"), created_by=actor.id,
                                   created_at=clock.now(), status=DRAFT, **data)
             audit.record(actor, "contract", contract.id, audit.CREATE)
         return contract
@@ -489,15 +490,6 @@ def _clean_instalment(values: dict[str, Any]) -> dict[str, Any]:
     if data["amount"] <= 0:
         raise ValidationError({"amount": t("contract.error.positive")})
     return data
-
-
-def _next_number() -> str:
-    """HT + today's date + a sequence of at least three digits."""
-    prefix = "HT" + clock.today().strftime("%Y%m%d")
-    last = (Contract.select(Contract.number).where(Contract.number.startswith(prefix))
-            .order_by(fn.LENGTH(Contract.number).desc(), Contract.number.desc()).scalar())
-    sequence = int(last[len(prefix):]) + 1 if last else 1
-    return f"{prefix}{sequence:03d}"
 
 
 # ----- what the home screen and the reports ask --------------------------------

@@ -24,7 +24,6 @@ from peewee import (
     SQL,
     Table,
     TextField,
-    fn,
 )
 
 from crm_tui import clock
@@ -40,6 +39,7 @@ from crm_tui.models.errors import (
     ValidationError,
 )
 from crm_tui.models.kinds import Action, Column, RecordKind, register
+from crm_tui.models.numbering import next_number
 from crm_tui.models.users import MANAGER, Role, User, require, scoped
 from crm_tui.models.validation import Field, clean
 from crm_tui.models.workflow import delete_as_read, record_id, update_as_read
@@ -133,8 +133,7 @@ class Customer(BaseModel):
             if data["manager"] != actor.id:
                 raise PermissionDenied(t("error.not_your_customer"))
         with database.atomic():
-            _lock_customer_numbering()
-            customer = cls.create(number=next_customer_number(), **data)
+            customer = cls.create(number=next_number(Customer.number, "KH"), **data)
             audit.record(actor, "customer", customer.id, audit.CREATE)
         return customer
 
@@ -159,31 +158,6 @@ class Customer(BaseModel):
             update_as_read(self, {"status": DELETED}, Customer.status == NORMAL,
                            *self._owned_by(actor), why=self._refusal_for(actor))
             audit.record(actor, "customer", self.id, audit.DELETE, {"status": (self.status, DELETED)})
-
-
-# Any constant: the key of the PostgreSQL advisory lock that serialises numbering.
-_NUMBERING_LOCK = 20261124
-
-
-def _lock_customer_numbering() -> None:
-    """Let one transaction at a time take the next number.
-
-    SQLite's write transactions (BEGIN IMMEDIATE) are serialised already; on
-    PostgreSQL a transaction-scoped advisory lock does the same, so customers
-    created at the same moment get consecutive numbers instead of colliding.
-    """
-    if isinstance(database.obj, PostgresqlDatabase):
-        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_NUMBERING_LOCK,))
-
-
-def next_customer_number() -> str:
-    """KH + today's date + a sequence of at least three digits (KH20261124001)."""
-    prefix = "KH" + clock.today().strftime("%Y%m%d")
-    # Longest first: past 999 a day, KH...1000 must sort above KH...999.
-    last = (Customer.select(Customer.number).where(Customer.number.startswith(prefix))
-            .order_by(fn.LENGTH(Customer.number).desc(), Customer.number.desc()).scalar())
-    sequence = int(last[len(prefix):]) + 1 if last else 1
-    return f"{prefix}{sequence:03d}"
 
 
 def active_managers():

@@ -34,6 +34,7 @@ from crm_tui.models.customers import Customer, Interaction
 from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
                                   register, user_name)
+from crm_tui.models.numbering import next_number
 from crm_tui.models.sales import Opportunity
 from crm_tui.models.sales_system import Product
 from crm_tui.models.users import User, require, scoped
@@ -223,7 +224,7 @@ class Quote(StateMachine, BaseModel):
         data["opportunity"] = _checked_opportunity(actor, customer, data["opportunity"])
         _check_valid_until(data["valid_until"])
         with database.atomic():
-            quote = cls.create(number=_next_number(), created_by=actor.id, created_at=clock.now(),
+            quote = cls.create(number=next_number(Quote.number, "BJ"), created_by=actor.id, created_at=clock.now(),
                                status=DRAFT, **data)
             audit.record(actor, "quote", quote.id, audit.CREATE)
         return quote
@@ -408,15 +409,6 @@ def _clean_line(values: dict[str, Any]) -> dict[str, Any]:
             "unit": product.unit[:10], "quantity": data["quantity"],
             "unit_price": unit_price, "discount": discount,
             "amount": line_amount(data["quantity"], unit_price, discount)}
-
-
-def _next_number() -> str:
-    """BJ + today's date + a sequence of at least three digits."""
-    prefix = "BJ" + clock.today().strftime("%Y%m%d")
-    last = (Quote.select(Quote.number).where(Quote.number.startswith(prefix))
-            .order_by(fn.LENGTH(Quote.number).desc(), Quote.number.desc()).scalar())
-    sequence = int(last[len(prefix):]) + 1 if last else 1
-    return f"{prefix}{sequence:03d}"
 
 
 def expire_quotes(today: dt.date | None = None) -> int:

@@ -1,0 +1,32 @@
+"""Record numbers people read and say: letters, today's date, a sequence
+(KH20261124001 for a customer, HT… for a contract, BJ… for a quote)."""
+from __future__ import annotations
+
+from peewee import Field, PostgresqlDatabase, fn
+
+from crm_tui import clock
+from crm_tui.models.base import database
+
+
+def next_number(field: Field, letters: str) -> str:
+    """Inside a transaction: `letters` + today's date + a sequence of at
+    least three digits, one past the highest of `field` today.
+
+    SQLite's write transactions are serialised already (BEGIN IMMEDIATE);
+    on PostgreSQL a transaction-scoped advisory lock per kind of number
+    does the same, so records made at the same moment get consecutive
+    numbers instead of colliding.
+    """
+    if isinstance(database.obj, PostgresqlDatabase):
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_key(letters),))
+    prefix = letters + clock.today().strftime("%Y%m%d")
+    # Longest first: past 999 a day, …1000 must sort above …999.
+    last = (field.model.select(field).where(field.startswith(prefix))
+            .order_by(fn.LENGTH(field).desc(), field.desc()).scalar())
+    sequence = int(last[len(prefix):]) + 1 if last else 1
+    return f"{prefix}{sequence:03d}"
+
+
+def _lock_key(letters: str) -> int:
+    """A stable advisory-lock key for one kind of number."""
+    return 20261124_00 + int.from_bytes(letters.encode("ascii"), "big") % 100_000
