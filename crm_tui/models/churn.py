@@ -32,13 +32,13 @@ from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database, sales_database
 from crm_tui.models.contracts import IN_FORCE, Contract
 from crm_tui.models.customers import LOST, NORMAL, Customer
-from crm_tui.models.errors import InvalidTransition, NotFound, PermissionDenied
+from crm_tui.models.errors import InvalidTransition, PermissionDenied
 from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, moment_text, register,
                                   user_name)
 from crm_tui.models.sales_system import COUNTED_STATUSES, Order
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import allowed, update_as_read
+from crm_tui.models.workflow import Visible, allowed, update_as_read
 
 WARNING, DEFERRED, CONFIRMED, CLOSED = "warning", "deferred", "confirmed", "closed"
 OPEN_STATUSES = (WARNING, DEFERRED)
@@ -63,7 +63,7 @@ CUSTOMER_NOT_NORMAL = "customer_not_normal"
 OPEN_INDEX_PREDICATE = SQL("status IN ('warning', 'deferred')")
 
 
-class ChurnAlert(BaseModel):
+class ChurnAlert(Visible, BaseModel):
     customer = ForeignKeyField(Customer, backref="churn_alerts", on_delete="CASCADE")
     last_order_date = DateField(null=True)
     created_at = DateTimeField(default=clock.now)
@@ -82,13 +82,6 @@ class ChurnAlert(BaseModel):
         query = cls.select().join(Customer, on=(cls.customer == Customer.id))
         return scoped(query, user, perm.CHURN_VIEW_ALL, {perm.CHURN_ACT},
                       lambda own: Customer.manager == own.id)
-
-    @classmethod
-    def get_visible(cls, user: User, alert_id: int) -> "ChurnAlert":
-        alert = cls.visible_to(user).where(cls.id == alert_id).first()
-        if alert is None:
-            raise NotFound(t("error.not_found"))
-        return alert
 
     def measures_in_order(self):
         return (ChurnMeasure.select(ChurnMeasure, User)

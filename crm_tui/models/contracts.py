@@ -40,7 +40,7 @@ from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_t
 from crm_tui.models.numbering import next_number
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import StateMachine, record_id
+from crm_tui.models.workflow import StateMachine, Visible, record_id
 
 DRAFT, SUBMITTED, REJECTED, APPROVED = "draft", "submitted", "rejected", "approved"
 IN_FORCE, COMPLETED, TERMINATED = "in_force", "completed", "terminated"
@@ -138,7 +138,7 @@ PAYMENT_FIELDS = (
 )
 
 
-class Contract(StateMachine, BaseModel):
+class Contract(Visible, StateMachine, BaseModel):
     number = CharField(max_length=20, unique=True)
     title = CharField(max_length=200)
     customer = ForeignKeyField(Customer, backref="contracts", on_delete="RESTRICT")
@@ -173,13 +173,6 @@ class Contract(StateMachine, BaseModel):
         query = cls.select().join(Customer, on=(cls.customer == Customer.id))
         return scoped(query, user, perm.CONTRACT_VIEW_ALL, {perm.CONTRACT_CREATE},
                       lambda own: Customer.manager == own.id)
-
-    @classmethod
-    def get_visible(cls, user: User, contract_id: int) -> "Contract":
-        contract = cls.visible_to(user).where(cls.id == record_id(contract_id)).first()
-        if contract is None:
-            raise NotFound(t("error.not_found"))
-        return contract
 
     # ----- figures -----------------------------------------------------
     def planned_total(self) -> Decimal:

@@ -42,13 +42,13 @@ from crm_tui.models.kinds import Action, Column, RecordKind, register
 from crm_tui.models.numbering import next_number
 from crm_tui.models.users import MANAGER, Role, User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import delete_as_read, record_id, update_as_read
+from crm_tui.models.workflow import Visible, delete_as_read, record_id, update_as_read
 
 NORMAL, LOST, DELETED = "normal", "lost", "deleted"
 CUSTOMER_STATUSES = (NORMAL, LOST, DELETED)
 
 
-class Customer(BaseModel):
+class Customer(Visible, BaseModel):
     number = CharField(max_length=20, unique=True)
     name = CharField(max_length=100, index=True)
     region = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT")
@@ -90,13 +90,6 @@ class Customer(BaseModel):
             query = query.where(cls.status != DELETED)
         return scoped(query, user, perm.CUSTOMER_VIEW_ALL, {perm.CUSTOMER_VIEW},
                       lambda own: cls.manager == own.id)
-
-    @classmethod
-    def get_visible(cls, user: User, customer_id: int) -> Customer:
-        customer = cls.visible_to(user).where(cls.id == customer_id).first()
-        if customer is None:
-            raise NotFound(t("error.not_found"))
-        return customer
 
     def check_editable_by(self, actor: User) -> None:
         """Raise unless `actor` may change this customer (right + scope + state)."""

@@ -39,7 +39,7 @@ from crm_tui.models.sales import Opportunity
 from crm_tui.models.sales_system import Product
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import StateMachine, record_id
+from crm_tui.models.workflow import StateMachine, Visible, record_id
 
 DRAFT, SENT, ACCEPTED, REJECTED, EXPIRED = "draft", "sent", "accepted", "rejected", "expired"
 QUOTE_STATUSES = (DRAFT, SENT, ACCEPTED, REJECTED, EXPIRED)
@@ -138,7 +138,7 @@ LINE_FIELDS = (
 )
 
 
-class Quote(StateMachine, BaseModel):
+class Quote(Visible, StateMachine, BaseModel):
     number = CharField(max_length=20, unique=True)
     customer = ForeignKeyField(Customer, backref="quotes", on_delete="RESTRICT")
     opportunity = ForeignKeyField(Opportunity, null=True, backref="+", on_delete="SET NULL")
@@ -166,13 +166,6 @@ class Quote(StateMachine, BaseModel):
         query = cls.select().join(Customer, on=(cls.customer == Customer.id))
         return scoped(query, user, perm.QUOTE_VIEW_ALL, {perm.QUOTE_CREATE},
                       lambda own: Customer.manager == own.id)
-
-    @classmethod
-    def get_visible(cls, user: User, quote_id: int) -> "Quote":
-        quote = cls.visible_to(user).where(cls.id == record_id(quote_id)).first()
-        if quote is None:
-            raise NotFound(t("error.not_found"))
-        return quote
 
     # ----- figures -----------------------------------------------------
     def total(self) -> Decimal:

@@ -32,7 +32,7 @@ from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_t
                                   register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import StateMachine, allowed, delete_as_read, update_as_read
+from crm_tui.models.workflow import StateMachine, Visible, allowed, delete_as_read, update_as_read
 
 UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED = "unassigned", "assigned", "succeeded", "failed"
 OPPORTUNITY_STATUSES = (UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED)
@@ -89,7 +89,7 @@ SUCCESS_CONTACT_FIELDS = tuple(
     for field in CONTACT_FIELDS if field.name != "note")
 
 
-class Opportunity(StateMachine, BaseModel):
+class Opportunity(Visible, StateMachine, BaseModel):
     source = CharField(max_length=100, default="")
     customer_name = CharField(max_length=100, index=True)
     success_rate = IntegerField()
@@ -123,13 +123,6 @@ class Opportunity(StateMachine, BaseModel):
         return scoped(cls.select(), user, perm.OPPORTUNITY_VIEW_ALL,
                       {perm.OPPORTUNITY_CREATE, perm.PLAN_EXECUTE},
                       lambda own: (cls.created_by == own.id) | (cls.assigned_to == own.id))
-
-    @classmethod
-    def get_visible(cls, user: User, opportunity_id: int) -> "Opportunity":
-        opportunity = cls.visible_to(user).where(cls.id == opportunity_id).first()
-        if opportunity is None:
-            raise NotFound(t("error.not_found"))
-        return opportunity
 
     # ----- what an actor may do (the screens ask these to show actions) -
     def can_edit(self, actor: User) -> bool:

@@ -25,12 +25,12 @@ from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import Customer, active_manager, manager_choices
 from crm_tui.models.dictionary import SERVICE_TYPE, DictionaryEntry
-from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
+from crm_tui.models.errors import PermissionDenied, ValidationError
 from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
                                   register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import StateMachine, allowed, record_id
+from crm_tui.models.workflow import StateMachine, Visible, allowed, record_id
 
 NEW, ASSIGNED, HANDLED, ARCHIVED = "new", "assigned", "handled", "archived"
 SERVICE_STATUSES = (NEW, ASSIGNED, HANDLED, ARCHIVED)
@@ -86,7 +86,7 @@ def service_fields(user: User) -> tuple[Field, ...]:
                  for field in SERVICE_FIELDS)
 
 
-class Service(StateMachine, BaseModel):
+class Service(Visible, StateMachine, BaseModel):
     type = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT")
     summary = CharField(max_length=200)
     customer = ForeignKeyField(Customer, backref="services", on_delete="RESTRICT")
@@ -125,13 +125,6 @@ class Service(StateMachine, BaseModel):
         return scoped(cls.select(), user, perm.SERVICE_VIEW_ALL,
                       {perm.SERVICE_CREATE, perm.SERVICE_HANDLE, perm.SERVICE_FEEDBACK},
                       own_services)
-
-    @classmethod
-    def get_visible(cls, user: User, service_id: int) -> "Service":
-        service = cls.visible_to(user).where(cls.id == service_id).first()
-        if service is None:
-            raise NotFound(t("error.not_found"))
-        return service
 
     def history(self):
         """Every event of this service in the order they happened."""

@@ -74,6 +74,20 @@ def _as_read(record: Any) -> Any:
     return (model.id == record.id) & (model.version == record.version)
 
 
+class Visible:
+    """Mixed into a model whose `visible_to(user)` is its scope: one record
+    of it as `user` may see it."""
+
+    @classmethod
+    def get_visible(cls, user: Any, wanted: Any) -> Any:
+        """The record with id `wanted` in `user`'s scope; NotFound otherwise
+        (also for an id that is no id at all)."""
+        record = cls.visible_to(user).where(cls.id == record_id(wanted)).first()
+        if record is None:
+            raise NotFound(t("error.not_found"))
+        return record
+
+
 def allowed(check: Callable[[Any], None], actor: Any) -> bool:
     """Whether `check(actor)` passes: what the screens ask to offer an action."""
     try:
