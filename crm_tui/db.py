@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlparse
 
-from peewee import Database, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, OperationalError, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
@@ -99,9 +99,5 @@ def init_databases(crm_db: Database, sales_db: Database) -> list[str]:
     return applied
 
 
-def is_postgres(db: Database) -> bool:
-    return isinstance(db, PostgresqlDatabase)
-
-
 __all__ = ["CRM_MODELS", "SALES_MODELS", "DatabaseUnavailable", "bind", "init_databases",
-           "migrate", "open_database", "pending_migrations", "is_postgres"]
+           "migrate", "open_database", "pending_migrations"]

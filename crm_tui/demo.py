@@ -64,6 +64,7 @@ from crm_tui.models import (
     service,
     users,
 )
+from crm_tui.models.base import is_postgres
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, SERVICE_TYPE
 
 Progress = Callable[[str], None]
@@ -149,7 +150,7 @@ def reserve_ids(db: Database, model: type[Model], count: int) -> list[int]:
     if count <= 0:
         return []
     table = model._meta.table_name
-    if _is_postgres(db):
+    if is_postgres(db):
         cursor = db.execute_sql(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
             (f'"{table}"', count))
@@ -167,7 +168,7 @@ def bulk_insert(db: Database, model: type[Model], columns: Sequence[str],
     table = model._meta.table_name
     names = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in columns)
     cursor = db.cursor()
-    if _is_postgres(db):
+    if is_postgres(db):
         # COPY's CSV form: text is quoted (so "" stays an empty string),
         # numbers are not, and None is an unquoted nothing, which is NULL.
         buffer = io.StringIO()
@@ -191,12 +192,6 @@ def insert_rows(model: type[Model], rows: list[dict[str, Any]], batch: int = 200
     complete = [{**defaults, **row} for row in rows]
     for start in range(0, len(complete), batch):
         model.insert_many(complete[start:start + batch]).execute()
-
-
-def _is_postgres(db: Database) -> bool:
-    from crm_tui.db import is_postgres
-
-    return is_postgres(db)
 
 
 # ----- believable companies and people ----------------------------------------

@@ -26,7 +26,7 @@ from crm_tui.i18n import t
 from crm_tui.models import audit, users
 from crm_tui.models import permissions as perm
 from crm_tui.models.audit import AuditLog
-from crm_tui.models.base import database
+from crm_tui.models.base import database, is_postgres
 from crm_tui.models.errors import InvalidTransition, NotFound, ValidationError
 from crm_tui.models.users import (ADMIN, ROLE_KEYS, Permission, Role, RolePermission, User,
                                   require)
@@ -62,7 +62,7 @@ def _lock_administrators() -> None:
     still see the other as active; locking the administrator role's row
     makes the second wait for the first and then count again.
     """
-    if database.obj.for_update:
+    if is_postgres():
         list(Role.select(Role.id).where(Role.key == ADMIN).for_update())
 
 

@@ -17,7 +17,6 @@ from peewee import (
     DecimalField,
     ForeignKeyField,
     IntegerField,
-    PostgresqlDatabase,
     TextField,
     fn,
 )
@@ -26,7 +25,7 @@ from crm_tui import clock
 from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models import permissions as perm
-from crm_tui.models.base import BaseModel, database
+from crm_tui.models.base import BaseModel, database, is_postgres
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, DictionaryEntry
 from crm_tui.models.errors import (
     ConcurrentEdit,
@@ -157,7 +156,7 @@ def _lock_customer_numbering() -> None:
     PostgreSQL a transaction-scoped advisory lock does the same, so customers
     created at the same moment get consecutive numbers instead of colliding.
     """
-    if isinstance(database.obj, PostgresqlDatabase):
+    if is_postgres():
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_NUMBERING_LOCK,))
 
 

@@ -20,11 +20,11 @@ from decimal import Decimal
 from itertools import islice
 from typing import Iterator, NamedTuple
 
-from peewee import JOIN, PostgresqlDatabase, fn
+from peewee import JOIN, fn
 
 from crm_tui.i18n import t
 from crm_tui.models import permissions as perm
-from crm_tui.models.base import database, sales_database
+from crm_tui.models.base import database, is_postgres, sales_database
 from crm_tui.models.churn import CONFIRMED, ChurnAlert
 from crm_tui.models.customers import NORMAL, Customer
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, SERVICE_TYPE, DictionaryEntry
@@ -278,7 +278,7 @@ def churn(user: User, customer: str = "", manager_id: int | None = None) -> list
 
 
 def _year_month(column):
-    if isinstance(database.obj, PostgresqlDatabase):
+    if is_postgres():
         return fn.to_char(column, "YYYY-MM")
     return fn.strftime("%Y-%m", column)
 
