@@ -39,6 +39,7 @@ from crm_tui import clock
 from crm_tui import demo_vocabulary as words
 from crm_tui.config import Config, DatabaseConfig
 from crm_tui.models import (
+    accounts,
     ChurnAlert,
     ChurnMeasure,
     Contact,
@@ -421,7 +422,7 @@ class DemoCompany:
     def make_accounts(self) -> None:
         self.accounts: dict[str, User] = {}
         for login, name, role_key, password in DEMO_ACCOUNTS:
-            self.accounts[login] = users.create_user(None, login, name, role_key, password)
+            self.accounts[login] = accounts.create_user(None, login, name, role_key, password)
         self.managers = [self.accounts[login] for login in MANAGER_SHARES]
         self.manager_cum = list(itertools.accumulate(MANAGER_SHARES.values()))
         self.supervisor = self.accounts["li"]

@@ -20,7 +20,7 @@ from crm_tui import clock
 from crm_tui.config import DatabaseConfig
 from crm_tui.db import init_databases, open_database
 from crm_tui.i18n import set_locale
-from crm_tui.models import database, sales_database, users
+from crm_tui.models import accounts, database, sales_database, users
 from crm_tui.models.customers import Customer
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, DictionaryEntry
 
@@ -96,7 +96,7 @@ def sqlite_url(sqlite_db, tmp_path) -> DatabaseConfig:
 
 
 def make_user(role_key: str, login: str, name: str | None = None) -> users.User:
-    return users.create_user(None, login, name or login.title(), role_key, PASSWORD)
+    return accounts.create_user(None, login, name or login.title(), role_key, PASSWORD)
 
 
 @pytest.fixture
