@@ -16,6 +16,7 @@ import shutil
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 from argon2 import PasswordHasher
@@ -116,23 +117,24 @@ class PostgresSchema:
 
     def fresh(self) -> Database:
         """A new connection to the schema, in its just-migrated state."""
-        db = self.connection()
-        database.initialize(db)
-        sales_database.initialize(db)
-        db.connect()
+        db = self._bound_connection()
         try:
             if self._shape(db) != self.shape:
                 raise RuntimeError("a test changed the tables")
             self.restore(db, MIGRATED)
-        except Exception:
+        except Exception:  # a changed schema, or rows still locked by a test
             db.close()
             self.drop()
             self._build()
-            db = self.connection()
-            database.initialize(db)
-            sales_database.initialize(db)
-            db.connect()
+            db = self._bound_connection()
             self.restore(db, MIGRATED)
+        return db
+
+    def _bound_connection(self) -> Database:
+        db = self.connection()
+        database.initialize(db)
+        sales_database.initialize(db)
+        db.connect()
         return db
 
     def take(self, db: Database, label: str) -> None:
@@ -158,7 +160,7 @@ class PostgresSchema:
         with db.atomic():
             db.execute_sql("SET LOCAL lock_timeout = '10s'")
             # The rows were consistent when kept: no foreign key checks, row
-            # by row, while they are put back.
+            # by row, while they are put back (the test user is a superuser).
             db.execute_sql("SET LOCAL session_replication_role = replica")
             db.execute_sql(self.snapshots[label])
         return True
@@ -201,32 +203,39 @@ def postgres_schema():
 class Snapshots:
     """Database contents built once per test process and copied into a
     test's database afterwards, for data that takes seconds to build (the
-    demo company) and that several tests read."""
+    demo company, the report figures' data) and that many tests read. The
+    build must give the same rows every time: a seeded random generator,
+    a fixed clock."""
 
     def __init__(self, request, folder: Path) -> None:
         self.request = request
         self.folder = folder
         self.files: dict[str, Path] = {}
+        self.built: dict[tuple[bool, str], Any] = {}
 
-    def restore_or_build(self, db: Database, label: str, build) -> None:
+    def restore_or_build(self, db: Database, label: str, build: Callable[[], Any]) -> Any:
         """Give `db`, a fresh test database, the contents `build()` leaves in
-        one: built the first time, copied from then on."""
+        one: built the first time, copied from then on. Returns what the
+        build returned, the first time."""
+        key = (is_postgres(db), label)
         if is_postgres(db):
             schema = self.request.getfixturevalue("postgres_schema")
-            if not schema.restore(db, label):
-                build()
-                schema.take(db, label)
-            return
+            if schema.restore(db, label):
+                return self.built[key]
+            self.built[key] = build()
+            schema.take(db, label)
+            return self.built[key]
         path = Path(db.database)
         if label in self.files:
             db.close()
             shutil.copyfile(self.files[label], path)
             db.connect()
-            return
-        build()
+            return self.built[key]
+        self.built[key] = build()
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         self.files[label] = self.folder / f"{label}.sqlite3"
         shutil.copyfile(path, self.files[label])
+        return self.built[key]
 
 
 @pytest.fixture(scope="session")
