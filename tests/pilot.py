@@ -55,6 +55,7 @@ async def type_text(pilot, text: str) -> None:
     the terminal sends them, all queued at once as a fast typist's would be;
     then wait until they are handled. (Pilot.press waits for the process to
     go idle after every key, 40 ms at least, seconds on a busy machine.)"""
+    await pilot.pause()  # the screen that should get the keys is up and focused
     for char in text:
         pilot.app.post_message(events.Key(_character_to_key(char), char))
     await pilot.pause()  # the app has passed every key on to the focused widget,
