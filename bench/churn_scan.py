@@ -155,7 +155,7 @@ def bench_sqlite(args) -> None:
     path = Path(args.sqlite or Path(tempfile.gettempdir())
                 / f"crm-bench-churn-{args.customers}-{args.orders}.sqlite3")
     print(f"SQLite {path}")
-    crm_db, sales_db = bind(DatabaseConfig(url=f"sqlite:///{path}"))
+    crm_db, sales_db = bind(DatabaseConfig(url=f"sqlite:///{path}"), create=True)
     init_databases(crm_db, sales_db)
     fill_if_needed(args.customers, args.orders)
     first, again, added = time_scans(args.repeat)

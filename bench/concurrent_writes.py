@@ -56,7 +56,7 @@ def bind(url: str):
     from crm_tui import db
     from crm_tui.config import DatabaseConfig
 
-    return db.bind(DatabaseConfig(url=url))
+    return db.bind(DatabaseConfig(url=url), create=True)
 
 
 def prepare(url: str, processes: int) -> None:

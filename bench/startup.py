@@ -44,7 +44,7 @@ def generate(path: Path, customers: int) -> None:
     from crm_tui.config import DatabaseConfig
     from crm_tui.models import accounts, users
 
-    crm_db, sales_db = db.bind(DatabaseConfig(url=database_url(path)))
+    crm_db, sales_db = db.bind(DatabaseConfig(url=database_url(path)), create=True)
     db.init_databases(crm_db, sales_db)
     accounts.create_user(None, LOGIN, "系统管理员", users.ADMIN, demo.DEMO_PASSWORD)
     demo.fill_at_scale(customers, customers * ORDERS_PER_CUSTOMER, seed=1,

@@ -7,9 +7,11 @@ configured database (crm_tui.cli does that). It starts on the login screen;
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any
 
+from peewee import DatabaseError
 from textual import events
 from textual.app import App
 from textual.binding import Binding
@@ -19,10 +21,14 @@ from crm_tui import clock
 from crm_tui.commands import CrmCommands
 from crm_tui.config import Config
 from crm_tui.i18n import t
+from crm_tui.models import contracts
 from crm_tui.models.users import User
+from crm_tui.plain_text import plain
 from crm_tui.screens import Module, customer_screen, modules_for
+from crm_tui.typeahead import TypeAhead
 
 STYLES = Path(__file__).parent / "styles"
+log = logging.getLogger(__name__)
 
 
 def style_files() -> list[Path]:
@@ -37,12 +43,12 @@ class CrmApp(App):
     COMMANDS = App.COMMANDS | {CrmCommands}
 
     BINDINGS = [
-        Binding("f1", "help", t("app.help"), priority=True, id="app.help"),
+        Binding("f1", "help", "app.help", priority=True, id="app.help"),
         # The footer shows this key at its right end by itself.
-        Binding("ctrl+p", "command_palette", t("app.palette"), show=False, priority=True,
+        Binding("ctrl+p", "command_palette", "app.palette", show=False, priority=True,
                 id="app.command_palette"),
-        Binding("ctrl+q", "quit", t("app.quit"), show=False, priority=True, id="app.quit"),
-        Binding("escape", "back", t("app.back"), id="app.back"),
+        Binding("ctrl+q", "quit", "app.quit", show=False, priority=True, id="app.quit"),
+        Binding("escape", "back", "app.back", id="app.back"),
     ]
 
     # How often the idle lock looks at the time since the last key.
@@ -52,13 +58,26 @@ class CrmApp(App):
         super().__init__()
         self.config = config
         self.demo = demo
+        contracts.set_executive_approval_amount(config.contracts.executive_approval_amount)
         self.user: User | None = None
         self.locked = False
         self._last_activity = clock.now()
+        # Keys read from the terminal wait here until the screen is ready
+        # for them (crm_tui.typeahead).
+        self.typeahead = TypeAhead(self, self._dispatch_input)
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every notification is plain text: messages often quote records
+        or servers (a customer's name, a mail server's reply), which must
+        never be taken as markup or reach the terminal as control codes."""
+        super().notify(plain(message, multiline=True), title=plain(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         from crm_tui.screens.login import LoginScreen
 
+        self.typeahead.start()
         self.set_keymap(dict(self.config.keymap))
         self.push_screen(LoginScreen())
         self.set_interval(self.idle_check_seconds, self.check_idle_lock)
@@ -68,15 +87,16 @@ class CrmApp(App):
         from crm_tui.screens.home import HomeScreen
 
         self.user = user
+        log.info("signed in: %r (%s)", user.login, user.role_key)
         self.note_activity()
         self.switch_screen(HomeScreen())
-        # The periodic churn scan (crm_tui.screens.churn).
-        from crm_tui.screens.churn import start_churn_timer
+        # The periodic churn scan.
+        from crm_tui.churn_check import start_churn_timer
         start_churn_timer(self)
 
     def permissions(self) -> set[str]:
         """The signed-in user's permission codes, read fresh."""
-        return self.user.permissions() if self.user is not None and self.user.active else set()
+        return self.user.permissions() if self.user is not None else set()
 
     def allowed_modules(self) -> list[Module]:
         return modules_for(self.permissions())
@@ -91,23 +111,85 @@ class CrmApp(App):
             return
         self.push_screen(customer_screen(customer))
 
+    def open_record(self, kind_name: str, record_id: Any) -> None:
+        """One record's screen (from the command palette)."""
+        from crm_tui.screens.records import RecordScreen
+
+        if self.user is not None and not self.locked:
+            self.push_screen(RecordScreen(kind_name, record_id))
+
+    def records_changed(self, *kind_names: str) -> None:
+        """A change was saved: every list, tab and record view of these
+        kinds, on any screen still open, shows it."""
+        from crm_tui.screens.records import shows_records
+
+        for screen in self.screen_stack:
+            for widget in shows_records(screen, kind_names):
+                widget.records_changed()
+
     def change_password(self) -> None:
         from crm_tui.screens.password import open_password_change
 
         if self.user is not None and not self.locked:
             open_password_change(self)
 
-    # ----- idle lock ---------------------------------------------------
+    # ----- the account as it is now --------------------------------------
+    def check_account(self) -> bool:
+        """Whether the signed-in user may go on; a disabled (or removed)
+        account's session ends here, with a message. Asked before every key
+        and every few seconds, so an administrator's change holds at once."""
+        if self.user is None:
+            return True
+        try:
+            current = User.get_or_none(User.id == self.user.id)
+        except DatabaseError:
+            # The database cannot answer now; the action itself will say why.
+            return True
+        if current is not None and current.active:
+            # A new role or name shows from the next screen on.
+            self.user = current
+            return True
+        self.end_session(t("rights.session_ended"))
+        return False
+
+    def end_session(self, message: str) -> None:
+        """Close every screen of the signed-in user and show the login screen
+        with `message`."""
+        from crm_tui.screens.login import LoginScreen
+
+        self.user = None
+        self.locked = False
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(LoginScreen(notice=message))
+        self.notify(message, severity="warning", timeout=15)
+
+    def on_unmount(self) -> None:
+        self.typeahead.stop()
+
+    # ----- keys from the terminal, idle lock ---------------------------
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)) and not event.is_forwarded:
+            if not self.check_account():
+                return  # the key belonged to a session that has ended
             self.note_activity()
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            self.typeahead.receive(event)
+            return
+        await super().on_event(event)
+
+    async def _dispatch_input(self, event: events.Event) -> None:
+        """Textual's own handling of a key or paste the type-ahead let through."""
         await super().on_event(event)
 
     def note_activity(self) -> None:
         self._last_activity = clock.now()
 
     def check_idle_lock(self) -> None:
-        """Lock when no key came for security.idle_lock_minutes (0: never)."""
+        """End the session of a disabled account; lock when no key came for
+        security.idle_lock_minutes (0: never)."""
+        if not self.check_account():
+            return
         minutes = self.config.security.idle_lock_minutes
         if not minutes or self.user is None or self.locked:
             return
@@ -127,6 +209,30 @@ class CrmApp(App):
         self.locked = False
         self.note_activity()
 
+    # ----- unexpected errors ---------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        """Instead of Textual's traceback with every frame's locals (which
+        would print the config, passwords and the database URL): the
+        traceback, without locals, into the app log, and one short message
+        with the log's path for the user."""
+        from rich.text import Text
+
+        from crm_tui import applog
+
+        path = applog.record_crash(error)
+        self._return_code = 1
+        # What Textual's own handler keeps, so tests still see the error.
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        self._exit_renderables.append(Text(applog.crash_message(error, path)))
+        self._close_messages_no_wait()
+
+    def get_system_commands(self, screen: Screen):
+        """Textual's own palette commands, in the user's language."""
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=t(command.title), help=t(command.help))
+
     # ----- app-wide keys -----------------------------------------------
     def action_command_palette(self) -> None:
         # Nothing to find before signing in, nor behind the lock.
@@ -144,7 +250,7 @@ class CrmApp(App):
             binding = active.binding
             if binding.system:
                 continue
-            rows.append((self.get_key_display(binding), binding.description, binding.id or ""))
+            rows.append((self.get_key_display(binding), t(binding.description), binding.id or ""))
         # The CRM's own keys (those with an id) first, then the widgets' built-in ones.
         rows.sort(key=lambda row: not row[2])
         self.push_screen(HelpScreen(rows))

@@ -5,88 +5,168 @@
     crm-tui demo-data ...        fill a database with generated data at scale
     crm-tui init                 create or upgrade the database
     crm-tui worker [--once]      the headless churn-alert worker
-    crm-tui user add|passwd|disable|enable|list
+    crm-tui user add|passwd|disable|enable|unlock|list
     crm-tui mail fetch           file new mail of the IMAP mailbox in config.yaml
+    crm-tui backup [FILE]        database and documents into one verified archive
+    crm-tui restore FILE         put a backup back
+    crm-tui config show|init     the effective configuration; a commented sample
+    crm-tui completion SHELL     shell completion for bash, zsh or fish
 
 Every expected failure (bad config, unreachable database, bad input) ends
-with one line on stderr and a non-zero exit status, never a traceback.
+with one line on stderr and a non-zero exit status, never a traceback. An
+unexpected error prints one line naming the app log, where its traceback is.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import os
 import sys
+from importlib import metadata, resources
+from pathlib import Path
 from typing import Callable
 
-from crm_tui.config import Config, ConfigError, load_config
+import argcomplete
+
+from crm_tui import applog
+from crm_tui.config import SECRET_ENVIRONMENT, Config, ConfigError, load_config, user_config_path
 from crm_tui.i18n import set_locale
 
 EXIT_USAGE = 2
+EXIT_CRASH = 1
+ROLES = ["admin", "executive", "supervisor", "manager"]
+SHELLS = ["bash", "zsh", "fish"]
+
+ENVIRONMENT_HELP = """environment:
+  CRM_TUI_CONFIG         the config file, when --config is not given
+  CRM_TUI_PASSWORD       the password for `user add` and `user passwd` in scripts
+  CRM_TUI_SMTP_PASSWORD  the SMTP password, instead of mail.smtp.password in the file
+  CRM_TUI_IMAP_PASSWORD  the IMAP password, instead of mail.imap.password in the file
+
+First install: crm-tui config init; crm-tui init; crm-tui user add LOGIN --name NAME --role admin."""
 
 
 class CliError(Exception):
     """An expected failure: printed as one line, exit status 2."""
 
 
+def version() -> str:
+    try:
+        return metadata.version("crm-tui")
+    except metadata.PackageNotFoundError:
+        from crm_tui import __version__
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crm-tui", description="Customer relationship management in the terminal.")
+    parser = argparse.ArgumentParser(prog="crm-tui", description="Customer relationship management in the terminal.",
+                                     epilog=ENVIRONMENT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"crm-tui {version()}")
     parser.add_argument("--config", help="path to config.yaml (default: $CRM_TUI_CONFIG, ./config.yaml, "
                                          "then the user's config folder)")
-    commands = parser.add_subparsers(dest="command")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="start the app on a demo database (created on first use)")
+    def command(parent, name: str, text: str) -> argparse.ArgumentParser:
+        """A subcommand whose help line and description say `text`."""
+        return parent.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+
+    demo = command(commands, "demo", "start the app on a demo database (created on first use)")
     demo.add_argument("--path", default=None, help="demo database file (default: the user's data folder)")
     demo.add_argument("--fresh", action="store_true", help="build the demo database anew")
 
-    fill = commands.add_parser("demo-data", help="fill the configured database with generated data")
-    fill.add_argument("--customers", type=int, default=1000)
-    fill.add_argument("--orders", type=int, default=10000)
-    fill.add_argument("--seed", type=int, default=1)
+    fill = command(commands, "demo-data", "fill the configured database with generated data")
+    fill.add_argument("--customers", type=int, default=1000, help="customers to add (default 1000)")
+    fill.add_argument("--orders", type=int, default=10000, help="orders to add (default 10000)")
+    fill.add_argument("--seed", type=int, default=1, help="random seed, for the same data again")
 
-    commands.add_parser("init", help="create or upgrade the database (safe to run again)")
+    init = command(commands, "init", "create or upgrade the database (safe to run again); prints where "
+                                     "the database, documents and logs are")
+    init.add_argument("--no-backup", action="store_true",
+                      help="upgrade without the backup otherwise made before the schema changes")
 
-    worker = commands.add_parser("worker", help="run the churn-alert scan on its schedule")
+    worker = command(commands, "worker", "run the churn-alert scan on its schedule")
     worker.add_argument("--once", action="store_true", help="run one scan now and exit")
 
-    user = commands.add_parser("user", help="manage user accounts")
-    user_commands = user.add_subparsers(dest="user_command", required=True)
-    add = user_commands.add_parser("add", help="create a user (asks for the password)")
-    add.add_argument("login")
+    user = command(commands, "user", "manage user accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add = command(user_commands, "add", "create a user (asks for the password, or reads CRM_TUI_PASSWORD)")
+    add.add_argument("login", help="the user name to sign in with")
     add.add_argument("--name", required=True, help="display name")
-    add.add_argument("--role", required=True, choices=["admin", "executive", "supervisor", "manager"])
-    for name in ("passwd", "disable", "enable"):
-        user_commands.add_parser(name).add_argument("login")
-    user_commands.add_parser("list")
+    add.add_argument("--role", required=True, choices=ROLES, help="one of " + ", ".join(ROLES))
+    for name, text in (("passwd", "set a user's password (asks, or reads CRM_TUI_PASSWORD)"),
+                       ("disable", "stop a user from signing in"), ("enable", "let a disabled user sign in")):
+        command(user_commands, name, text).add_argument("login", help="the user's login")
+    command(user_commands, "unlock", "lift a lockout after too many failed logins"
+            ).add_argument("login", help="the user's login")
+    command(user_commands, "list", "list users: login, name, role, state")
 
-    mail = commands.add_parser("mail", help="customer mail")
-    mail_commands = mail.add_subparsers(dest="mail_command", required=True)
-    mail_commands.add_parser("fetch", help="file new mail of the IMAP mailbox as interactions "
-                                           "of the senders' customers")
+    mail = command(commands, "mail", "customer mail")
+    mail_commands = mail.add_subparsers(dest="mail_command", required=True, metavar="ACTION")
+    command(mail_commands, "fetch", "file new mail of the IMAP mailbox as interactions of the senders' customers")
+
+    backup = command(commands, "backup", "back up the database and the documents into one verified archive "
+                                         "(safe while people work)")
+    backup.add_argument("file", nargs="?", help="archive to write, or a folder for a dated one "
+                                                "(default: backup.folder of config.yaml)")
+
+    restore = command(commands, "restore", "replace the database and the documents by a backup")
+    restore.add_argument("file", help="an archive made by crm-tui backup")
+    restore.add_argument("--yes", action="store_true", help="do not ask before replacing")
+
+    config = command(commands, "config", "the configuration file")
+    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    command(config_commands, "show", "print the effective configuration, secrets masked, and its file")
+    config_init = command(config_commands, "init", "write the commented sample config.yaml")
+    config_init.add_argument("path", nargs="?", help=f"where to write it (default: {user_config_path()})")
+    config_init.add_argument("--force", action="store_true", help="replace an existing file")
+
+    completion = command(commands, "completion", "print the shell completion script "
+                                                 "(e.g. eval \"$(crm-tui completion bash)\")")
+    completion.add_argument("shell", choices=SHELLS, help="one of " + ", ".join(SHELLS))
     return parser
 
 
+# Commands that run without a config file (or with a broken one).
+WITHOUT_CONFIG = {"completion"}
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # Answers the shell's completion request (and exits) when it is one.
+    argcomplete.autocomplete(parser)
+    args = parser.parse_args(argv)
+    command = args.command or "run"
     try:
+        if command in WITHOUT_CONFIG or (command == "config" and args.config_command == "init"):
+            return COMMANDS[command](args, None)
         config = load_config(args.config)
         set_locale(config.locale)
-        return COMMANDS.get(args.command or "run")(args, config)
+        if command in LOGGED:
+            applog.start(config)
+        return COMMANDS[command](args, config)
     except (ConfigError, CliError) as error:
         print(f"crm-tui: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # the last resort: one line here, the traceback in the log
+        path = applog.record_crash(error)
+        print(f"crm-tui: {applog.crash_message(error, path)}", file=sys.stderr)
+        return EXIT_CRASH
 
 
-def open_databases(config: Config, migrate: bool = True):
-    """Bind the models to the configured databases; apply pending migrations."""
+def open_databases(config: Config, create: bool = False, ready: bool = True):
+    """Bind the models to the configured databases.
+
+    Only `init` creates (`create`); the others refuse a database `init` has
+    not made or not yet upgraded (`ready`)."""
     from crm_tui import db
 
     try:
-        crm_db, sales_db = db.bind(config)
-        if migrate:
-            db.init_databases(crm_db, sales_db)
+        crm_db, sales_db = db.bind(config, create=create)
+        if ready:
+            db.check_ready(crm_db, config.database.effective_url)
     except db.DatabaseUnavailable as error:
         raise CliError(str(error)) from None
     return crm_db, sales_db
@@ -96,8 +176,9 @@ def run_app(args: argparse.Namespace, config: Config, demo: bool = False) -> int
     from crm_tui.app import CrmApp
 
     open_databases(config)
-    CrmApp(config, demo=demo).run()
-    return 0
+    app = CrmApp(config, demo=demo)
+    app.run()
+    return app.return_code or 0
 
 
 def run_demo(args: argparse.Namespace, config: Config) -> int:
@@ -120,9 +201,137 @@ def run_demo_data(args: argparse.Namespace, config: Config) -> int:
 def run_init(args: argparse.Namespace, config: Config) -> int:
     from crm_tui import db
 
-    crm_db, sales_db = open_databases(config, migrate=False)
+    crm_db, sales_db = open_databases(config, create=True, ready=False)
+    pending, applied_before = db.pending_migrations(crm_db), db.applied_migrations(crm_db)
+    if pending and applied_before and not args.no_backup:
+        # The schema is about to change under existing data: keep a way back.
+        try:
+            backup = _backup(config, crm_db, None)
+        except CliError as error:
+            raise CliError(f"{error} (nothing was upgraded; `crm-tui init --no-backup` "
+                           f"upgrades without a backup)") from None
+        print(f"backup before the upgrade: {backup.path}")
     applied = db.init_databases(crm_db, sales_db)
     print(f"applied: {', '.join(applied)}" if applied else "the database is up to date")
+    _print_locations(config)
+    from crm_tui.models.users import User
+    if not User.select().exists():
+        print("no user yet: create the first administrator with\n"
+              "  crm-tui user add LOGIN --name NAME --role admin")
+    return 0
+
+
+def _print_locations(config: Config) -> None:
+    from crm_tui.db import redact, sqlite_path
+    from crm_tui.documents import DocumentStore
+
+    url = config.database.effective_url
+    print(f"database:  {sqlite_path(url) or redact(url)}")
+    print(f"documents: {DocumentStore.from_config(config).folder}")
+    print(f"logs:      {config.log_folder}")
+
+
+def run_backup(args: argparse.Namespace, config: Config) -> int:
+    crm_db, _sales_db = open_databases(config, ready=False)
+    backup = _backup(config, crm_db, args.file)
+    print(f"backup written and verified: {backup.path} ({backup.kind} database, schema "
+          f"{backup.migrations[-1] if backup.migrations else 'empty'}, documents: {backup.documents}, "
+          f"{backup.size:,} bytes)")
+    return 0
+
+
+def _backup(config: Config, crm_db, target):
+    from crm_tui import backup
+
+    try:
+        return backup.make_backup(config, crm_db, target)
+    except (backup.BackupError, OSError) as error:
+        raise CliError(f"backup failed: {error}") from None
+
+
+def run_restore(args: argparse.Namespace, config: Config) -> int:
+    from crm_tui import backup
+    from crm_tui.db import known_migrations, redact, sqlite_path
+    from crm_tui.documents import DocumentStore
+
+    crm_db, _sales_db = open_databases(config, create=True, ready=False)
+    try:
+        manifest = backup.check_restorable(args.file, config, crm_db)
+        url = config.database.effective_url
+        if not args.yes:
+            _confirm(f"Replace the database {sqlite_path(url) or redact(url)} and the documents in "
+                     f"{DocumentStore.from_config(config).folder} by the backup of {manifest.created_at}? [y/N] ")
+        backup.restore(args.file, config, crm_db)
+    except (backup.BackupError, OSError) as error:
+        raise CliError(f"restore failed: {error}") from None
+    print(f"restored the backup of {manifest.created_at} "
+          f"(documents: {len(manifest.files) - 1})")
+    if set(known_migrations()) - set(manifest.migrations):
+        print("the backup has an older schema: run `crm-tui init` to upgrade it")
+    return 0
+
+
+def _confirm(question: str) -> None:
+    if not sys.stdin.isatty():
+        raise CliError("no terminal to ask on: pass --yes to restore without asking")
+    if input(question).strip().lower() not in ("y", "yes"):
+        raise CliError("nothing restored")
+
+
+def run_config(args: argparse.Namespace, config: Config | None) -> int:
+    if args.config_command == "init":
+        return _write_sample_config(args.path, args.force)
+    print(f"# from: {config.source}")
+    for key in config.from_environment:
+        variable = next(name for name, (server, field) in SECRET_ENVIRONMENT.items()
+                        if key == f"mail.{server}.{field}")
+        print(f"# {key}: from ${variable}")
+    print(config_text(config), end="")
+    return 0
+
+
+def config_text(config: Config) -> str:
+    """The effective configuration as YAML, defaults filled in, secrets masked."""
+    import yaml
+
+    from crm_tui.db import redact
+    from crm_tui.documents import DocumentStore
+
+    values = dataclasses.asdict(config)
+    for key in ("source", "from_environment"):
+        values.pop(key)
+    values["database"]["url"] = redact(config.database.effective_url)
+    values["database"]["sales_url"] = redact(config.database.sales_url)
+    for server in ("smtp", "imap"):
+        if values["mail"][server]["password"]:
+            values["mail"][server]["password"] = "***"
+    values["documents"]["folder"] = str(DocumentStore.from_config(config).folder)
+    values["logs"]["folder"] = str(config.log_folder)
+    values["backup"]["folder"] = str(config.backup_folder)
+    return yaml.safe_dump(values, allow_unicode=True, sort_keys=False)
+
+
+def sample_config() -> str:
+    return resources.files("crm_tui").joinpath("config.default.yaml").read_text(encoding="utf-8")
+
+
+def _write_sample_config(path: str | None, force: bool) -> int:
+    target = Path(path).expanduser() if path else user_config_path()
+    if target.is_dir():
+        target = target / "config.yaml"
+    if target.exists() and not force:
+        raise CliError(f"{target} exists: pass --force to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Owner-only: the file may come to hold passwords.
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as output:
+        output.write(sample_config())
+    print(f"wrote {target}")
+    return 0
+
+
+def run_completion(args: argparse.Namespace, config: Config | None) -> int:
+    print(argcomplete.shellcode(["crm-tui"], shell=args.shell), end="")
     return 0
 
 
@@ -134,14 +343,17 @@ def run_worker(args: argparse.Namespace, config: Config) -> int:
 
 def run_user(args: argparse.Namespace, config: Config) -> int:
     from crm_tui.models import accounts, users
-    from crm_tui.models.errors import ValidationError
+    from crm_tui.models.errors import InvalidTransition, ValidationError
+    from crm_tui.plain_text import plain
 
     open_databases(config)
     try:
         if args.user_command == "list":
             for user in users.User.select().order_by(users.User.login):
                 state = "active" if user.active else "disabled"
-                print(f"{user.login}\t{user.display_name}\t{user.role.key}\t{state}")
+                if users.is_locked(user):
+                    state += f", locked since {user.locked_at:%Y-%m-%d %H:%M}"
+                print(f"{plain(user.login)}\t{plain(user.display_name)}\t{user.role.key}\t{state}")
             return 0
         if args.user_command == "add":
             accounts.create_user(None, args.login, args.name, args.role, _ask_password())
@@ -153,10 +365,13 @@ def run_user(args: argparse.Namespace, config: Config) -> int:
         if args.user_command == "passwd":
             accounts.reset_password(None, user, _ask_password())
             print(f"password of {args.login} changed")
+        elif args.user_command == "unlock":
+            accounts.unlock(None, user)
+            print(f"user {args.login} unlocked")
         else:
             accounts.set_active(None, user, args.user_command == "enable")
             print(f"user {args.login} {args.user_command}d")
-    except ValidationError as error:
+    except (ValidationError, InvalidTransition) as error:
         raise CliError(str(error)) from None
     return 0
 
@@ -170,8 +385,7 @@ def run_mail(args: argparse.Namespace, config: Config) -> int:
         result = mail.fetch_mail(config, progress=print)
     except CrmError as error:
         raise CliError(str(error)) from None
-    print(f"fetched {result.total}: {result.filed} filed, {result.unmatched} unmatched, "
-          f"{result.duplicates} already there")
+    print(result.summary())
     return 0
 
 
@@ -196,4 +410,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Config], int]] = {
     "worker": run_worker,
     "user": run_user,
     "mail": run_mail,
+    "backup": run_backup,
+    "restore": run_restore,
+    "config": run_config,
+    "completion": run_completion,
 }
+# Commands that write the app log.
+LOGGED = {"run", "demo", "demo-data", "init", "worker", "user", "mail", "backup", "restore"}

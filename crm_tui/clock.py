@@ -24,3 +24,8 @@ def set_clock(clock: Callable[[], dt.datetime] | None) -> None:
     """Replace the clock; None restores the real one."""
     global _now
     _now = clock or dt.datetime.now
+
+
+def current_clock() -> Callable[[], dt.datetime]:
+    """The clock in use, to put back after moving time for a while."""
+    return _now

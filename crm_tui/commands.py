@@ -1,4 +1,6 @@
-"""The command palette (ctrl+p): module screens, own password, customers by name.
+"""The command palette (ctrl+p): module screens, own password, customers by
+name, and the records of every kind that can be found (contracts by number
+and title).
 
 Customers are looked up in the database with the signed-in user's scope
 (`Customer.visible_to`), so the palette never names a customer the user may
@@ -13,6 +15,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from crm_tui.i18n import t
 from crm_tui.models.customers import Customer
+from crm_tui.models.kinds import all_kinds
 from crm_tui.models.users import User
 from crm_tui.widgets.connection import in_thread
 
@@ -27,6 +30,16 @@ def find_customers(user: User, text: str, limit: int = CUSTOMER_HITS) -> list[Cu
     return list(Customer.visible_to(user)
                 .where(Customer.name.contains(text) | Customer.number.contains(text))
                 .order_by(Customer.name).limit(limit))
+
+
+def find_records(user: User, text: str, limit: int = CUSTOMER_HITS) -> list[tuple]:
+    """(kind, id, label, help) of records of the kinds the palette searches."""
+    found = []
+    for record_kind in all_kinds():
+        if record_kind.find is not None:
+            found += [(record_kind.opens, record_id, label, help_text)
+                      for record_id, label, help_text in record_kind.find(user, text, limit)]
+    return found
 
 
 class CrmCommands(Provider):
@@ -52,6 +65,10 @@ class CrmCommands(Provider):
         app: Any = self.app
         if getattr(app, "user", None) is None or app.locked:
             return
+        for hit in await in_thread(find_records, app.user, query):
+            kind_name, record_id, label, help_text = hit
+            yield Hit(max(matcher.match(label), 0.5), matcher.highlight(label),
+                      partial(app.open_record, kind_name, record_id), text=label, help=help_text)
         for customer in await in_thread(find_customers, app.user, query):
             # The database matched the text; the fuzzy score only orders the hits.
             score = max(matcher.match(customer.name), 0.5)

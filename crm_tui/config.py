@@ -15,27 +15,48 @@ from typing import Any, get_type_hints
 
 import yaml
 from croniter import croniter
-from platformdirs import user_config_dir
+from platformdirs import user_config_dir, user_data_dir, user_log_dir
 
 
 class ConfigError(Exception):
     """A config file that cannot be used; the message is meant for people."""
 
 
+def data_folder() -> Path:
+    """The user's data folder: the default database, documents and backups."""
+    return Path(user_data_dir("crm-tui"))
+
+
+def default_log_folder() -> Path:
+    return Path(user_log_dir("crm-tui"))
+
+
 @dataclass(frozen=True)
 class DatabaseConfig:
     # peewee db_url form: sqlite:///relative.db, sqlite:////absolute.db,
-    # postgresql://user:password@host:5432/name
-    url: str = "sqlite:///crm.sqlite3"
+    # postgresql://user:password@host:5432/name. Empty: crm.sqlite3 in the
+    # user's data folder.
+    url: str = ""
     # The sales system (orders, products, stock). Empty: the same database.
     sales_url: str = ""
+
+    @property
+    def effective_url(self) -> str:
+        return self.url or f"sqlite:///{data_folder() / 'crm.sqlite3'}"
+
+    @property
+    def effective_sales_url(self) -> str:
+        return self.sales_url or self.effective_url
 
 
 @dataclass(frozen=True)
 class ChurnConfig:
     months_without_orders: int = 6
+    # A customer created less than this many days ago gets no alert yet.
+    grace_days: int = 182
     schedule: str = "0 2 * * 6"
     check_interval_minutes: int = 60
+    # A relative name is placed in logs.folder; empty: no log file.
     log_file: str = "crm-worker.log"
 
 
@@ -76,6 +97,34 @@ class MailConfig:
 class DocumentsConfig:
     folder: str = ""
     max_size_mb: int = 20
+    # Folders files may be attached from; empty: the user's home folder.
+    upload_folders: tuple = ()
+    # The folder exported copies are written into; empty: the user's home folder.
+    export_folder: str = ""
+
+
+@dataclass(frozen=True)
+class LogsConfig:
+    # Empty: the user's log folder.
+    folder: str = ""
+    # Database statements slower than this are written to the app log; 0: none.
+    slow_query_ms: int = 500
+    # The app log rotates at this size, keeping `keep` older files.
+    max_size_mb: int = 5
+    keep: int = 5
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    # Where `crm-tui init` puts the backup it makes before changing the
+    # schema. Empty: the backups folder in the user's data folder.
+    folder: str = ""
+
+
+@dataclass(frozen=True)
+class ContractsConfig:
+    # Above this amount (in yuan) an executive approves after the supervisor.
+    executive_approval_amount: int = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -86,27 +135,72 @@ class Config:
     security: SecurityConfig = field(default_factory=SecurityConfig)
     mail: MailConfig = field(default_factory=MailConfig)
     documents: DocumentsConfig = field(default_factory=DocumentsConfig)
+    logs: LogsConfig = field(default_factory=LogsConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    contracts: ContractsConfig = field(default_factory=ContractsConfig)
     # Binding id -> comma-separated keys, e.g. {"customers.new": "ctrl+n"}.
     keymap: dict = field(default_factory=dict)
     # Where the config came from, for messages; not a key of the file.
     source: str = field(default="(defaults)", compare=False)
+    # Keys whose value came from the environment, not the file.
+    from_environment: tuple = field(default=(), compare=False)
+
+    @property
+    def log_folder(self) -> Path:
+        return Path(self.logs.folder).expanduser() if self.logs.folder else default_log_folder()
+
+    @property
+    def app_log_path(self) -> Path:
+        return self.log_folder / "crm-tui.log"
+
+    @property
+    def worker_log_path(self) -> Path | None:
+        if not self.churn.log_file:
+            return None
+        return self.log_folder / Path(self.churn.log_file).expanduser()
+
+    @property
+    def backup_folder(self) -> Path:
+        return Path(self.backup.folder).expanduser() if self.backup.folder else data_folder() / "backups"
+
+
+# Keys whose values are secrets: never printed, masked by `config show`.
+SECRET_KEYS = ("database.url", "database.sales_url", "mail.smtp.password", "mail.imap.password")
+# Secrets that may come from the environment instead of the file.
+SECRET_ENVIRONMENT = {
+    "CRM_TUI_SMTP_PASSWORD": ("smtp", "password"),
+    "CRM_TUI_IMAP_PASSWORD": ("imap", "password"),
+}
 
 
 LOCALES = ("auto", "en", "zh_CN")
 MAIL_SECURITY = ("none", "starttls", "tls")
 
-_TYPE_NAMES = {int: "a whole number", str: "text", bool: "true or false", dict: "a mapping"}
+_TYPE_NAMES = {int: "a whole number", str: "text", bool: "true or false", dict: "a mapping",
+               tuple: "a list"}
 
 
-def _check_value(expected: type, value: Any, where: str) -> Any:
+def _shown(value: Any, secret: bool) -> str:
+    """A wrong value as an error message shows it: a secret only by its type."""
+    if not secret:
+        return repr(value)
+    return f"{_TYPE_NAMES.get(type(value), type(value).__name__)} (value not shown)"
+
+
+def _check_value(expected: type, value: Any, where: str, secret: bool = False) -> Any:
     # bool is a subclass of int in Python; "port: yes" must still be refused.
-    if expected is int and isinstance(value, bool):
-        raise ConfigError(f"{where}: expected {_TYPE_NAMES[int]}, got {value!r}")
-    if expected is str and value is None:
-        return ""
-    if not isinstance(value, expected):
-        raise ConfigError(f"{where}: expected {_TYPE_NAMES[expected]}, got {value!r}")
-    return value
+    if expected is tuple:
+        # A YAML list, kept as a tuple: the config is frozen.
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected {_TYPE_NAMES[tuple]}, got {_shown(value, secret)}")
+        return tuple(value)
+    wrong = (expected is int and isinstance(value, bool)) or (
+        value is not None and not isinstance(value, expected)) or (value is None and expected is not str)
+    if wrong:
+        raise ConfigError(f"{where}: expected {_TYPE_NAMES[expected]}, got {_shown(value, secret)}")
+    return "" if value is None else value
 
 
 def _build(cls: type, data: Any, where: str, prefix: str = "") -> Any:
@@ -128,7 +222,7 @@ def _build(cls: type, data: Any, where: str, prefix: str = "") -> Any:
         if dataclasses.is_dataclass(expected):
             values[name] = _build(expected, data[name], where, key + ".")
         else:
-            values[name] = _check_value(expected, data[name], f"{where}: {key}")
+            values[name] = _check_value(expected, data[name], f"{where}: {key}", key in SECRET_KEYS)
     return cls(**values)
 
 
@@ -138,8 +232,6 @@ def _validate(config: Config, where: str) -> None:
 
     if config.locale not in LOCALES:
         fail("locale", f"must be one of {', '.join(LOCALES)}, got {config.locale!r}")
-    if not config.database.url:
-        fail("database.url", "must not be empty")
     if not croniter.is_valid(config.churn.schedule):
         fail("churn.schedule", f"not a valid cron expression: {config.churn.schedule!r}")
     positive = {
@@ -147,6 +239,8 @@ def _validate(config: Config, where: str) -> None:
         "security.max_failed_logins": config.security.max_failed_logins,
         "security.lockout_minutes": config.security.lockout_minutes,
         "documents.max_size_mb": config.documents.max_size_mb,
+        "logs.max_size_mb": config.logs.max_size_mb,
+        "contracts.executive_approval_amount": config.contracts.executive_approval_amount,
     }
     for key, value in positive.items():
         if value < 1:
@@ -154,6 +248,9 @@ def _validate(config: Config, where: str) -> None:
     not_negative = {
         "churn.check_interval_minutes": config.churn.check_interval_minutes,
         "security.idle_lock_minutes": config.security.idle_lock_minutes,
+        "churn.grace_days": config.churn.grace_days,
+        "logs.slow_query_ms": config.logs.slow_query_ms,
+        "logs.keep": config.logs.keep,
     }
     for key, value in not_negative.items():
         if value < 0:
@@ -162,6 +259,9 @@ def _validate(config: Config, where: str) -> None:
                           ("mail.imap.security", config.mail.imap.security)):
         if security not in MAIL_SECURITY:
             fail(key, f"must be one of {', '.join(MAIL_SECURITY)}, got {security!r}")
+    for folder in config.documents.upload_folders:
+        if not isinstance(folder, str) or not folder.strip():
+            fail("documents.upload_folders", f"expected folder paths as text, got {folder!r}")
     for binding_id, keys in config.keymap.items():
         if not isinstance(keys, str) or not keys.strip():
             fail(f"keymap.{binding_id}", "expected keys as text, e.g. 'ctrl+n'")
@@ -198,11 +298,29 @@ def find_config_path(explicit: str | None = None) -> Path | None:
 
 
 def load_config(explicit: str | None = None) -> Config:
+    """The config file found by find_config_path (defaults when there is
+    none), with the secrets the environment gives."""
     path = find_config_path(explicit)
     if path is None:
-        return Config()
+        return with_environment_secrets(Config())
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
-    return parse_config(text, str(path))
+    return with_environment_secrets(parse_config(text, str(path)))
+
+
+def with_environment_secrets(config: Config) -> Config:
+    """SMTP and IMAP passwords from CRM_TUI_SMTP_PASSWORD / CRM_TUI_IMAP_PASSWORD
+    win over the file's, so the file need not hold them."""
+    mail = config.mail
+    taken = []
+    for variable, (server, key) in SECRET_ENVIRONMENT.items():
+        value = os.environ.get(variable)
+        if value:
+            mail = dataclasses.replace(
+                mail, **{server: dataclasses.replace(getattr(mail, server), **{key: value})})
+            taken.append(f"mail.{server}.{key}")
+    if not taken:
+        return config
+    return dataclasses.replace(config, mail=mail, from_environment=tuple(taken))

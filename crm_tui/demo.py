@@ -65,6 +65,7 @@ from crm_tui.models import (
     service,
     users,
 )
+from crm_tui.models import contracts
 from crm_tui.models.base import is_postgres
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, SERVICE_TYPE
 
@@ -113,14 +114,17 @@ def prepare_demo(config: Config, path: str | os.PathLike | None = None, fresh: b
 def build_demo_database(target: Path, seed: int = DEMO_SEED, progress: Progress = print) -> None:
     """Build the demo into a side file, then move it over `target`."""
     from crm_tui.db import init_databases, open_database
+    from crm_tui.private import owner_only_umask, private_folder
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     building = target.with_name(target.name + ".building")
     _remove_sqlite_files(building)
     db = open_database(f"sqlite:///{building}")
     database.initialize(db)
     sales_database.initialize(db)
-    db.connect(reuse_if_open=True)
+    # The demo file (moved to `target` when built) and its -wal/-shm are owner-only.
+    with owner_only_umask():
+        db.connect(reuse_if_open=True)
     try:
         init_databases(db, db)
         DemoCompany(seed, progress).build()
@@ -398,6 +402,7 @@ class DemoCompany:
             self.insert_opportunities(opportunities)
             self.make_services()
             self.make_churn_alerts()
+            self.make_contracts()
 
     # ----- helpers ---------------------------------------------------------
     def day_between(self, first: dt.date, last: dt.date) -> dt.date:
@@ -851,6 +856,10 @@ class DemoCompany:
                 alert.update(status=churn.CLOSED, closed_at=scan_time_after(again),
                              closed_note=churn.ORDERED_AGAIN, version=alert["version"] + 1)
 
+    def make_contracts(self) -> None:
+        made = DemoContracts(self).make()
+        self.progress(f"  {made} contracts with their plans and payments")
+
     def make_churn_alerts(self) -> None:
         alerts = [customer.alert for customer in self.customers if customer.alert]
         alerts.sort(key=lambda alert: alert["created_at"])
@@ -862,6 +871,106 @@ class DemoCompany:
         insert_rows(ChurnAlert, alerts)
         insert_rows(ChurnMeasure, measures)
         self.progress(f"  {len(alerts)} churn alerts, {len(measures)} measures")
+
+
+# ----- contracts ----------------------------------------------------------------
+
+# The demo's contracts: (final state, how many), from drafts to the end.
+CONTRACT_STORIES = (("draft", 3), ("submitted", 2), ("large", 1), ("rejected", 1),
+                    ("approved", 2), ("in_force", 6), ("overdue", 3), ("completed", 3),
+                    ("terminated", 1))
+CONTRACT_TITLES = ("年度设备供货合同", "配电系统改造合同", "备品备件框架合同", "自动化产线合同",
+                   "技术服务合同", "运维外包合同")
+
+
+class DemoContracts:
+    """Contracts made through the rules themselves, each step with the
+    clock moved to when it happened: drafted, planned, submitted, approved
+    (by the executive too for a large one), signed, paid; some overdue."""
+
+    def __init__(self, company: "DemoCompany"):
+        self.company = company
+        self.rng = company.rng
+        self.method = DictionaryEntry.of_type(contracts.PAYMENT_METHOD).first().id
+
+    def at(self, day: dt.date) -> None:
+        moment = self.company.work_time(day)
+        clock.set_clock(lambda: moment)
+
+    def make(self) -> int:
+        normal = [c for c in self.company.customers if c.status == customers.NORMAL]
+        made, clock_before = 0, clock.current_clock()
+        try:
+            for story, count in CONTRACT_STORIES:
+                for _ in range(count):
+                    self.story(self.rng.choice(normal), story)
+                    made += 1
+        finally:
+            clock.set_clock(clock_before)
+        return made
+
+    def story(self, customer: "DemoCustomer", story: str) -> None:
+        company, manager = self.company, customer.manager
+        active = story in ("in_force", "overdue", "completed", "terminated")
+        start = company.days_ago(self.rng.randrange(120, 300) if active
+                                 else self.rng.randrange(5, 40))
+        amount = (Decimal(self.rng.randrange(150, 400)) * 10000 if story == "large"
+                  else Decimal(self.rng.randrange(5, 80)) * 10000)
+        self.at(start - dt.timedelta(days=10))
+        contract = contracts.Contract.create_by(manager, {
+            "title": self.rng.choice(CONTRACT_TITLES), "customer": customer.id,
+            "amount": str(amount), "start_date": start.isoformat(),
+            "end_date": (start + dt.timedelta(days=365)).isoformat(),
+            "payment_terms": "按回款计划分期支付"})
+        parts = self.rng.randrange(2, 5)
+        share = (amount / parts).quantize(Decimal("1"))
+        for index in range(parts):
+            due = start + dt.timedelta(days=45 * (index + 1))
+            part = share if index < parts - 1 else amount - share * (parts - 1)
+            contract.add_instalment_by(manager, {"due_date": due.isoformat(),
+                                                 "amount": str(part)})
+        if story == "draft":
+            return
+        contract = contract.submit_by(manager)
+        self.at(start - dt.timedelta(days=8))
+        if story == "rejected":
+            contract.reject_by(company.supervisor, {"comment": "付款条件需与财务确认"})
+            return
+        if story == "submitted":
+            return
+        contract = contract.approve_by(company.supervisor, {"comment": "同意"})
+        if story == "large":
+            return  # waiting for the executive
+        if story == "approved":
+            return
+        self.at(start - dt.timedelta(days=5))
+        signed = start - dt.timedelta(days=5)
+        contract = contract.sign_by(manager, {"sign_date": signed.isoformat()})
+        self.pay(contract, manager, story)
+
+    def pay(self, contract, manager, story: str) -> None:
+        """Completed: everything paid. In force: what fell due, but the last
+        instalment. Overdue and terminated: the first instalment only."""
+        company = self.company
+        plan = list(contracts.Instalment.select()
+                    .where(contracts.Instalment.contract == contract.id)
+                    .order_by(contracts.Instalment.due_date))
+        if story == "completed":
+            to_pay = plan
+        elif story == "in_force":
+            to_pay = [item for item in plan[:-1] if item.due_date < company.today]
+        else:
+            to_pay = plan[:1]
+        for instalment in to_pay:
+            paid_on = min(instalment.due_date + dt.timedelta(days=self.rng.randrange(0, 10)),
+                          company.today)
+            self.at(paid_on)
+            instalment.pay_by(manager, {"date": paid_on.isoformat(), "amount": instalment.amount,
+                                        "method": self.method})
+        if story == "terminated":
+            self.at(company.days_ago(3))
+            contracts.Contract.get_by_id(contract.id).terminate_by(
+                manager, {"reason": "客户项目取消"})
 
 
 # ----- data at scale ---------------------------------------------------------

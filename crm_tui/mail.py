@@ -13,13 +13,16 @@ unmarking messages, two fetches at once) harmless.
 """
 from __future__ import annotations
 
+import datetime as dt
 import email
 import hashlib
 import imaplib
+import re
 import smtplib
 import socket
 import ssl
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
 from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.utils import (format_datetime, getaddresses, make_msgid, parseaddr,
@@ -27,13 +30,16 @@ from email.utils import (format_datetime, getaddresses, make_msgid, parseaddr,
 from html.parser import HTMLParser
 from typing import Callable, Iterator
 
+from peewee import DataError, IntegrityError
+
 from crm_tui import clock
 from crm_tui.config import Config, ImapConfig, SmtpConfig
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
-from crm_tui.models.mail import (DUPLICATE, FILED, UNMATCHED, IncomingMail, MailMessage,
-                                 OutgoingMail)
+from crm_tui.models.mail import (DUPLICATE, FILED, UNMATCHED, UNREADABLE, IncomingMail,
+                                 MailMessage, OutgoingMail, breaks_header, cleaned_incoming)
 from crm_tui.models.users import User
+from crm_tui.plain_text import plain
 
 TIMEOUT_SECONDS = 30
 # Chinese mail often says gb2312 but holds GBK characters; GB18030 is a
@@ -42,6 +48,10 @@ CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030",
                    "cp936": "gb18030", "euc-cn": "gb18030", "x-euc-cn": "gb18030"}
 FALLBACK_CHARSETS = ("utf-8", "gb18030", "latin-1")
 MESSAGE_ID_LIMIT = 250
+EARLIEST_DATE = dt.datetime(1970, 1, 1)
+# The header lines a sent message has; any other was injected.
+SENT_HEADERS = frozenset({"from", "to", "subject", "date", "message-id", "mime-version",
+                          "content-type", "content-transfer-encoding"})
 
 
 class MailError(CrmError):
@@ -67,6 +77,8 @@ def sender_address(settings: SmtpConfig) -> str:
     sender = settings.sender or settings.username
     if "@" not in sender:
         raise MailError(t("mail.error.no_sender"))
+    if breaks_header(sender):
+        raise MailError(t("mail.error.sender_line_break"))
     return sender
 
 
@@ -79,7 +91,23 @@ def build_message(settings: SmtpConfig, draft: OutgoingMail) -> EmailMessage:
     message["Date"] = format_datetime(clock.now().astimezone())
     message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2])
     message.set_content(draft.body)
+    _check_header_names(message)
     return message
+
+
+def _check_header_names(message: EmailMessage) -> None:
+    """Refuse a message whose written form has a header line the CRM did
+    not set: the last guard against a header injected through folding,
+    whatever the mail library of this Python version does."""
+    try:
+        written = message.as_bytes()
+    except (ValueError, UnicodeError):  # HeaderWriteError is a ValueError
+        raise MailError(t("mail.error.header_injected")) from None
+    head = written.split(b"\n\n", 1)[0].replace(b"\r\n", b"\n")
+    names = {line.split(b":", 1)[0].strip().lower().decode("ascii", "replace")
+             for line in head.split(b"\n") if line and line[:1] not in b" \t"}
+    if not names <= SENT_HEADERS:
+        raise MailError(t("mail.error.header_injected"))
 
 
 def deliver(settings: SmtpConfig, message: EmailMessage) -> None:
@@ -153,13 +181,23 @@ def _connection_error(where: str, error: BaseException) -> MailError:
 class FetchResult:
     filed: int = 0
     unmatched: int = 0
+    unreadable: int = 0
     duplicates: int = 0
     # Message-IDs in the order they were read, for the log and the tests.
     message_ids: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
-        return self.filed + self.unmatched + self.duplicates
+        return self.filed + self.unmatched + self.unreadable + self.duplicates
+
+    def summary(self) -> str:
+        return t("mail.fetch_counts", total=self.total, filed=self.filed,
+                 unmatched=self.unmatched, unreadable=self.unreadable,
+                 duplicates=self.duplicates)
+
+
+class UnreadableMail(Exception):
+    """A received message the CRM cannot read; the message says why."""
 
 
 def fetch_mail(config: Config | ImapConfig, actor: User | None = None,
@@ -172,15 +210,67 @@ def fetch_mail(config: Config | ImapConfig, actor: User | None = None,
     settings = config.mail.imap if isinstance(config, Config) else config
     MailMessage.check_can_fetch(actor)
     result = FetchResult()
-    outcomes = {FILED: "filed", UNMATCHED: "unmatched", DUPLICATE: "duplicates"}
+    outcomes = {FILED: "filed", UNMATCHED: "unmatched", UNREADABLE: "unreadable",
+                DUPLICATE: "duplicates"}
     for raw in _unseen_messages(settings):
-        incoming = parse_message(raw)
-        outcome = MailMessage.file_incoming(incoming, actor)
+        outcome, message_id, about = file_raw_message(raw, actor)
         setattr(result, outcomes[outcome], getattr(result, outcomes[outcome]) + 1)
-        result.message_ids.append(incoming.message_id)
+        result.message_ids.append(message_id)
         if progress:
-            progress(f"{outcome}\t{incoming.sender}\t{incoming.subject}")
+            # Sender and subject come from outside: never raw to a terminal.
+            progress("\t".join(plain(part) for part in (outcome, *about)))
     return result
+
+
+def file_raw_message(raw: bytes, actor: User | None = None) -> tuple[str, str, tuple[str, str]]:
+    """Read and file one received message; what it came to, its Message-ID
+    and (sender, subject or reason) for the log. A message that cannot be
+    read, or whose storing the database refuses, is kept as unreadable with
+    the reason: one bad message never stops the fetch. A database that is
+    gone still raises, so the message stays unseen and is read again next
+    time."""
+    try:
+        incoming = parse_message(raw)
+    except UnreadableMail as error:
+        return _keep_unreadable(raw, actor, str(error))
+    except Exception as error:  # noqa: BLE001 - anything a hostile message makes the parser do
+        return _keep_unreadable(raw, actor, t("mail.problem.unparsable", reason=_reason(error)))
+    try:
+        outcome = MailMessage.file_incoming(incoming, actor)
+    except (DataError, IntegrityError, ValueError) as error:
+        # DataError/IntegrityError: the database refused these values;
+        # ValueError: its driver did (as psycopg2 does a NUL character).
+        return _keep_unreadable(raw, actor, t("mail.problem.unstorable", reason=_reason(error)),
+                                incoming.message_id, incoming.sender, incoming.subject)
+    stored, _cleaned = cleaned_incoming(incoming)  # as the model stored it
+    return outcome, stored.message_id, (stored.sender, stored.subject)
+
+
+def _keep_unreadable(raw: bytes, actor: User | None, reason: str, message_id: str = "",
+                     sender: str = "", subject: str = "") -> tuple[str, str, tuple[str, str]]:
+    if not sender and not subject:
+        sender, subject = _glimpse(raw)
+    outcome, message_id = MailMessage.file_unreadable(raw, reason, actor, message_id, sender,
+                                                      subject)
+    return outcome, message_id, (sender, reason)
+
+
+def _reason(error: BaseException) -> str:
+    text = " ".join(str(error).split())[:300]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _glimpse(raw: bytes) -> tuple[str, str]:
+    """Sender and subject of a message that cannot be parsed, read from its
+    first raw header lines as well as they can be (for the person who looks
+    at it)."""
+    head = raw[:65536].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    found = {}
+    for name in (b"from", b"subject"):
+        match = re.search(rb"^" + name + rb":[ \t]*([^\r\n]{0,250})", head,
+                          re.IGNORECASE | re.MULTILINE)
+        found[name] = match.group(1).decode("utf-8", "replace") if match else ""
+    return found[b"from"], found[b"subject"]
 
 
 def _unseen_messages(settings: ImapConfig) -> Iterator[bytes]:
@@ -266,8 +356,17 @@ def _imap_text(error: object) -> str:
 # ----- reading MIME ---------------------------------------------------------
 
 def parse_message(raw: bytes) -> IncomingMail:
-    """The parts of a received message the CRM keeps, decoded to text."""
-    message = email.message_from_bytes(raw)
+    """The parts of a received message the CRM keeps, decoded to text;
+    UnreadableMail for a message too deeply nested to read."""
+    try:
+        message = email.message_from_bytes(raw)
+        return _read_parts(message, raw)
+    except RecursionError:
+        # The standard library parses and walks nested parts recursively.
+        raise UnreadableMail(t("mail.problem.too_deep")) from None
+
+
+def _read_parts(message: Message, raw: bytes) -> IncomingMail:
     sender_name, sender = parseaddr(header_text(message.get("From", "")))
     recipients = getaddresses([header_text(value) for name in ("To", "Cc")
                                for value in message.get_all(name, [])])
@@ -279,6 +378,7 @@ def parse_message(raw: bytes) -> IncomingMail:
         subject=" ".join(header_text(message.get("Subject", "")).split()),
         body=body_text(message),
         date=_local_date(message.get("Date")),
+        raw=raw,
     )
 
 
@@ -286,8 +386,13 @@ def header_text(value: object) -> str:
     """A header with its encoded words (=?GB2312?B?...?=) decoded."""
     if value is None:
         return ""
+    try:
+        decoded = decode_header(str(value))
+    except HeaderParseError:
+        # A broken encoded word (bad base64): the header as it came.
+        return str(value)
     pieces = []
-    for chunk, charset in decode_header(str(value)):
+    for chunk, charset in decoded:
         if isinstance(chunk, bytes):
             pieces.append(decode_bytes(chunk, charset))
         else:
@@ -382,14 +487,17 @@ def _message_id(message: Message, raw: bytes) -> str:
 
 
 def _local_date(value: object):
-    """The Date header as the CRM's local time; the fetch time if absent."""
+    """The Date header as the CRM's local time; the fetch time when it is
+    absent, unreadable or not a plausible time of sending (before 1970, or
+    more than a day ahead of now)."""
+    now = clock.now()
     if value:
         try:
             moment = parsedate_to_datetime(str(value))
-        except (TypeError, ValueError, IndexError):
-            moment = None
-        if moment is not None:
             if moment.tzinfo is not None:
                 moment = moment.astimezone().replace(tzinfo=None)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return now
+        if EARLIEST_DATE <= moment <= now + dt.timedelta(days=1):
             return moment.replace(microsecond=0)
-    return clock.now()
+    return now

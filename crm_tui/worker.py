@@ -2,7 +2,7 @@
 
 Runs the churn scan (crm_tui.models.churn.scan) on the cron schedule of
 config.yaml (churn.schedule, server local time; a sixth field counts
-seconds), logs every run to churn.log_file and stdout, and records it as a
+seconds), logs every run to churn.log_file (in logs.folder) and stdout, and records it as a
 WorkerRun row. At start it catches up once when a scheduled run was missed
 while it was down. SIGTERM or SIGINT stop it between runs, or after the
 running scan's transaction has committed; it then exits with status 0.
@@ -16,12 +16,14 @@ import logging
 import signal
 import sys
 import time
+from pathlib import Path
 
 from croniter import croniter
 
 from crm_tui import clock
 from crm_tui.config import Config
 from crm_tui.models import churn
+from crm_tui.private import private_file
 
 EXIT_OK, EXIT_FAILED = 0, 1
 # How often the waiting loop looks at the clock and the stop flag.
@@ -35,19 +37,21 @@ def main(config: Config, once: bool = False) -> int:
     from crm_tui import db
 
     try:
+        # Never creates or upgrades a database: that is `crm-tui init`'s work.
         crm_db, sales_db = db.bind(config)
-        db.init_databases(crm_db, sales_db)
+        db.check_ready(crm_db, config.database.effective_url)
     except db.DatabaseUnavailable as error:
         print(f"crm-tui worker: {error}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        handlers = _start_logging(config.churn.log_file)
+        handlers = _start_logging(config.worker_log_path)
     except OSError as error:
-        print(f"crm-tui worker: cannot write the log file {config.churn.log_file!r}: "
+        print(f"crm-tui worker: cannot write the log file {str(config.worker_log_path)!r}: "
               f"{error.strerror}", file=sys.stderr)
         return EXIT_FAILED
     try:
         worker = Worker(config, crm_db, sales_db)
+        worker.mark_interrupted_runs()
         if once:
             return EXIT_OK if worker.run(churn.ONCE) else EXIT_FAILED
         return worker.run_on_schedule()
@@ -57,10 +61,12 @@ def main(config: Config, once: bool = False) -> int:
             handler.close()
 
 
-def _start_logging(log_file: str) -> list[logging.Handler]:
+def _start_logging(log_file: Path | str | None) -> list[logging.Handler]:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
     if log_file:
-        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        # The log names customers: owner-only when it is made, and so are
+        # the folders made for it.
+        handlers.append(logging.FileHandler(private_file(log_file), encoding="utf-8"))
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
     for handler in handlers:
         handler.setFormatter(formatter)
@@ -74,6 +80,7 @@ class Worker:
     def __init__(self, config: Config, crm_db, sales_db):
         self.schedule = config.churn.schedule
         self.months = config.churn.months_without_orders
+        self.grace_days = config.churn.grace_days
         self.databases = [crm_db] if sales_db is crm_db else [crm_db, sales_db]
         self.stop_signal: str | None = None
 
@@ -83,7 +90,7 @@ class Worker:
         log.info("scan started (%s)", trigger)
         started = time.perf_counter()
         try:
-            run, result = churn.run_scan(trigger, self.months)
+            run, result = churn.run_scan(trigger, self.months, self.grace_days)
         except Exception as error:  # a lost connection must not end the worker
             log.error("scan failed (%s) after %.2f s: %s", trigger, time.perf_counter() - started,
                       _first_line(error))
@@ -96,6 +103,22 @@ class Worker:
         log.info("scan done (%s): %d customers scanned, %d alerts added, %d closed, %.2f s",
                  trigger, result.scanned, result.added, result.closed, result.seconds)
         return True
+
+    def mark_interrupted_runs(self) -> None:
+        """Say in the run log which earlier scans were cut off (a worker or
+        an app killed mid-scan), so none stays "running" for ever."""
+        try:
+            interrupted = churn.mark_interrupted_runs()
+        except Exception as error:
+            log.error("cannot check for interrupted scans: %s", _first_line(error))
+            return
+        finally:
+            for database in self.databases:
+                database.close()
+        for run in interrupted:
+            log.warning("scan %d (%s) started %s was interrupted: process %s ended during it; "
+                        "marked interrupted", run.id, run.trigger,
+                        run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.pid)
 
     # ----- the schedule ----------------------------------------------------
     def run_on_schedule(self) -> int:

@@ -52,6 +52,16 @@ def fast_password_hashing(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def private_folders(tmp_path, monkeypatch):
+    """The user's data, log and config folders inside the test's own folder
+    (for this process and the commands it starts), never the real home."""
+    for variable in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(variable, str(tmp_path / "home" / variable.lower()))
+    for variable in ("CRM_TUI_SMTP_PASSWORD", "CRM_TUI_IMAP_PASSWORD"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture(autouse=True)
 def english_and_real_clock():
     set_locale("en")
     yield

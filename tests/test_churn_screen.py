@@ -9,17 +9,16 @@ from crm_tui.models import AuditLog, ChurnAlert, ChurnMeasure, WorkerRun
 from crm_tui.models.churn import APP, CONFIRMED, DEFERRED, WARNING, scan
 from crm_tui.models.customers import LOST, Customer
 from crm_tui.screens import MODULES
-from crm_tui.screens.churn import ChurnDetailScreen, ChurnListScreen
+from crm_tui.screens.records import RecordListScreen, RecordScreen
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.forms import FormModal
 from tests.conftest import at, make_customer
-from tests.pilot import (app_for, notices, open_module, press_and_settle, save, settle, sign_in,
+from tests.pilot import (app_for, notices, offered, open_module, press_and_settle, save, settle, sign_in,
                          type_text)
 
 
 def footer_actions(app) -> set[str]:
-    return {active.binding.id for active in app.screen.active_bindings.values()
-            if active.binding.id and active.binding.id.startswith("churn.")}
+    return offered(app, "churn_alert.")
 
 
 def alerts_for(people):
@@ -38,11 +37,11 @@ async def test_manager_defers_then_confirms_an_alert_through_the_screen(sqlite_d
     app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        screen = await open_module(pilot, "churn", ChurnListScreen)
+        screen = await open_module(pilot, "churn", RecordListScreen)
         assert screen.table.row_count == 1  # only his own customer's alert
         assert screen.table.current_row["customer_name"] == customer.name
         # No measure yet: deferring is offered, confirming is not.
-        assert footer_actions(app) == {"churn.defer"}
+        assert footer_actions(app) == {"churn_alert.defer"}
         await press_and_settle(pilot, "c")
         assert app.screen is screen
 
@@ -59,7 +58,7 @@ async def test_manager_defers_then_confirms_an_alert_through_the_screen(sqlite_d
         [measure] = alert.measures
         assert (measure.text, measure.author_id) == ("visited the customer, offered a discount",
                                                      people.manager.id)
-        assert footer_actions(app) == {"churn.defer", "churn.confirm"}
+        assert footer_actions(app) == {"churn_alert.defer", "churn_alert.confirm"}
 
         await press_and_settle(pilot, "c")
         assert isinstance(app.screen, ConfirmModal)
@@ -82,11 +81,11 @@ async def test_manager_defers_then_confirms_an_alert_through_the_screen(sqlite_d
 
         # The detail shows every measure with its author.
         await press_and_settle(pilot, "enter")
-        assert isinstance(app.screen, ChurnDetailScreen)
-        measures = str(app.screen.query_one("#churn-detail-measures").render())
+        assert isinstance(app.screen, RecordScreen)
+        measures = str(app.screen.query_one(".record-fields").render())
         assert "visited the customer, offered a discount" in measures
         assert people.manager.display_name in measures
-        fields = str(app.screen.query_one("#churn-detail-fields").render())
+        fields = str(app.screen.query_one(".record-fields").render())
         assert "moved to a competitor" in fields and "2026-08-01" in fields
 
 
@@ -97,10 +96,10 @@ async def test_declining_the_confirmation_changes_nothing(sqlite_db, sqlite_url,
     app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        await open_module(pilot, "churn", ChurnListScreen)
+        await open_module(pilot, "churn", RecordListScreen)
         await press_and_settle(pilot, "c")
         await press_and_settle(pilot, "n")
-        assert isinstance(app.screen, ChurnListScreen)
+        assert isinstance(app.screen, RecordListScreen)
     assert ChurnAlert.get_by_id(alert.id).status == DEFERRED
     assert Customer.get_by_id(customer.id).status != LOST
 
@@ -110,7 +109,7 @@ async def test_supervisor_sees_every_alert_and_may_act_on_none(sqlite_db, sqlite
     app = app_for(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
-        screen = await open_module(pilot, "churn", ChurnListScreen)
+        screen = await open_module(pilot, "churn", RecordListScreen)
         assert screen.table.row_count == 2
         assert footer_actions(app) == set()
         await press_and_settle(pilot, "d")

@@ -7,7 +7,7 @@ from crm_tui.models.dictionary import SERVICE_TYPE
 from crm_tui.models.service import Service
 from crm_tui.screens.customer_detail import CustomerDetailScreen
 from crm_tui.screens.mail import ComposeMailModal
-from crm_tui.screens.service import ServiceDetailScreen
+from crm_tui.screens.records import RecordScreen
 from crm_tui.widgets.lazy_table import LazyTable
 from tests.conftest import entry, make_customer
 from tests.pilot import app_for, open_tab, press_and_settle, push_and_settle, sign_in
@@ -40,11 +40,11 @@ async def test_services_tab_lists_the_customers_services_and_opens_one(sqlite_db
         assert keys[:4] == ["information", "contacts", "interactions", "orders"]
         assert {"services", "mail", "documents"} <= set(keys)
         await open_tab(pilot, "services")
-        table = app.screen.query_one("#customer-service-table", LazyTable)
+        table = app.screen.query_one("#service-table", LazyTable)
         assert table.row_count == 1
         await press_and_settle(pilot, "enter")
-        assert isinstance(app.screen, ServiceDetailScreen)
-        assert app.screen.selected_service_id() == Service.get(Service.summary == "打印机报修").id
+        assert isinstance(app.screen, RecordScreen)
+        assert app.screen.record_id == Service.get(Service.summary == "打印机报修").id
 
 
 async def test_mail_key_on_a_contact_opens_compose_addressed_to_it(sqlite_db, sqlite_url, people):

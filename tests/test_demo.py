@@ -330,3 +330,17 @@ def test_generated_customers_give_the_churn_scan_work(crm_db):
     demo.fill_at_scale(400, 3000, seed=2, progress=lambda line: None)
     result = churn.scan(months_without_orders=6)
     assert 0 < result.added < 400
+
+
+def test_the_demo_has_contracts_in_every_state_and_some_overdue(demo_db):
+    from crm_tui.models import Contract, Payment
+    from crm_tui.models.contracts import CONTRACT_STATUSES, overdue_instalments
+    from crm_tui.models.users import User
+
+    statuses = {status for (status,) in Contract.select(Contract.status).distinct().tuples()}
+    assert statuses == set(CONTRACT_STATUSES)
+    assert Payment.select().count() > 0
+    wang = User.get(User.login == "wang")
+    admin = User.get(User.login == "admin")
+    assert overdue_instalments(admin).count() > 0
+    assert overdue_instalments(wang).count() <= overdue_instalments(admin).count()

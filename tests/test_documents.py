@@ -19,7 +19,8 @@ from tests.conftest import make_customer
 
 @pytest.fixture
 def store(tmp_path):
-    return DocumentStore(tmp_path / "store", max_size_mb=1)
+    return DocumentStore(tmp_path / "store", max_size_mb=1, upload_folders=(tmp_path,),
+                         export_folder=tmp_path)
 
 
 @pytest.fixture

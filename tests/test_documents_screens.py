@@ -3,6 +3,8 @@ folder tree, attach by a typed path, refuse one over the limit, export a
 copy, delete after confirming."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import DirectoryTree, Input, Static
 
 from crm_tui.app import CrmApp
@@ -15,8 +17,11 @@ from tests.pilot import (app_for, open_tab, press_and_settle, push_and_settle, s
                          sign_in, type_text)
 
 
-def documents_app(sqlite_url, store_folder) -> CrmApp:
-    return app_for(sqlite_url, documents=DocumentsConfig(folder=str(store_folder), max_size_mb=1))
+def documents_app(sqlite_url, store_folder, work: Path | None = None) -> CrmApp:
+    """Files come from, and copies go to, `work` (default: the home folder)."""
+    folders = {} if work is None else {"upload_folders": (str(work),), "export_folder": str(work)}
+    return app_for(sqlite_url, documents=DocumentsConfig(folder=str(store_folder), max_size_mb=1,
+                                                         **folders))
 
 
 async def test_attach_export_and_delete_a_document(sqlite_db, sqlite_url, people, tmp_path,
@@ -66,6 +71,13 @@ async def test_attach_export_and_delete_a_document(sqlite_db, sqlite_url, people
         await press_and_settle(pilot, "enter")
         assert isinstance(app.screen, PathModal)
         assert "1 MB" in str(app.screen.query_one("#documents-error", Static).render())
+        # A file outside the upload folder (the home folder): refused, the form open.
+        path_input = app.screen.query_one("#documents-path", Input)
+        path_input.value = ""
+        await type_text(pilot, "/etc/passwd")
+        await press_and_settle(pilot, "enter")
+        assert isinstance(app.screen, PathModal)
+        assert "only from" in str(app.screen.query_one("#documents-error", Static).render())
         await press_and_settle(pilot, "escape")
         assert Document.select().count() == 1
 
@@ -118,7 +130,7 @@ async def test_mail_and_documents_panes_work_as_customer_screen_tabs(sqlite_db, 
                         customer_detail.DETAIL_TABS + [tab for tab in extra if tab.key not in tabs])
     customer = make_customer(people.manager, name="北京远大科技有限公司")
     (tmp_path / "spec.txt").write_bytes(b"spec")
-    app = documents_app(sqlite_url, tmp_path / "store")
+    app = documents_app(sqlite_url, tmp_path / "store", work=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
         await push_and_settle(pilot, CustomerDetailScreen(customer.id))

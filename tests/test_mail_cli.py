@@ -30,13 +30,13 @@ def test_mail_fetch_files_and_reports(sqlite_db, people, tmp_path, dovecot, caps
     config = write_config(tmp_path, dovecot.port)
 
     assert cli.main(["--config", config, "mail", "fetch"]) == 0
-    assert "fetched 2: 1 filed, 1 unmatched, 0 already there" in capsys.readouterr().out
+    assert "Fetched 2: 1 filed, 1 unmatched, 0 unreadable, 0 already there." in capsys.readouterr().out
     assert Interaction.select().where(Interaction.customer == customer.id).count() == 1
     assert MailMessage.select().count() == 2
 
     dovecot.mark_all_unseen()
     assert cli.main(["--config", config, "mail", "fetch"]) == 0
-    assert "fetched 2: 0 filed, 0 unmatched, 2 already there" in capsys.readouterr().out
+    assert "Fetched 2: 0 filed, 0 unmatched, 0 unreadable, 2 already there." in capsys.readouterr().out
     assert Interaction.select().count() == 1
 
 

@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from crm_tui.models import AuditLog, Contact, Customer, Opportunity, PlanItem
 from crm_tui.models.sales import ASSIGNED, FAILED, SUCCEEDED, UNASSIGNED
-from crm_tui.screens.marketing import OpportunityListScreen, OpportunityPlanScreen
+from crm_tui.screens.records import RecordListScreen, RecordScreen
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.forms import FormModal
 from tests.pilot import (app_for, choose, fill, fill_form, focus_field, form_errors, form_message,
@@ -20,7 +20,7 @@ async def test_opportunity_from_creation_to_a_new_customer(sqlite_url, people):
     # The account manager records the opportunity.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        screen = await open_module(pilot, "opportunities", OpportunityListScreen)
+        screen = await open_module(pilot, "opportunities", RecordListScreen)
         assert screen.table.row_count == 0
         assert offered(pilot.app, "opportunity.") == {"opportunity.new"}
         await press_and_settle(pilot, "n")
@@ -44,17 +44,17 @@ async def test_opportunity_from_creation_to_a_new_customer(sqlite_url, people):
     # The supervisor assigns it to the account manager.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
-        await open_module(pilot, "opportunities", OpportunityListScreen)
+        await open_module(pilot, "opportunities", RecordListScreen)
         assert "opportunity.assign" in offered(pilot.app, "opportunity.")
         await press_and_settle(pilot, "a")
         await choose(pilot, "manager", "王经理")
         await save(pilot)
-        assert isinstance(pilot.app.screen, OpportunityListScreen)
+        assert isinstance(pilot.app.screen, RecordListScreen)
         assert offered(pilot.app, "opportunity.") == {"opportunity.new"}
         # The supervisor reads the plan but may not change it.
         await press_and_settle(pilot, "enter")
-        assert isinstance(pilot.app.screen, OpportunityPlanScreen)
-        assert offered(pilot.app, "plan.") == set()
+        assert isinstance(pilot.app.screen, RecordScreen)
+        assert offered(pilot.app, ("plan_item.", "opportunity.s", "opportunity.f")) == set()
     opportunity = Opportunity.get()
     assert (opportunity.status, opportunity.assigned_to_id) == (ASSIGNED, people.manager.id)
     assert opportunity.assigned_at is not None
@@ -62,19 +62,19 @@ async def test_opportunity_from_creation_to_a_new_customer(sqlite_url, people):
     # The account manager plans, records the result and succeeds.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        await open_module(pilot, "opportunities", OpportunityListScreen)
+        await open_module(pilot, "opportunities", RecordListScreen)
         assert offered(pilot.app, "opportunity.") == {"opportunity.new"}
         await press_and_settle(pilot, "enter")
         plan = pilot.app.screen
-        assert isinstance(plan, OpportunityPlanScreen)
-        assert offered(pilot.app, "plan.") == {"plan.add", "plan.succeed", "plan.fail"}
+        assert isinstance(plan, RecordScreen)
+        assert offered(pilot.app, ("plan_item.", "opportunity.s", "opportunity.f")) == {"plan_item.add", "opportunity.succeed", "opportunity.fail"}
         await press_and_settle(pilot, "a")
         await fill(pilot, "date", "2026-12-01")
         await fill(pilot, "content", "visit Chen")
         await save(pilot)
         assert pilot.app.screen is plan and plan.table.row_count == 1
-        assert offered(pilot.app, "plan.") == {"plan.add", "plan.edit", "plan.result",
-                                               "plan.delete", "plan.succeed", "plan.fail"}
+        assert offered(pilot.app, ("plan_item.", "opportunity.s", "opportunity.f")) == {"plan_item.add", "plan_item.edit", "plan_item.result",
+                                               "plan_item.delete", "opportunity.succeed", "opportunity.fail"}
         await press_and_settle(pilot, "r")
         await fill(pilot, "result", "wants a quote")
         await save(pilot)
@@ -95,7 +95,7 @@ async def test_opportunity_from_creation_to_a_new_customer(sqlite_url, people):
         await save(pilot)
         assert pilot.app.screen is plan
         # Ended: read only.
-        assert offered(pilot.app, "plan.") == set()
+        assert offered(pilot.app, ("plan_item.", "opportunity.s", "opportunity.f")) == set()
 
     opportunity = Opportunity.get()
     customer = Customer.get()
@@ -115,7 +115,7 @@ async def test_wrong_transition_from_the_ui_is_refused_with_its_reason(sqlite_ur
     opportunity = new_opportunity(people.manager)
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
-        await open_module(pilot, "opportunities", OpportunityListScreen)
+        await open_module(pilot, "opportunities", RecordListScreen)
         await press_and_settle(pilot, "a")
         await choose(pilot, "manager", "赵经理")
         # Meanwhile another supervisor's session assigns it.
@@ -130,7 +130,7 @@ async def test_creator_edits_and_deletes_after_confirming(sqlite_url, people):
     new_opportunity(people.manager, summary="old summary")
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        screen = await open_module(pilot, "opportunities", OpportunityListScreen)
+        screen = await open_module(pilot, "opportunities", RecordListScreen)
         await press_and_settle(pilot, "e")
         summary = await focus_field(pilot, "summary")
         assert summary.value == "old summary"
@@ -154,14 +154,14 @@ async def test_each_role_is_offered_only_its_actions(sqlite_url, people):
     new_opportunity(people.other_manager, summary="zhao's own")
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "exec")
-        screen = await open_module(pilot, "opportunities", OpportunityListScreen)
+        screen = await open_module(pilot, "opportunities", RecordListScreen)
         assert screen.table.row_count == 1
         assert offered(pilot.app, "opportunity.") == set()
         await press_and_settle(pilot, "a", "e", "d", "n")
         assert pilot.app.screen is screen
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        screen = await open_module(pilot, "opportunities", OpportunityListScreen)
+        screen = await open_module(pilot, "opportunities", RecordListScreen)
         assert screen.table.row_count == 0  # zhao's is not his to see
     assert Opportunity.get().summary == "zhao's own"
 
@@ -170,14 +170,14 @@ async def test_manager_stops_development(sqlite_url, people):
     new_opportunity(people.supervisor).assign_by(people.supervisor, people.manager)
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        await open_module(pilot, "opportunities", OpportunityListScreen)
+        await open_module(pilot, "opportunities", RecordListScreen)
         await press_and_settle(pilot, "enter")
         await press_and_settle(pilot, "f")
         assert isinstance(pilot.app.screen, ConfirmModal)
         await press_and_settle(pilot, "y")
-        assert isinstance(pilot.app.screen, OpportunityPlanScreen)
-        assert offered(pilot.app, "plan.") == set()
-        title = str(pilot.app.screen.query_one("#plan-title", Static).render())
+        assert isinstance(pilot.app.screen, RecordScreen)
+        assert offered(pilot.app, ("plan_item.", "opportunity.s", "opportunity.f")) == set()
+        title = str(pilot.app.screen.query_one(".record-heading", Static).render())
         assert "failed" in title
     assert Opportunity.get().status == FAILED and Customer.select().count() == 0
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from textual.widgets import Input, Select, Static
 
+from crm_tui.config import DocumentsConfig
 from crm_tui.models import admin
 from crm_tui.models.customers import NORMAL
 from crm_tui.models.users import Role
@@ -114,7 +115,7 @@ async def test_service_dates_and_churn_filters(sqlite_url, people):
 
 async def test_export_writes_the_rows_shown(sqlite_url, people, tmp_path):
     data = build(people)
-    app = app_for(sqlite_url)
+    app = app_for(sqlite_url, documents=DocumentsConfig(export_folder=str(tmp_path)))
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "exec")
         await open_module(pilot, "reports")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from crm_tui.models import Service, ServiceEvent
 from crm_tui.models.dictionary import SERVICE_TYPE
 from crm_tui.models.service import ARCHIVED, ASSIGNED, HANDLED, NEW
-from crm_tui.screens.service import ServiceArchiveScreen, ServiceDetailScreen, ServiceListScreen
+from crm_tui.screens.records import RecordListScreen, RecordScreen
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.lazy_table import LazyTable
@@ -16,14 +16,14 @@ from tests.pilot import (app_for, choose, fill, form_errors, form_message, offer
 
 
 async def handle(pilot, text: str) -> None:
-    assert "service.handle" in offered(pilot.app, "service.")
+    assert "service.handle" in offered(pilot.app, ("service.", "records.next"))
     await press_and_settle(pilot, "h")
     await fill(pilot, "handling", text)
     await save(pilot)
 
 
 async def feedback(pilot, result: str, satisfaction: str) -> None:
-    assert "service.feedback" in offered(pilot.app, "service.")
+    assert "service.feedback" in offered(pilot.app, ("service.", "records.next"))
     await press_and_settle(pilot, "f")
     await fill(pilot, "result", result)
     await fill(pilot, "satisfaction", satisfaction)
@@ -37,8 +37,8 @@ async def test_service_from_creation_to_the_archive(sqlite_url, people):
     # The account manager records the customer's request.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        screen = await open_module(pilot, "services", ServiceListScreen)
-        assert offered(pilot.app, "service.") == {"service.new", "service.state"}
+        screen = await open_module(pilot, "services", RecordListScreen)
+        assert offered(pilot.app, ("service.", "records.next")) == {"service.new", "records.next_filter"}
         await press_and_settle(pilot, "n")
         form = pilot.app.screen
         # Only his own customers to choose from.
@@ -53,7 +53,7 @@ async def test_service_from_creation_to_the_archive(sqlite_url, people):
         await save(pilot)
         assert pilot.app.screen is screen and screen.table.row_count == 1
         # Only a supervisor assigns.
-        assert offered(pilot.app, "service.") == {"service.new", "service.state"}
+        assert offered(pilot.app, ("service.", "records.next")) == {"service.new", "records.next_filter"}
     service = Service.get()
     assert (service.status, service.customer_id, service.type_id, service.created_by_id) == (
         NEW, customer.id, entry(SERVICE_TYPE, "投诉").id, people.manager.id)
@@ -61,31 +61,31 @@ async def test_service_from_creation_to_the_archive(sqlite_url, people):
     # The supervisor assigns it to him.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
-        await open_module(pilot, "services", ServiceListScreen)
-        assert offered(pilot.app, "service.") == {"service.assign", "service.delete",
-                                                  "service.state"}
+        await open_module(pilot, "services", RecordListScreen)
+        assert offered(pilot.app, ("service.", "records.next")) == {"service.assign", "service.delete",
+                                                  "records.next_filter"}
         await press_and_settle(pilot, "a")
         await choose(pilot, "manager", "王经理")
         await save(pilot)
-        assert offered(pilot.app, "service.") == {"service.state"}
+        assert offered(pilot.app, ("service.", "records.next")) == {"records.next_filter"}
     assert Service.get().status == ASSIGNED
 
     # He handles it twice: the customer was not satisfied the first time.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        await open_module(pilot, "services", ServiceListScreen)
+        await open_module(pilot, "services", RecordListScreen)
         await press_and_settle(pilot, "enter")
-        assert isinstance(pilot.app.screen, ServiceDetailScreen)
+        assert isinstance(pilot.app.screen, RecordScreen)
         await handle(pilot, "cleaned the rollers")
         assert Service.get().status == HANDLED
         await press_and_settle(pilot, "h")  # not offered any more: nothing happens
-        assert isinstance(pilot.app.screen, ServiceDetailScreen)
+        assert isinstance(pilot.app.screen, RecordScreen)
         await feedback(pilot, "jams again", "2")
         assert Service.get().status == ASSIGNED
         await handle(pilot, "replaced the feeder")
         await feedback(pilot, "works now", "4")
-        assert offered(pilot.app, "service.") == set()
-        history = text_of(pilot.app, "#service-detail-history")
+        assert offered(pilot.app, ("service.", "records.next")) == set()
+        history = text_of(pilot.app, ".record-fields")
         for text in ("cleaned the rollers", "jams again", "satisfaction 2",
                      "replaced the feeder", "works now", "satisfaction 4"):
             assert text in history
@@ -101,7 +101,7 @@ async def test_service_from_creation_to_the_archive(sqlite_url, people):
     # The archive: read only, searchable.
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "exec")
-        await open_module(pilot, "service_archive", ServiceArchiveScreen)
+        await open_module(pilot, "service_archive", RecordListScreen)
         table = pilot.app.screen.query_one(LazyTable)
         assert table.row_count == 1
         for search, rows in (("Yuanda", 1), ("engineer", 0), ("printer", 1), ("投诉", 1),
@@ -117,9 +117,9 @@ async def test_service_from_creation_to_the_archive(sqlite_url, people):
         await press_and_settle(pilot, "enter")
         assert table.row_count == 1
         await press_and_settle(pilot, "enter")
-        assert isinstance(pilot.app.screen, ServiceDetailScreen)
-        assert "replaced the feeder" in text_of(pilot.app, "#service-detail-history")
-        assert offered(pilot.app, "service.") == set()
+        assert isinstance(pilot.app.screen, RecordScreen)
+        assert "replaced the feeder" in text_of(pilot.app, ".record-fields")
+        assert offered(pilot.app, ("service.", "records.next")) == set()
 
 
 async def test_supervisor_deletes_a_new_service_after_confirming(sqlite_url, people):
@@ -128,7 +128,7 @@ async def test_supervisor_deletes_a_new_service_after_confirming(sqlite_url, peo
                                        "customer": customer.id, "request": "price list please"})
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
-        screen = await open_module(pilot, "services", ServiceListScreen)
+        screen = await open_module(pilot, "services", RecordListScreen)
         await press_and_settle(pilot, "d")
         assert isinstance(pilot.app.screen, ConfirmModal)
         await press_and_settle(pilot, "y")
@@ -145,12 +145,12 @@ async def test_state_filter_and_a_refused_feedback_in_the_form(sqlite_url, peopl
     handled = handled.handle_by(people.manager, {"handling": "done"})
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "wang")
-        screen = await open_module(pilot, "services", ServiceListScreen)
+        screen = await open_module(pilot, "services", RecordListScreen)
         assert screen.table.row_count == 2
         titles = []
         for _state in range(5):
             await press_and_settle(pilot, "t")
-            titles.append((text_of(pilot.app, "#service-title"), screen.table.row_count))
+            titles.append((text_of(pilot.app, "#records-title"), screen.table.row_count))
         assert titles == [("Services: new", 1), ("Services: assigned", 0),
                           ("Services: handled", 1), ("Services: archived", 0),
                           ("Services: all states", 2)]

@@ -26,8 +26,9 @@ from crm_tui.models import (AuditLog, Contact, Customer, Opportunity, PlanItem, 
                             ServiceEvent, accounts, users)
 from crm_tui.models import permissions as perm
 from crm_tui.models.errors import CrmError
-from crm_tui.models.sales import ASSIGNED, FAILED, OPPORTUNITY_STATUSES, SUCCEEDED, UNASSIGNED
-from crm_tui.models.service import ARCHIVED, HANDLED, NEW, SERVICE_STATUSES
+from crm_tui.models.sales import (ASSIGNED, OPPORTUNITY_STATUSES, OPPORTUNITY_TRANSITIONS,
+                                  SUCCEEDED, UNASSIGNED)
+from crm_tui.models.service import ARCHIVED, HANDLED, NEW, SERVICE_STATUSES, SERVICE_TRANSITIONS
 from crm_tui.models.service import ASSIGNED as SERVICE_ASSIGNED
 from tests.conftest import make_customer
 from tests.test_opportunities import opportunity_values
@@ -41,24 +42,12 @@ ROLES = ("admin", "executive", "supervisor", "manager", "other_manager")
 ACTOR = st.one_of(st.just("expected"), st.sampled_from(ROLES))
 MOSTLY_VALID = st.sampled_from((True, True, True, False))
 # Half the time the step the workflow takes next from the record's state.
-OPPORTUNITY_ACTION = st.one_of(st.just("next"), st.sampled_from(
-    ("edit", "delete", "assign", "succeed", "fail", "plan")))
+OPPORTUNITY_ACTION = st.one_of(st.just("next"),
+                               st.sampled_from(sorted(OPPORTUNITY_TRANSITIONS.actions)))
 OPPORTUNITY_NEXT = {UNASSIGNED: "assign", ASSIGNED: "plan"}
-SERVICE_ACTION = st.one_of(st.just("next"), st.sampled_from(("assign", "delete", "handle",
-                                                             "feedback")))
+SERVICE_ACTION = st.one_of(st.just("next"), st.sampled_from(sorted(SERVICE_TRANSITIONS.actions)))
 SERVICE_NEXT = {NEW: "assign", SERVICE_ASSIGNED: "handle", HANDLED: "feedback"}
 ASSIGNEE = st.one_of(st.sampled_from(("manager", "other_manager")), st.sampled_from(ROLES))
-# The SPEC's state diagrams: transition -> the (before, after) edges it may take.
-OPPORTUNITY_EDGES = {
-    "edit": {(UNASSIGNED, UNASSIGNED)}, "delete": {(UNASSIGNED, None)},
-    "assign": {(UNASSIGNED, ASSIGNED)}, "plan": {(ASSIGNED, ASSIGNED)},
-    "succeed": {(ASSIGNED, SUCCEEDED)}, "fail": {(ASSIGNED, FAILED)},
-}
-SERVICE_EDGES = {
-    "assign": {(NEW, SERVICE_ASSIGNED)}, "delete": {(NEW, None)},
-    "handle": {(SERVICE_ASSIGNED, HANDLED)},
-    "feedback": {(HANDLED, ARCHIVED), (HANDLED, SERVICE_ASSIGNED)},
-}
 
 
 def attempt(call: Callable[[], Any]) -> tuple[bool, Any]:
@@ -217,7 +206,7 @@ def run_workflows(people):
                     allowed_plan(user, before)),
             }
             call, allowed = calls[action]
-            if self.check(Opportunity, OPPORTUNITY_EDGES[action], record_id, before, call,
+            if self.check(Opportunity, OPPORTUNITY_TRANSITIONS.edges(action), record_id, before, call,
                           allowed, fresh) and action == "succeed":
                 after = Opportunity.get_by_id(record_id)
                 customer = Customer.get_by_id(after.customer_id)
@@ -289,7 +278,7 @@ def run_workflows(people):
                              and sees_service(user, before)),
             }
             call, allowed = calls[action]
-            ok = self.check(Service, SERVICE_EDGES[action], record_id, before, call, allowed, fresh)
+            ok = self.check(Service, SERVICE_TRANSITIONS.edges(action), record_id, before, call, allowed, fresh)
             if ok and action == "feedback":
                 expected = ARCHIVED if satisfaction >= 3 else SERVICE_ASSIGNED
                 assert Service.get_by_id(record_id).status == expected

@@ -5,6 +5,7 @@ Nothing here imports Textual: every rule can run without a terminal.
 from crm_tui.models.audit import AuditLog
 from crm_tui.models.base import database, sales_database
 from crm_tui.models.churn import ChurnAlert, ChurnMeasure, WorkerRun
+from crm_tui.models.contracts import Contract, ContractStep, Instalment, Payment
 from crm_tui.models.customers import Contact, Customer, Interaction
 from crm_tui.models.dictionary import DictionaryEntry
 from crm_tui.models.documents import Document
@@ -19,7 +20,7 @@ CRM_MODELS = [
     Role, Permission, RolePermission, User, AuditLog, DictionaryEntry,
     Customer, Contact, Interaction, Opportunity, PlanItem,
     Service, ServiceEvent, ChurnAlert, ChurnMeasure, WorkerRun,
-    MailMessage, Document,
+    MailMessage, Document, Contract, ContractStep, Instalment, Payment,
 ]
 # The sales system's tables, read only for the CRM.
 SALES_MODELS = [Product, Stock, Order, OrderLine]

@@ -20,7 +20,9 @@ import datetime as dt
 import re
 from typing import Any
 
-from peewee import JOIN, IntegrityError, fn
+from peewee import JOIN, Case, IntegrityError, fn
+
+from crm_tui import clock
 
 from crm_tui.i18n import t
 from crm_tui.models import accounts, audit
@@ -31,6 +33,7 @@ from crm_tui.models.errors import InvalidTransition, NotFound, ValidationError
 from crm_tui.models.users import (ADMIN, ROLE_KEYS, Permission, Role, RolePermission, User,
                                   require)
 from crm_tui.models.validation import Field, clean
+from crm_tui.models.workflow import update_as_read
 
 ROLE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
@@ -75,8 +78,10 @@ def _other_active_admins(user: User) -> int:
 # ----- users -------------------------------------------------------------
 
 def user_query(text: str = ""):
-    """Users with their role's name, by login; filtered by login, name or role."""
-    query = (User.select(User, Role.name.alias("role_name"))
+    """Users with their role's name and, for an account locked now, since
+    when (locked_since); by login; filtered by login, name or role."""
+    locked_since = Case(None, [(User.locked_until > clock.now(), User.locked_at)], None)
+    query = (User.select(User, Role.name.alias("role_name"), locked_since.alias("locked_since"))
              .join(Role).order_by(User.login))
     if text.strip():
         text = text.strip()
@@ -119,9 +124,11 @@ def update_user(actor: User, user: User, values: dict[str, Any]) -> User:
                 and current.role.key == ADMIN and current.active
                 and _other_active_admins(current) == 0):
             raise ValidationError({"role": t("error.last_admin")})
-        diff = audit.diff(current, changes)
+        # Compared with the user as the form opened it: a save over someone
+        # else's change since then is refused, not silently merged.
+        diff = audit.diff(user, changes)
         if diff:
-            User.update(**changes).where(User.id == current.id).execute()
+            update_as_read(user, changes)
             audit.record(actor, "user", current.id, audit.UPDATE, diff)
     return User.get_by_id(user.id)
 
@@ -142,6 +149,12 @@ def reset_user_password(actor: User, user: User, values: dict[str, Any]) -> None
     if not password:
         raise ValidationError({"password": t("error.required")})
     accounts.reset_password(actor, get_user(user.id), password)
+
+
+def unlock_user(actor: User, user: User) -> None:
+    """Lift the lockout of an account too many failed logins closed."""
+    require(actor, perm.USER_MANAGE)
+    accounts.unlock(actor, user)
 
 
 # ----- roles -------------------------------------------------------------
@@ -185,11 +198,10 @@ def rename_role(actor: User, role: Role, values: dict[str, Any]) -> Role:
     require(actor, perm.USER_MANAGE)
     data = clean(ROLE_FIELDS[1:], values)
     with database.atomic():
-        current = get_role(role.id)
-        changes = audit.diff(current, data)
+        changes = audit.diff(role, data)
         if changes:
-            Role.update(**data).where(Role.id == current.id).execute()
-            audit.record(actor, "role", current.id, audit.UPDATE, changes)
+            update_as_read(role, data)
+            audit.record(actor, "role", role.id, audit.UPDATE, changes)
     return Role.get_by_id(role.id)
 
 

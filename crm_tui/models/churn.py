@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -28,18 +30,28 @@ from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database, is_postgres, sales_database
+from crm_tui.models.contracts import IN_FORCE, Contract
 from crm_tui.models.customers import LOST, NORMAL, Customer
-from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied
+from crm_tui.models.errors import InvalidTransition, NotFound, PermissionDenied
+from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, moment_text, register,
+                                  user_name)
 from crm_tui.models.sales_system import COUNTED_STATUSES, Order
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import allowed
+from crm_tui.models.workflow import allowed, update_as_read
 
 WARNING, DEFERRED, CONFIRMED, CLOSED = "warning", "deferred", "confirmed", "closed"
 OPEN_STATUSES = (WARNING, DEFERRED)
 # What an account manager can do on an open alert of their customer.
 DEFER, CONFIRM = "defer", "confirm"
 ALERT_STATUSES = (WARNING, DEFERRED, CONFIRMED, CLOSED)
+# The state graph: (from, action, to). A scan closes an open alert when
+# the customer ordered again or is no longer normal.
+CHURN_TRANSITIONS = Transitions([
+    (WARNING, DEFER, DEFERRED), (DEFERRED, DEFER, DEFERRED),
+    (WARNING, CONFIRM, CONFIRMED), (DEFERRED, CONFIRM, CONFIRMED),
+    (WARNING, "close", CLOSED), (DEFERRED, "close", CLOSED),
+])
 
 # closed_note values written by the scan; the screen translates them.
 ORDERED_AGAIN = "ordered_again"
@@ -99,13 +111,13 @@ class ChurnAlert(BaseModel):
         return allowed(self.check_actionable_by, actor)
 
     def can_confirm(self, actor: User) -> bool:
-        return allowed(self.check_actionable_by, actor) and self.measure_count() > 0
+        return allowed(self.check_confirmable_by, actor)
 
-    def allowed_actions(self, actor: User) -> set[str]:
-        """What `actor` may do on this alert now: DEFER, CONFIRM, or nothing."""
-        if not allowed(self.check_actionable_by, actor):
-            return set()
-        return {DEFER, CONFIRM} if self.measure_count() > 0 else {DEFER}
+    def check_confirmable_by(self, actor: User) -> None:
+        """确认流失 needs what deferring needs, and a measure taken first."""
+        self.check_actionable_by(actor)
+        if self.measure_count() == 0:
+            raise InvalidTransition(t("churn.error.no_measure"))
 
     def measure_count(self) -> int:
         return ChurnMeasure.select().where(ChurnMeasure.alert == self.id).count()
@@ -117,7 +129,7 @@ class ChurnAlert(BaseModel):
         self.check_actionable_by(actor)
         text = clean(DEFER_FIELDS, values)["measure"]
         with database.atomic():
-            self._move(OPEN_STATUSES, {"status": DEFERRED})
+            self._move(DEFER, actor, {"status": DEFERRED})
             measure = ChurnMeasure.create(alert=self.id, text=text, author=actor.id,
                                           created_at=clock.now())
             audit.record(actor, "churn_measure", measure.id, audit.CREATE, {"text": ("", text)})
@@ -135,7 +147,7 @@ class ChurnAlert(BaseModel):
             # Counted inside the transaction: a measure is what allows this.
             if self.measure_count() == 0:
                 raise InvalidTransition(t("churn.error.no_measure"))
-            self._move(OPEN_STATUSES, {"status": CONFIRMED, "reason": reason, "lost_date": today})
+            self._move(CONFIRM, actor, {"status": CONFIRMED, "reason": reason, "lost_date": today})
             customer = Customer.get_by_id(self.customer_id)
             updated = (Customer.update(status=LOST, lost_at=today, version=Customer.version + 1)
                        .where((Customer.id == customer.id) & (Customer.status == NORMAL))
@@ -149,14 +161,26 @@ class ChurnAlert(BaseModel):
                          {"status": (customer.status, LOST), "lost_at": (customer.lost_at, today)})
         return ChurnAlert.get_by_id(self.id)
 
-    def _move(self, expected: tuple[str, ...], changes: dict[str, Any]) -> None:
-        """Change this alert if nobody changed it since it was read."""
-        updated = (ChurnAlert.update(version=ChurnAlert.version + 1, **changes)
-                   .where((ChurnAlert.id == self.id) & (ChurnAlert.version == self.version)
-                          & ChurnAlert.status.in_(expected))
-                   .execute())
-        if updated != 1:
-            raise ConcurrentEdit(t("error.changed_since_opened"))
+    def _move(self, action: str, actor: User, changes: dict[str, Any]) -> None:
+        """Change this alert, in a state `action` leaves from, if nobody
+        changed it since it was read. The WHERE itself holds the scope: the
+        alert is of the customer read here and that customer is `actor`'s,
+        as the database has them now."""
+        own_customers = Customer.select(Customer.id).where(Customer.manager == actor.id)
+        expected = tuple(CHURN_TRANSITIONS.sources(action))
+        update_as_read(self, changes, ChurnAlert.status.in_(expected),
+                       ChurnAlert.customer == self.customer_id,
+                       ChurnAlert.customer.in_(own_customers), why=self._refusal_for(actor))
+
+    def _refusal_for(self, actor: User):
+        def why(current: "ChurnAlert") -> Exception | None:
+            owner = Customer.select(Customer.manager).where(Customer.id == current.customer_id)
+            if current.customer_id != self.customer_id or owner.scalar() != actor.id:
+                return PermissionDenied(t("error.not_your_customer"))
+            if current.status not in OPEN_STATUSES:
+                return InvalidTransition(t("churn.error.not_open"))
+            return None
+        return why
 
 
 # The guarantee: one open alert per customer.
@@ -180,13 +204,17 @@ class WorkerRun(BaseModel):
     scanned = IntegerField(default=0)
     added = IntegerField(default=0)
     closed = IntegerField(default=0)
-    # running, done or failed
-    status = CharField(max_length=10, default="running")
+    # running, done, failed or interrupted (its process ended mid-scan)
+    status = CharField(max_length=12, default="running")
     message = TextField(default="")
+    # The process that runs the scan: a run left "running" by a process
+    # that no longer exists was interrupted.
+    host = CharField(max_length=100, default="")
+    pid = IntegerField(null=True)
 
 
 SCHEDULE, CATCH_UP, ONCE, APP = "schedule", "catch-up", "once", "app"
-RUNNING, DONE, FAILED = "running", "done", "failed"
+RUNNING, DONE, FAILED, INTERRUPTED = "running", "done", "failed", "interrupted"
 
 DEFER_FIELDS = (Field("measure", "churn.measure", required=True, max_length=2000, multiline=True),)
 CONFIRM_FIELDS = (Field("reason", "churn.reason", required=True, max_length=2000, multiline=True),)
@@ -234,15 +262,17 @@ NO_ORDER_YET = dt.date(1, 1, 1)
 LOAD_BATCH = 500
 
 
-def scan(months_without_orders: int) -> ScanResult:
+def scan(months_without_orders: int, grace_days: int = 0) -> ScanResult:
     """Add one warning per customer in status normal whose last counted order
     is more than `months_without_orders` months before today, or who has
     none, and has no open alert; close open alerts of customers who ordered
-    again since (or are no longer normal). One transaction; safe to run
-    from any number of processes at once."""
+    again since (or are no longer normal). A customer created less than
+    `grace_days` ago gets no alert yet: a new customer has had no time to
+    order. One transaction; safe to run from any number of processes at once."""
     started = time.perf_counter()
     now = clock.now()
     cutoff = months_before(now.date(), months_without_orders)
+    created_before = now - dt.timedelta(days=grace_days)
     separate_sales = sales_database.obj is not database.obj
     with database.atomic():
         if separate_sales:
@@ -251,7 +281,7 @@ def scan(months_without_orders: int) -> ScanResult:
             orders = _Orders(Order, Order.customer_id, Order.date,
                              Order.status.in_(COUNTED_STATUSES))
         closed = _close_alerts(orders, now)
-        added = _add_alerts(orders, now, cutoff)
+        added = _add_alerts(orders, now, cutoff, created_before)
         scanned = Customer.select().where(Customer.status == NORMAL).count()
         if separate_sales:
             _drop_last_orders()
@@ -277,16 +307,20 @@ def _close_alerts(orders: _Orders, now: dt.datetime) -> int:
     return closed
 
 
-def _add_alerts(orders: _Orders, now: dt.datetime, cutoff: dt.date) -> int:
+def _add_alerts(orders: _Orders, now: dt.datetime, cutoff: dt.date, created_before: dt.datetime) -> int:
     """The one set-based INSERT ... SELECT ... ON CONFLICT DO NOTHING."""
     open_alert = ChurnAlert.alias("open_alert")
     has_open_alert = fn.EXISTS(open_alert.select(SQL("1")).where(
         (open_alert.customer == Customer.id) & open_alert.status.in_(OPEN_STATUSES)))
     ordered_recently = fn.EXISTS(orders.of(Customer.id).where(orders.date >= cutoff))
+    # A customer with a contract in force is being served, orders or not.
+    contract_in_force = fn.EXISTS(Contract.select(SQL("1")).where(
+        (Contract.customer == Customer.id) & (Contract.status == IN_FORCE)))
     churned = (Customer
                .select(Customer.id, orders.last_date_of(Customer.id),
                        Value(now), Value(WARNING), Value(""), Value(""), Value(1))
-               .where((Customer.status == NORMAL) & ~ordered_recently & ~has_open_alert))
+               .where((Customer.status == NORMAL) & (Customer.created_at <= created_before)
+                      & ~ordered_recently & ~has_open_alert & ~contract_in_force))
     return (ChurnAlert
             .insert_from(churned, [ChurnAlert.customer, ChurnAlert.last_order_date,
                                    ChurnAlert.created_at, ChurnAlert.status, ChurnAlert.reason,
@@ -334,11 +368,13 @@ def _drop_last_orders() -> None:
     database.obj.execute_sql(f"DROP TABLE IF EXISTS {schema}.{LAST_ORDER_TABLE}")
 
 
-def run_scan(trigger: str, months_without_orders: int) -> tuple[WorkerRun, ScanResult | None]:
+def run_scan(trigger: str, months_without_orders: int,
+             grace_days: int = 0) -> tuple[WorkerRun, ScanResult | None]:
     """The scan, recorded as a WorkerRun (running, then done or failed)."""
-    run = WorkerRun.create(trigger=trigger, started_at=clock.now(), status=RUNNING)
+    run = WorkerRun.create(trigger=trigger, started_at=clock.now(), status=RUNNING,
+                           host=socket.gethostname()[:100], pid=os.getpid())
     try:
-        result = scan(months_without_orders)
+        result = scan(months_without_orders, grace_days)
     except Exception as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         (WorkerRun.update(status=FAILED, finished_at=clock.now(), message=message[:500])
@@ -348,6 +384,35 @@ def run_scan(trigger: str, months_without_orders: int) -> tuple[WorkerRun, ScanR
                       added=result.added, closed=result.closed)
      .where(WorkerRun.id == run.id).execute())
     return WorkerRun.get_by_id(run.id), result
+
+
+def mark_interrupted_runs() -> list[WorkerRun]:
+    """Mark the runs of this machine still "running" whose process no longer
+    exists as interrupted (killed, or the machine went down); returns them.
+    Runs of other machines are left alone: their processes cannot be seen
+    from here."""
+    interrupted = []
+    here = socket.gethostname()[:100]
+    for run in WorkerRun.select().where((WorkerRun.status == RUNNING) & (WorkerRun.host == here)):
+        if run.pid is not None and _process_exists(run.pid):
+            continue
+        message = f"interrupted: process {run.pid} on {here} ended during the scan"
+        marked = (WorkerRun.update(status=INTERRUPTED, message=message)
+                  .where((WorkerRun.id == run.id) & (WorkerRun.status == RUNNING))
+                  .execute())
+        if marked:
+            interrupted.append(run)
+    return interrupted
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: it exists
+    return True
 
 
 def last_finished_run() -> WorkerRun | None:
@@ -387,3 +452,75 @@ def alert_list_query(user: User, search: str = ""):
             condition |= ChurnAlert.status.in_(statuses)
         query = query.where(condition)
     return query
+
+
+# ----- the record kind -----------------------------------------------------
+def status_text(status: str | None) -> str:
+    return t(f"churn.status.{status}") if status else ""
+
+
+def last_order_text(value: Any) -> str:
+    return t("churn.no_order") if value is None else str(value)
+
+
+def _alert_rows(alert: ChurnAlert) -> list[tuple[str, Any]]:
+    customer = Customer.get_by_id(alert.customer_id)
+    rows = [("churn.detail.customer", f"{customer.name}  {customer.number}"),
+            ("churn.detail.manager", user_name(customer.manager_id)),
+            ("churn.detail.last_order", last_order_text(alert.last_order_date)),
+            ("churn.detail.status", status_text(alert.status)),
+            ("churn.detail.created", moment_text(alert.created_at))]
+    if alert.status == CONFIRMED:
+        rows += [("churn.detail.lost_date", alert.lost_date),
+                 ("churn.detail.reason", alert.reason)]
+    if alert.status == CLOSED:
+        note_key = f"churn.closed_note.{alert.closed_note}"
+        note = t(note_key) if t(note_key) != note_key else alert.closed_note
+        rows.append(("churn.detail.closed", f"{moment_text(alert.closed_at)}  {note}"))
+    return rows
+
+
+def _alert_measures(alert: ChurnAlert) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    entries = []
+    for measure in alert.measures_in_order():
+        author = (measure.author.display_name if measure.author_id
+                  else t("churn.detail.unknown_author"))
+        entries.append((f"{moment_text(measure.created_at)}  {author}",
+                        measure.text.splitlines() or [""]))
+    return [("churn.detail.measures", entries)]
+
+
+def _customer_name(alert: ChurnAlert) -> str:
+    return Customer.get_by_id(alert.customer_id).name
+
+
+CHURN_ALERT = register(RecordKind(
+    name="churn_alert", title="churn.title", opens="churn_alert",
+    columns=[
+        Column("customer_name", "churn.column.customer", 24, SQL("customer_name")),
+        Column("manager_name", "churn.column.manager", 10, SQL("manager_name")),
+        Column("last_order_date", "churn.column.last_order", 10, ChurnAlert.last_order_date,
+               format=last_order_text),
+        Column("status", "churn.column.status", 9, ChurnAlert.status, format=status_text),
+        Column("created_at", "churn.column.created", 16, ChurnAlert.created_at,
+               format=moment_text),
+    ],
+    query=lambda user, search, _within: alert_list_query(user, search),
+    get=ChurnAlert.get_visible, transitions=CHURN_TRANSITIONS,
+    words=lambda alert: {"customer": _customer_name(alert)},
+    heading=lambda alert: t("churn.detail.title", customer=_customer_name(alert)),
+    rows=_alert_rows, sections=_alert_measures, changes=("customer",),
+    actions=[
+        Action(DEFER, "d", "churn.defer",
+               check=lambda alert, actor: alert.check_actionable_by(actor),
+               form=lambda _alert, _actor: DEFER_FIELDS, title="churn.defer_title",
+               done="churn.deferred_done",
+               run=lambda alert, actor, values: alert.defer_by(actor, values)),
+        Action(CONFIRM, "c", "churn.confirm",
+               check=lambda alert, actor: alert.check_confirmable_by(actor),
+               ask="churn.confirm_question",
+               form=lambda _alert, _actor: CONFIRM_FIELDS, title="churn.confirm_title",
+               done="churn.confirmed_done",
+               run=lambda alert, actor, values: alert.confirm_by(actor, values)),
+    ],
+))

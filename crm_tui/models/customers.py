@@ -17,6 +17,7 @@ from peewee import (
     DecimalField,
     ForeignKeyField,
     IntegerField,
+    SQL,
     TextField,
     fn,
 )
@@ -28,15 +29,15 @@ from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database, is_postgres
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, DictionaryEntry
 from crm_tui.models.errors import (
-    ConcurrentEdit,
     InvalidTransition,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
+from crm_tui.models.kinds import Action, Column, RecordKind, register
 from crm_tui.models.users import MANAGER, Role, User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import record_id
+from crm_tui.models.workflow import delete_as_read, record_id, update_as_read
 
 NORMAL, LOST, DELETED = "normal", "lost", "deleted"
 CUSTOMER_STATUSES = (NORMAL, LOST, DELETED)
@@ -100,6 +101,23 @@ class Customer(BaseModel):
         if self.status != NORMAL:
             raise InvalidTransition(t("customer.error.not_normal"))
 
+    def _owned_by(self, actor: User) -> tuple[Any, ...]:
+        """The write's own condition on scope: an account manager's writes
+        touch only rows the database says are theirs, whatever this copy
+        in memory says."""
+        if actor.has_perm(perm.CUSTOMER_EDIT_ALL):
+            return ()
+        return (Customer.manager == actor.id,)
+
+    def _refusal_for(self, actor: User):
+        def why(current: Customer) -> Exception | None:
+            if current.manager_id != actor.id and not actor.has_perm(perm.CUSTOMER_EDIT_ALL):
+                return PermissionDenied(t("error.not_your_customer"))
+            if current.status != NORMAL:
+                return InvalidTransition(t("customer.error.not_normal"))
+            return None
+        return why
+
     # ----- writes ------------------------------------------------------
     @classmethod
     def create_by(cls, actor: User, values: dict[str, Any]) -> Customer:
@@ -124,12 +142,8 @@ class Customer(BaseModel):
                 raise PermissionDenied(t("customer.error.reassign"))
         with database.atomic():
             changes = audit.diff(self, data)
-            updated = (Customer.update(version=Customer.version + 1, **data)
-                       .where((Customer.id == self.id) & (Customer.version == self.version)
-                              & (Customer.status == NORMAL))
-                       .execute())
-            if updated != 1:
-                raise ConcurrentEdit(t("error.changed_since_opened"))
+            update_as_read(self, data, Customer.status == NORMAL, *self._owned_by(actor),
+                           why=self._refusal_for(actor))
             audit.record(actor, "customer", self.id, audit.UPDATE, changes)
         return Customer.get_by_id(self.id)
 
@@ -137,11 +151,8 @@ class Customer(BaseModel):
         """Soft delete: the status becomes deleted; history stays."""
         self.check_editable_by(actor)
         with database.atomic():
-            updated = (Customer.update(status=DELETED, version=Customer.version + 1)
-                       .where((Customer.id == self.id) & (Customer.version == self.version))
-                       .execute())
-            if updated != 1:
-                raise ConcurrentEdit(t("error.changed_since_opened"))
+            update_as_read(self, {"status": DELETED}, Customer.status == NORMAL,
+                           *self._owned_by(actor), why=self._refusal_for(actor))
             audit.record(actor, "customer", self.id, audit.DELETE, {"status": (self.status, DELETED)})
 
 
@@ -256,34 +267,42 @@ def customer_for_write(actor: User, customer: Customer | int | None) -> Customer
         # exclude each other (BEGIN IMMEDIATE).
         query = query.for_update("FOR SHARE")
     found = query.first()
-    if found is None or found.status == DELETED:
-        raise NotFound(t("error.not_found"))
-    if found.manager_id != actor.id and not actor.has_perm(perm.CUSTOMER_EDIT_ALL):
-        raise PermissionDenied(t("error.not_your_customer"))
+    check_records_editable(actor, found)
     return found
 
 
-def _checked_update(model, record, actor: User, table: str, data: dict[str, Any]) -> None:
-    """UPDATE one row if nobody saved it since `record` was read; audit it."""
+def check_records_editable(actor: User, customer: Customer | None) -> None:
+    """Raise unless `actor` may change the contacts and interactions of
+    `customer` (the right, not deleted, own customer or every customer)."""
+    require(actor, perm.CUSTOMER_EDIT)
+    if customer is None or customer.status == DELETED:
+        raise NotFound(t("error.not_found"))
+    if customer.manager_id != actor.id and not actor.has_perm(perm.CUSTOMER_EDIT_ALL):
+        raise PermissionDenied(t("error.not_your_customer"))
+
+
+def _owned_by(customer: Customer):
+    """The refusal for a contact or interaction found under another customer
+    than the one checked: the write's WHERE names the checked customer, so a
+    record whose customer was changed in memory touches no row."""
+    def why(current) -> Exception | None:
+        if current.customer_id != customer.id:
+            return PermissionDenied(t("error.not_your_customer"))
+        return None
+    return why
+
+
+def _checked_update(model, record, actor: User, table: str, data: dict[str, Any],
+                    owner: Customer) -> None:
+    """UPDATE one row of `owner` if nobody saved it since `record` was read; audit it."""
     changes = audit.diff(record, data)
-    updated = (model.update(version=model.version + 1, **data)
-               .where((model.id == record.id) & (model.version == record.version))
-               .execute())
-    if updated != 1:
-        if not model.select().where(model.id == record.id).exists():
-            raise NotFound(t("error.not_found"))
-        raise ConcurrentEdit(t("error.changed_since_opened"))
+    update_as_read(record, data, model.customer == owner.id, why=_owned_by(owner))
     audit.record(actor, table, record.id, audit.UPDATE, changes)
 
 
-def _checked_delete(model, record, actor: User, table: str, label: str) -> None:
-    deleted = (model.delete()
-               .where((model.id == record.id) & (model.version == record.version))
-               .execute())
-    if deleted != 1:
-        if not model.select().where(model.id == record.id).exists():
-            raise NotFound(t("error.not_found"))
-        raise ConcurrentEdit(t("error.changed_since_opened"))
+def _checked_delete(model, record, actor: User, table: str, label: str,
+                    owner: Customer) -> None:
+    delete_as_read(record, model.customer == owner.id, why=_owned_by(owner))
     audit.record(actor, table, record.id, audit.DELETE, {"name": (label, "")})
 
 
@@ -347,16 +366,16 @@ class Contact(BaseModel):
     def update_by(self, actor: User, values: dict[str, Any]) -> Contact:
         """Save the edited fields; required ones stay required."""
         with database.atomic():
-            customer_for_write(actor, self.customer_id)
+            owner = customer_for_write(actor, self.customer_id)
             data = _clean_contact(values, partial=True)
-            _checked_update(Contact, self, actor, "contact", data)
+            _checked_update(Contact, self, actor, "contact", data, owner)
         return Contact.get_by_id(self.id)
 
     def delete_by(self, actor: User) -> None:
         """Remove the contact; interactions with them stay, without the name."""
         with database.atomic():
-            customer_for_write(actor, self.customer_id)
-            _checked_delete(Contact, self, actor, "contact", self.name)
+            owner = customer_for_write(actor, self.customer_id)
+            _checked_delete(Contact, self, actor, "contact", self.name, owner)
 
 
 def contact_choices(customer_id: int | None) -> list[tuple[int, str]]:
@@ -444,15 +463,15 @@ class Interaction(BaseModel):
 
     def update_by(self, actor: User, values: dict[str, Any]) -> Interaction:
         with database.atomic():
-            customer_for_write(actor, self.customer_id)
-            data = _clean_interaction(self.customer_id, values, partial=True)
-            _checked_update(Interaction, self, actor, "interaction", data)
+            owner = customer_for_write(actor, self.customer_id)
+            data = _clean_interaction(owner.id, values, partial=True)
+            _checked_update(Interaction, self, actor, "interaction", data, owner)
         return Interaction.get_by_id(self.id)
 
     def delete_by(self, actor: User) -> None:
         with database.atomic():
-            customer_for_write(actor, self.customer_id)
-            _checked_delete(Interaction, self, actor, "interaction", self.summary)
+            owner = customer_for_write(actor, self.customer_id)
+            _checked_delete(Interaction, self, actor, "interaction", self.summary, owner)
 
 
 def interaction_search_query(user: User, date_from: dt.date | None = None,
@@ -500,13 +519,19 @@ def interaction_export(query) -> tuple[list[str], Any]:
     return headers, rows()
 
 
+# Levels sort by their rank in the dictionary (普通客户 ... 战略合作伙伴), not by name.
+LEVEL_ORDER = SQL("level_rank")
+
+
 def customer_list_query(user: User, search: str = ""):
-    """Customers visible to `user` with region, level and manager joined in,
-    filtered by number, name, region, manager or level containing `search`."""
+    """Customers visible to `user` with region, level (and its rank,
+    `level_rank`) and manager joined in, filtered by number, name, region,
+    manager or level containing `search`."""
     region = DictionaryEntry.alias("region")
     level = DictionaryEntry.alias("level")
     query = (Customer.visible_to(user)
              .select_extend(region.item.alias("region_name"), level.item.alias("level_name"),
+                            level.sort_order.alias("level_rank"),
                             User.display_name.alias("manager_name"))
              .join_from(Customer, region, JOIN.INNER, on=(Customer.region == region.id))
              .join_from(Customer, level, JOIN.INNER, on=(Customer.level == level.id))
@@ -553,3 +578,173 @@ def customer_export(query) -> tuple[list[str], Any]:
             row["status"] = statuses.get(row["status"], row["status"])
             yield [_cell(row.get(name)) for name in names]
     return headers, rows()
+
+
+# ----- the record kinds ----------------------------------------------------
+def customer_status_label(status: str) -> str:
+    return t(f"customer.status.{status}") if status else ""
+
+
+# Shown on the customer's information tab, in this order.
+INFORMATION_ROWS = ["number", *[field.name for field in CUSTOMER_FIELDS], "status"]
+
+
+def _customer_rows(customer: Customer) -> list[tuple[str, Any]]:
+    shown = {
+        "number": customer.number, "region": customer.region.item,
+        "level": customer.level.item, "manager": customer.manager.display_name,
+        "status": customer_status_label(customer.status),
+    }
+    return [(f"customer.{name}", shown.get(name, getattr(customer, name)))
+            for name in INFORMATION_ROWS]
+
+
+def _new_customer_values(_parent: Any, actor: User) -> dict[str, Any]:
+    """An account manager's new customer is their own."""
+    if active_managers().where(User.id == actor.id).exists():
+        return {"manager": actor.id}
+    return {}
+
+
+def _customer_form_values(customer: Customer, _actor: User) -> dict[str, Any]:
+    return {field.name: customer.__data__.get(field.name) for field in CUSTOMER_FIELDS}
+
+
+def _customers_query(user: User, search: str, _within: dict[str, Any]):
+    return customer_list_query(user, search)
+
+
+# The joined names are sorted by their output alias (region_name ...),
+# which SQLite and PostgreSQL both accept in ORDER BY.
+CUSTOMER = register(RecordKind(
+    name="customer", title="customers.title", opens="customer",
+    columns=[
+        Column("number", "customers.column.number", 13, Customer.number),
+        Column("name", "customers.column.name", 26, Customer.name),
+        Column("region_name", "customers.column.region", 6, SQL("region_name")),
+        Column("level_name", "customers.column.level", 12, LEVEL_ORDER),
+        Column("manager_name", "customers.column.manager", 10, SQL("manager_name")),
+        Column("status", "customers.column.status", 6, Customer.status,
+               format=lambda value: t(f"customers.status.{value}") if value else ""),
+    ],
+    query=_customers_query, get=Customer.get_visible, status_label=customer_status_label,
+    words=lambda customer: {"name": customer.name, "number": customer.number},
+    heading=lambda customer: t("customer.detail_title", number=customer.number,
+                               name=customer.name,
+                               status=customer_status_label(customer.status)),
+    rows=_customer_rows,
+    actions=[
+        Action("new", "n", "customer.new", on_row=False,
+               check=lambda _parent, actor: require(actor, perm.CUSTOMER_EDIT),
+               form=lambda _parent, _actor: CUSTOMER_FIELDS, prefill=_new_customer_values,
+               title="customer.new_title",
+               done=lambda customer: t("customer.created", number=customer.number),
+               run=lambda _parent, actor, values: Customer.create_by(actor, values)),
+        Action("edit", "e", "customer.edit",
+               check=lambda customer, actor: customer.check_editable_by(actor),
+               form=lambda _customer, _actor: CUSTOMER_FIELDS, prefill=_customer_form_values,
+               title="customer.edit_title", done="customer.saved",
+               run=lambda customer, actor, values: customer.update_by(actor, values)),
+        Action("delete", "d", "customer.delete", leaves=True,
+               check=lambda customer, actor: customer.check_editable_by(actor),
+               ask="customer.confirm_delete", done="customer.deleted",
+               run=lambda customer, actor, _values: customer.delete_by(actor)),
+    ],
+))
+
+
+def _of_visible_customer(model: Any) -> Any:
+    """A `get` for records of a customer: one the user may see, or NotFound."""
+    def get(user: User, record_id_: int) -> Any:
+        record = model.get_or_none(model.id == record_id(record_id_))
+        if record is None or not Customer.visible_to(user).where(
+                Customer.id == record.customer_id).exists():
+            raise NotFound(t("error.not_found"))
+        return record
+    return get
+
+
+def _words_match(query: Any, search: str, *columns: Any) -> Any:
+    """Rows where every word of `search` is in one of `columns`."""
+    for word in search.split():
+        condition = columns[0].contains(word)
+        for column in columns[1:]:
+            condition |= column.contains(word)
+        query = query.where(condition)
+    return query
+
+
+def _check_contact_editable(record: Any, actor: User) -> None:
+    check_records_editable(actor, Customer.get_or_none(Customer.id == record.customer_id))
+
+
+def _contact_sex(value: str | None) -> str:
+    return t(f"contact.sex.{value}") if value else ""
+
+
+CONTACT = register(RecordKind(
+    name="contact", title="customer.tab.contacts", parent="customer", changes=("interaction",),
+    columns=[
+        Column("name", "contact.name", 10, Contact.name),
+        Column("sex", "contact.sex", 4, Contact.sex, format=_contact_sex),
+        Column("position", "contact.position", 12, Contact.position),
+        Column("office_phone", "contact.office_phone", 15, Contact.office_phone),
+        Column("mobile", "contact.mobile", 13, Contact.mobile),
+        Column("email", "contact.email", 22, Contact.email),
+    ],
+    query=lambda user, search, within: _words_match(
+        Contact.of_customer(user, within["parent"]), search,
+        Contact.name, Contact.position, Contact.email),
+    get=_of_visible_customer(Contact),
+    words=lambda contact: {"name": contact.name},
+    actions=[
+        Action("new", "n", "contact.new", on_row=False,
+               check=lambda customer, actor: check_records_editable(actor, customer),
+               form=lambda _customer, _actor: CONTACT_FIELDS, title="contact.new_title",
+               done="customer.saved",
+               run=lambda customer, actor, values: Contact.create_by(actor, customer, values)),
+        Action("edit", "e", "contact.edit", check=_check_contact_editable,
+               form=lambda _contact, _actor: CONTACT_FIELDS,
+               prefill=lambda contact, _actor: {field.name: getattr(contact, field.name)
+                                                for field in CONTACT_FIELDS},
+               title="contact.edit_title", done="customer.saved",
+               run=lambda contact, actor, values: contact.update_by(actor, values)),
+        Action("delete", "d", "contact.delete", check=_check_contact_editable,
+               ask="contact.confirm_delete",
+               run=lambda contact, actor, _values: contact.delete_by(actor)),
+    ],
+))
+
+INTERACTION = register(RecordKind(
+    name="interaction", title="customer.tab.interactions", parent="customer",
+    columns=[
+        Column("date", "interaction.date", 10, Interaction.date),
+        Column("place", "interaction.place", 14, Interaction.place),
+        Column("summary", "interaction.summary", 34, Interaction.summary),
+        Column("contact_name", "interaction.contact", 10),
+    ],
+    query=lambda user, search, within: _words_match(
+        Interaction.of_customer(user, within["parent"]), search,
+        Interaction.place, Interaction.summary, Interaction.detail),
+    get=_of_visible_customer(Interaction),
+    words=lambda interaction: {"summary": interaction.summary},
+    actions=[
+        Action("new", "n", "interaction.new", on_row=False,
+               check=lambda customer, actor: check_records_editable(actor, customer),
+               form=lambda customer, _actor: interaction_fields(customer.id),
+               prefill=lambda _customer, _actor: {"date": clock.today().isoformat()},
+               title="interaction.new_title", done="customer.saved",
+               run=lambda customer, actor, values: Interaction.create_by(actor, customer,
+                                                                         values)),
+        Action("edit", "e", "interaction.edit", check=_check_contact_editable,
+               form=lambda interaction, _actor: interaction_fields(interaction.customer_id),
+               prefill=lambda interaction, _actor: {
+                   field.name: interaction.__data__.get(field.name)
+                   for field in interaction_fields(interaction.customer_id)},
+               title="interaction.edit_title", done="customer.saved",
+               run=lambda interaction, actor, values: interaction.update_by(actor, values)),
+        Action("delete", "d", "interaction.delete", check=_check_contact_editable,
+               ask="interaction.confirm_delete",
+               run=lambda interaction, actor, _values: interaction.delete_by(actor)),
+    ],
+))

@@ -9,10 +9,11 @@ from peewee import BooleanField, CharField, IntegerField, IntegrityError
 from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models.base import BaseModel, database
-from crm_tui.models.errors import CrmError, InvalidTransition, NotFound, ValidationError
+from crm_tui.models.errors import CrmError, InvalidTransition, ValidationError
 from crm_tui.models.permissions import DICTIONARY_MANAGE
 from crm_tui.models.users import require
 from crm_tui.models.validation import Field, clean
+from crm_tui.models.workflow import delete_as_read, update_as_read
 
 # Dictionary types the CRM itself relies on (the users' own words).
 REGION = "地区"
@@ -26,6 +27,8 @@ class DictionaryEntry(BaseModel):
     value = CharField(max_length=60)
     editable = BooleanField(default=True)
     sort_order = IntegerField(default=0)
+    # Raised by every edit; an edit that finds another version is stale.
+    version = IntegerField(default=1)
 
     class Meta:
         indexes = ((("type", "item"), True),)
@@ -148,11 +151,10 @@ def create_entry(actor, values: dict) -> DictionaryEntry:
     return entry
 
 
-def _locked_or_gone(entry_id: int) -> CrmError:
-    current = DictionaryEntry.get_or_none(DictionaryEntry.id == entry_id)
-    if current is None:
-        return NotFound(t("error.not_found"))
-    return InvalidTransition(t("dictionary.error.locked"))
+def _locked(current: DictionaryEntry) -> CrmError | None:
+    """Why a write of a still existing entry touched no row: locked meanwhile,
+    or (None) saved by someone else since it was opened."""
+    return None if current.editable else InvalidTransition(t("dictionary.error.locked"))
 
 
 def update_entry(actor, entry: DictionaryEntry, values: dict) -> DictionaryEntry:
@@ -169,12 +171,8 @@ def update_entry(actor, entry: DictionaryEntry, values: dict) -> DictionaryEntry
                     raise ValidationError({"type": _in_use_message(usage)})
             _check_item_free(data.get("type", entry.type), data.get("item", entry.item), entry.id)
             changes = audit.diff(entry, data)
-            updated = (DictionaryEntry.update(**data)
-                       .where((DictionaryEntry.id == entry.id)
-                              & (DictionaryEntry.editable == True))  # noqa: E712
-                       .execute())
-            if updated != 1:
-                raise _locked_or_gone(entry.id)
+            update_as_read(entry, data, DictionaryEntry.editable == True,  # noqa: E712
+                           why=_locked)
             audit.record(actor, "dictionary_entry", entry.id, audit.UPDATE, changes)
     except IntegrityError:
         raise ValidationError({"item": t("dictionary.error.item_taken")}) from None
@@ -191,12 +189,8 @@ def delete_entry(actor, entry: DictionaryEntry) -> None:
         raise InvalidTransition(_in_use_message(usage))
     try:
         with database.atomic():
-            deleted = (DictionaryEntry.delete()
-                       .where((DictionaryEntry.id == entry.id)
-                              & (DictionaryEntry.editable == True))  # noqa: E712
-                       .execute())
-            if deleted != 1:
-                raise _locked_or_gone(entry.id)
+            delete_as_read(entry, DictionaryEntry.editable == True,  # noqa: E712
+                           why=_locked)
             audit.record(actor, "dictionary_entry", entry.id, audit.DELETE,
                          {"type": (entry.type, None), "item": (entry.item, None)})
     except IntegrityError:

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from peewee import JOIN, BigIntegerField, CharField, DateTimeField, ForeignKeyField
 
 from crm_tui import clock
-from crm_tui.documents import DocumentStore, StoredFileDamaged, TooLarge, export_to
+from crm_tui.documents import (DocumentStore, FileRefused, StoredFileDamaged, StoreWriteFailed,
+                               TooLarge, export_to)
 from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import Customer, customer_for_write
-from crm_tui.models.errors import CrmError, NotFound, ValidationError
+from crm_tui.models.errors import CrmError, NotFound, PermissionDenied, ValidationError
 from crm_tui.models.users import User
 
 NAME_LIMIT = 250
@@ -57,19 +59,25 @@ class Document(BaseModel):
         """Store the file at `path` and record it as the customer's."""
         with database.atomic():
             customer_for_write(actor, customer_id)  # refuse before reading the file
-        source = _readable_file(path, store)
+        reader, name = _open_upload(path, store)
         try:
-            with source.open("rb") as reader:
+            with reader:
                 incoming = store.receive(reader)
         except TooLarge as error:
             raise ValidationError({"path": t("documents.error.too_big", limit=error.limit_mb)}) from None
+        except StoreWriteFailed as error:
+            # The store's fault (its disk is full, say), not the source's.
+            if error.disk_full:
+                raise CrmError(t("rights.store_full", folder=str(store.folder))) from None
+            raise CrmError(t("rights.store_unwritable", folder=str(store.folder),
+                             reason=str(error))) from None
         except OSError as error:
             raise ValidationError({"path": t("documents.error.unreadable",
                                              reason=error.strerror or str(error))}) from None
         try:
             with database.atomic():
                 customer = customer_for_write(actor, customer_id)
-                document = cls.create(customer=customer.id, name=source.name[:NAME_LIMIT],
+                document = cls.create(customer=customer.id, name=name[:NAME_LIMIT],
                                       size=incoming.size, sha256=incoming.sha256,
                                       uploaded_by=actor.id, uploaded_at=clock.now())
                 audit.record(actor, "document", document.id, audit.CREATE,
@@ -86,11 +94,14 @@ class Document(BaseModel):
                   store: DocumentStore) -> Path:
         """Write a copy to `destination` (a file, or a folder for the
         document's own name); never overwrites a file."""
-        Customer.get_visible(user, self.customer_id)
+        # The customer as the database has it, not as this copy says.
+        Document.get_visible(user, self.id)
         if not str(destination).strip():
             raise ValidationError({"path": t("error.required")})
         try:
             return export_to(store, self.sha256, self.name, destination)
+        except FileRefused as error:
+            raise ValidationError({"path": t(error.key, **error.values)}) from None
         except FileExistsError:
             raise ValidationError({"path": t("documents.error.exists")}) from None
         except StoredFileDamaged:
@@ -105,9 +116,15 @@ class Document(BaseModel):
         """Remove the record; its file goes too when no other record points
         to the same content. True when the file went."""
         with database.atomic():
-            customer_for_write(actor, self.customer_id)
-            deleted = Document.delete().where(Document.id == self.id).execute()
+            owner = customer_for_write(actor, self.customer_id)
+            # The checked customer is part of the WHERE: a copy whose
+            # customer was changed in memory deletes nothing.
+            deleted = (Document.delete()
+                       .where((Document.id == self.id) & (Document.customer == owner.id))
+                       .execute())
             if deleted != 1:
+                if Document.select().where(Document.id == self.id).exists():
+                    raise PermissionDenied(t("error.not_your_customer"))
                 raise NotFound(t("error.not_found"))
             audit.record(actor, "document", self.id, audit.DELETE,
                          {"name": (self.name, ""), "sha256": (self.sha256, "")})
@@ -115,14 +132,17 @@ class Document(BaseModel):
             self.sha256, lambda: Document.select().where(Document.sha256 == self.sha256).exists())
 
 
-def _readable_file(path: str | os.PathLike, store: DocumentStore) -> Path:
-    text = str(path).strip()
-    if not text:
+def _open_upload(path: str | os.PathLike, store: DocumentStore) -> tuple[BinaryIO, str]:
+    """The file a user asked to attach, opened, and its name; a
+    ValidationError at the path field for what may not be attached."""
+    if not str(path).strip():
         raise ValidationError({"path": t("error.required")})
-    source = Path(text).expanduser()
-    if not source.is_file():
-        raise ValidationError({"path": t("documents.error.no_file")})
+    try:
+        reader, name = store.open_upload(path)
+    except FileRefused as error:
+        raise ValidationError({"path": t(error.key, **error.values)}) from None
     # The limit is checked again while copying (the file may grow meanwhile).
-    if source.stat().st_size > store.max_bytes:
+    if os.fstat(reader.fileno()).st_size > store.max_bytes:
+        reader.close()
         raise ValidationError({"path": t("documents.error.too_big", limit=store.max_size_mb)})
-    return source
+    return reader, name

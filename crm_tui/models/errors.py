@@ -1,6 +1,8 @@
 """The errors a rule can raise. Screens show their message; none is a crash."""
 from __future__ import annotations
 
+from peewee import DatabaseError
+
 
 class CrmError(Exception):
     """Base of every error a business rule raises on purpose."""
@@ -28,3 +30,15 @@ class ValidationError(CrmError):
     def __init__(self, errors: dict[str, str]):
         self.errors = dict(errors)
         super().__init__("; ".join(f"{name}: {message}" for name, message in self.errors.items()))
+
+
+class DatabaseFault(CrmError, DatabaseError):
+    """The database cannot do what was asked (a full disk, a read-only or
+    vanished file); the message names the cause in one line. Nothing of the
+    action was saved."""
+
+
+def first_line(error: BaseException) -> str:
+    """An error's message as one line (its type when it has none)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

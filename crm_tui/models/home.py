@@ -15,7 +15,7 @@ from peewee import fn
 
 from crm_tui import clock
 from crm_tui.models import permissions as perm
-from crm_tui.models import sales, service
+from crm_tui.models import contracts, sales, service
 from crm_tui.models.base import database, sales_database
 from crm_tui.models.churn import open_alert_count
 from crm_tui.models.customers import Customer
@@ -32,16 +32,20 @@ class HomeFigures:
     services_waiting: int
     open_churn_alerts: int
     month_order_amount: Decimal
+    contracts_to_approve: int
+    overdue_instalments: int
 
 
 def home_figures(user: User) -> HomeFigures:
-    granted = user.permissions() if user.active else set()
+    granted = user.permissions()
     return HomeFigures(
         customers=Customer.visible_to(user).count(),
         open_opportunities=open_opportunities(user, granted),
         services_waiting=services_waiting(user, granted),
         open_churn_alerts=open_churn_alerts(user),
         month_order_amount=month_order_amount(user, granted),
+        contracts_to_approve=contracts.waiting_for_approval(user).count(),
+        overdue_instalments=contracts.overdue_instalments(user).count(),
     )
 
 

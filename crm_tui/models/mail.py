@@ -10,12 +10,16 @@ The protocols themselves (SMTP, IMAP, MIME) are in crm_tui.mail.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
-from dataclasses import dataclass
+import hashlib
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
-from peewee import (JOIN, CharField, DateTimeField, ForeignKeyField, IntegrityError, TextField,
-                    fn)
+from peewee import (JOIN, BlobField, CharField, DateTimeField, ForeignKeyField, IntegrityError,
+                    TextField, fn)
 
 from crm_tui import clock
 from crm_tui.i18n import t
@@ -27,9 +31,12 @@ from crm_tui.models.customers import (DELETED, Contact, Customer, Interaction,
 from crm_tui.models.errors import InvalidTransition, NotFound, ValidationError
 from crm_tui.models.users import User, require
 from crm_tui.models.validation import Field, clean
+from crm_tui.plain_text import unsafe_chars, without_refused
 
 IN, OUT = "in", "out"
 SENT, FAILED, FILED, UNMATCHED = "sent", "failed", "filed", "unmatched"
+# A received message the CRM could not read or store: kept with the reason.
+UNREADABLE = "unreadable"
 # What filing a received message came to; DUPLICATE: it was filed before.
 DUPLICATE = "duplicate"
 MAIL_IN, MAIL_OUT = "mail_in", "mail_out"
@@ -37,6 +44,16 @@ MAIL_IN, MAIL_OUT = "mail_in", "mail_out"
 # whole body stays in the MailMessage.
 INTERACTION_DETAIL_LIMIT = 4000
 SUMMARY_LIMIT = 200
+# A received message's raw bytes are kept (when it was cleaned or could not
+# be read) up to this size; its SHA-256 always.
+ORIGINAL_LIMIT = 1024 * 1024
+
+# An RFC 2047 encoded word, read leniently (any text between the markers):
+# mail libraries differ in what they accept, so the check takes more than
+# any of them would decode.
+ENCODED_WORD = re.compile(r"=\?([^?]*)\?([bBqQ])\?(.*?)\?=", re.DOTALL)
+# Fields that become header lines of a sent message.
+HEADER_FIELDS = ("to", "subject")
 
 COMPOSE_FIELDS = (
     Field("to", "mail.to", kind="email", required=True, max_length=100),
@@ -67,6 +84,8 @@ class IncomingMail:
     date: dt.datetime
     sender_name: str = ""
     recipients: str = ""
+    # The message as received, kept when its text had to be cleaned.
+    raw: bytes = b""
 
 
 class MailMessage(BaseModel):
@@ -84,6 +103,12 @@ class MailMessage(BaseModel):
     # sent, failed, filed or unmatched
     status = CharField(max_length=10, index=True)
     created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    # For received mail only: why the message is unreadable, or what was
+    # cleaned from it; the raw message as received (up to ORIGINAL_LIMIT)
+    # and its SHA-256, for the record.
+    problem = TextField(default="")
+    original = BlobField(null=True)
+    original_sha256 = CharField(max_length=64, default="")
 
     # ----- reading -------------------------------------------------------
     @classmethod
@@ -99,8 +124,10 @@ class MailMessage(BaseModel):
 
     @classmethod
     def unmatched_for(cls, user: User | None):
-        """Received mail from unknown senders, for users who may file mail."""
-        query = cls.select().where(cls.status == UNMATCHED).order_by(cls.date.desc(), cls.id.desc())
+        """Received mail from unknown senders, and mail that could not be
+        read, for users who may file mail."""
+        query = (cls.select().where(cls.status.in_([UNMATCHED, UNREADABLE]))
+                 .order_by(cls.date.desc(), cls.id.desc()))
         if user is None or not user.has_perm(perm.CUSTOMER_EDIT):
             return query.where(False)
         return query
@@ -112,6 +139,10 @@ class MailMessage(BaseModel):
         """Raise unless `actor` may write to this customer and the draft is
         complete; the contact is the one whose address the mail goes to."""
         data = clean(COMPOSE_FIELDS, values)
+        refused = {name: t("mail.error.header_line_break") for name in HEADER_FIELDS
+                   if breaks_header(data[name])}
+        if refused:
+            raise ValidationError(refused)
         with database.atomic():
             customer = customer_for_write(actor, customer_id)
         contact = _contact_for_address(customer.id, contact_id, data["to"])
@@ -151,9 +182,11 @@ class MailMessage(BaseModel):
         who sent it, UNMATCHED when no single customer has that address,
         DUPLICATE when this Message-ID was stored before."""
         cls.check_can_fetch(actor)
+        incoming, cleaned = cleaned_incoming(incoming)
         if cls.select().where(cls.message_id == incoming.message_id).exists():
             return DUPLICATE
         contact = sender_contact(incoming.sender)
+        kept = _original(incoming.raw) if cleaned else {}
         try:
             with database.atomic():
                 interaction = None
@@ -169,7 +202,9 @@ class MailMessage(BaseModel):
                     customer=contact.customer_id if contact else None,
                     contact=contact.id if contact else None,
                     interaction=interaction.id if interaction else None,
-                    status=FILED if contact else UNMATCHED)
+                    status=FILED if contact else UNMATCHED,
+                    problem=t("mail.problem.cleaned", parts=", ".join(cleaned)) if cleaned else "",
+                    **kept)
                 audit.record(actor, "mail_message", message.id, "receive",
                              {"status": ("", message.status)})
         except IntegrityError:
@@ -177,9 +212,41 @@ class MailMessage(BaseModel):
             return DUPLICATE
         return FILED if contact else UNMATCHED
 
+    @classmethod
+    def file_unreadable(cls, raw: bytes, reason: str, actor: User | None = None,
+                        message_id: str = "", sender: str = "",
+                        subject: str = "") -> tuple[str, str]:
+        """Keep a received message the CRM could not read or store: its
+        reason, its raw bytes (up to ORIGINAL_LIMIT) and their hash, and
+        what little could be told of sender and subject. Returns UNREADABLE,
+        or DUPLICATE when it was kept before (same Message-ID, or same
+        bytes), with the Message-ID it is kept under."""
+        cls.check_can_fetch(actor)
+        kept = _original(raw)
+        message_id = without_refused(message_id, allow="").strip()
+        if not message_id or len(message_id) > 250:
+            message_id = hashed_message_id(kept["original_sha256"])
+        if cls.select().where(cls.message_id == message_id).exists():
+            return DUPLICATE, message_id
+        try:
+            with database.atomic():
+                message = cls.create(
+                    message_id=message_id, direction=IN,
+                    sender=without_refused(sender, allow="")[:250],
+                    subject=" ".join(without_refused(subject, allow="").split())[:250],
+                    date=clock.now(), status=UNREADABLE,
+                    problem=without_refused(reason)[:2000], **kept)
+                audit.record(actor, "mail_message", message.id, "receive",
+                             {"status": ("", UNREADABLE)})
+        except IntegrityError:
+            return DUPLICATE, message_id
+        return UNREADABLE, message_id
+
     def attach_to_customer(self, actor: User, customer_id: int) -> Interaction:
         """File an unmatched message as an interaction of a customer the
         actor may write to; refused when someone filed it meanwhile."""
+        if self.status == UNREADABLE:
+            raise InvalidTransition(t("mail.error.unreadable_attach"))
         with database.atomic():
             customer = customer_for_write(actor, customer_id)
             interaction = _new_interaction(
@@ -196,6 +263,82 @@ class MailMessage(BaseModel):
             audit.record(actor, "mail_message", self.id, "attach",
                          {"status": (UNMATCHED, FILED), "customer": (None, customer.id)})
         return interaction
+
+
+def cleaned_incoming(incoming: IncomingMail) -> tuple[IncomingMail, list[str]]:
+    """`incoming` with control characters, bidi overrides and lone
+    surrogates dropped from its text (a body keeps its line breaks and
+    tabs), and the names of the parts that held any."""
+    allowed = {"body": "\n\t"}
+    changes: dict[str, str] = {}
+    for name in ("message_id", "sender", "sender_name", "recipients", "subject", "body"):
+        value = getattr(incoming, name)
+        clean_value = without_refused(value, allow=allowed.get(name, ""))
+        if clean_value != value:
+            changes[name] = clean_value
+    if not changes:
+        return incoming, []
+    if not changes.get("message_id", incoming.message_id).strip():
+        changes["message_id"] = hashed_message_id(hashlib.sha256(incoming.raw).hexdigest())
+    return replace(incoming, **changes), list(changes)
+
+
+def hashed_message_id(sha256: str) -> str:
+    """The Message-ID given to a message without a usable one: from a hash,
+    so the same message is the same however often it is fetched."""
+    return f"<sha256.{sha256}@crm-tui.invalid>"
+
+
+def _original(raw: bytes) -> dict[str, Any]:
+    return {"original": raw if len(raw) <= ORIGINAL_LIMIT else None,
+            "original_sha256": hashlib.sha256(raw).hexdigest()}
+
+
+def breaks_header(text: str) -> bool:
+    """True when `text`, put in a header of a sent message, could end that
+    line and start another: it holds a control character (CR, LF or any
+    other), raw or inside an encoded word (=?utf-8?q?=0ABcc:...?=).
+
+    The words are decoded here, not by the mail library, so the answer does
+    not depend on how a Python version folds or decodes headers."""
+    if _breaks_line(text):
+        return True
+    for charset, encoding, encoded in ENCODED_WORD.findall(text):
+        data = _encoded_word_bytes(encoding, encoded)
+        if b"\r" in data or b"\n" in data or b"\x00" in data:
+            return True
+        if _breaks_line(_decoded_strictly(data, charset)):
+            return True
+    return False
+
+
+def _breaks_line(text: str) -> bool:
+    # Python's str.splitlines() also ends lines at U+2028 and U+2029.
+    return bool(unsafe_chars(text, allow="")) or "\u2028" in text or "\u2029" in text
+
+
+def _encoded_word_bytes(encoding: str, encoded: str) -> bytes:
+    if encoding in "bB":
+        squeezed = re.sub(r"[^A-Za-z0-9+/]", "", encoded)
+        try:
+            return base64.b64decode(squeezed + "=" * (-len(squeezed) % 4))
+        except (binascii.Error, ValueError):
+            return b"\n"  # undecodable: refused, never guessed harmless
+    text = encoded.replace("_", " ")
+    return re.sub(rb"=([0-9A-Fa-f]{2})", lambda match: bytes([int(match.group(1), 16)]),
+                  text.encode("utf-8", "surrogatepass"))
+
+
+def _decoded_strictly(data: bytes, charset: str) -> str:
+    """The text of an encoded word's bytes in its charset (RFC 2231
+    language suffix ignored). Bytes that are not text in a known charset
+    give a line break: such a word is refused, since the mail library would
+    carry the bytes on undecoded."""
+    name = charset.split("*", 1)[0].strip()
+    try:
+        return data.decode(name)
+    except (LookupError, UnicodeDecodeError):
+        return "\n"
 
 
 def sender_contact(address: str) -> Contact | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from peewee import (JOIN, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
+from peewee import (JOIN, SQL, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField)
 
 from crm_tui import clock
@@ -28,12 +28,25 @@ from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import (CONTACT_FIELDS, CUSTOMER_FIELDS, Contact, Customer,
                                       active_manager, manager_choices)
 from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
+from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
+                                  register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import StateMachine, allowed
+from crm_tui.models.workflow import StateMachine, allowed, delete_as_read, update_as_read
 
 UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED = "unassigned", "assigned", "succeeded", "failed"
 OPPORTUNITY_STATUSES = (UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED)
+
+# The state graph: (from, action, to); None: the opportunity is deleted.
+# "plan" is a change of the development plan: the state stays.
+OPPORTUNITY_TRANSITIONS = Transitions([
+    (UNASSIGNED, "edit", UNASSIGNED),
+    (UNASSIGNED, "delete", None),
+    (UNASSIGNED, "assign", ASSIGNED),
+    (ASSIGNED, "plan", ASSIGNED),
+    (ASSIGNED, "succeed", SUCCEEDED),   # 开发成功
+    (ASSIGNED, "fail", FAILED),         # 终止开发
+])
 
 
 def status_label(status: str) -> str:
@@ -97,6 +110,7 @@ class Opportunity(StateMachine, BaseModel):
     # Refusals read "opportunity.error.<action>" with the state's label.
     i18n_prefix = "opportunity"
     status_label = staticmethod(status_label)
+    transitions = OPPORTUNITY_TRANSITIONS
 
     def __str__(self) -> str:
         return f"{self.customer_name}: {self.summary}"
@@ -134,17 +148,31 @@ class Opportunity(StateMachine, BaseModel):
             require(actor, perm.OPPORTUNITY_CREATE)
             if self.created_by_id != actor.id:
                 raise PermissionDenied(t("opportunity.error.not_creator"))
-        self._check_state(action, UNASSIGNED)
+        self._check_state(action)
+
+    def _own_unless_supervisor(self, actor: User) -> tuple[Any, ...]:
+        """The write's own condition: a creator's edit touches only a row the
+        database says they created, whatever this copy in memory says."""
+        if actor.has_perm(perm.OPPORTUNITY_ASSIGN):
+            return ()
+        return (Opportunity.created_by == actor.id,)
+
+    def _not_creator(self, actor: User):
+        def why(current: "Opportunity") -> Exception | None:
+            if current.created_by_id != actor.id and not actor.has_perm(perm.OPPORTUNITY_ASSIGN):
+                return PermissionDenied(t("opportunity.error.not_creator"))
+            return None
+        return why
 
     def _check_assignable_by(self, actor: User) -> None:
         require(actor, perm.OPPORTUNITY_ASSIGN)
-        self._check_state("assign", UNASSIGNED)
+        self._check_state("assign")
 
     def check_plan_open_for(self, actor: User) -> None:
         """Raise unless `actor` may change this opportunity's plan now: the
         plan is open (assigned) and `actor` is its account manager."""
         require(actor, perm.PLAN_EXECUTE)
-        self._check_state("plan", ASSIGNED)
+        self._check_state("plan")
         if self.assigned_to_id != actor.id:
             raise PermissionDenied(t("plan.error.not_assignee"))
 
@@ -165,7 +193,8 @@ class Opportunity(StateMachine, BaseModel):
         data = clean(OPPORTUNITY_FIELDS, values, partial=True)
         with database.atomic():
             changes = audit.diff(self, data)
-            self._change_state("edit", UNASSIGNED, data)
+            self._change_state("edit", data, *self._own_unless_supervisor(actor),
+                               why=self._not_creator(actor))
             audit.record(actor, "opportunity", self.id, audit.UPDATE, changes)
         return Opportunity.get_by_id(self.id)
 
@@ -173,7 +202,8 @@ class Opportunity(StateMachine, BaseModel):
         """Delete an unassigned opportunity (nothing has been done on it yet)."""
         self.check_editable_by(actor, "delete")
         with database.atomic():
-            self._delete_in_state("delete", UNASSIGNED)
+            self._delete_in_state("delete", *self._own_unless_supervisor(actor),
+                                  why=self._not_creator(actor))
             audit.record(actor, "opportunity", self.id, audit.DELETE,
                          {"summary": (self.summary, "")})
 
@@ -183,7 +213,7 @@ class Opportunity(StateMachine, BaseModel):
         manager_id = active_manager(manager).id
         now = clock.now()
         with database.atomic():
-            self._change_state("assign", UNASSIGNED,
+            self._change_state("assign",
                                {"status": ASSIGNED, "assigned_to": manager_id, "assigned_at": now})
             audit.record(actor, "opportunity", self.id, "assign",
                          {"status": (self.status, ASSIGNED), "assigned_to": (None, manager_id),
@@ -217,7 +247,7 @@ class Opportunity(StateMachine, BaseModel):
                           for field in SUCCESS_CONTACT_FIELDS}
         now = clock.now()
         with database.atomic():
-            self._change_state("plan", ASSIGNED, {"status": SUCCEEDED, "ended_at": now},
+            self._change_state("succeed", {"status": SUCCEEDED, "ended_at": now},
                                Opportunity.assigned_to == actor.id)
             customer = Customer.create_by(actor, customer_values)
             if self.contact:
@@ -235,7 +265,7 @@ class Opportunity(StateMachine, BaseModel):
         """终止开发: development ends without a customer."""
         self.check_plan_open_for(actor)
         with database.atomic():
-            self._change_state("plan", ASSIGNED, {"status": FAILED, "ended_at": clock.now()},
+            self._change_state("fail", {"status": FAILED, "ended_at": clock.now()},
                                Opportunity.assigned_to == actor.id)
             audit.record(actor, "opportunity", self.id, "fail", {"status": (self.status, FAILED)})
         return Opportunity.get_by_id(self.id)
@@ -264,7 +294,7 @@ class Opportunity(StateMachine, BaseModel):
                           & (Opportunity.assigned_to == actor.id))
                    .execute())
         if updated != 1:
-            raise self._refusal("plan", ASSIGNED)
+            raise self._refusal("plan")
 
 
 class PlanItem(BaseModel):
@@ -273,6 +303,8 @@ class PlanItem(BaseModel):
     content = TextField()
     result = TextField(default="")
     created_at = DateTimeField(default=clock.now)
+    # Raised by every change; a save that finds another version is stale.
+    version = IntegerField(default=1)
 
     @classmethod
     def of(cls, opportunity: Opportunity | int):
@@ -295,8 +327,8 @@ class PlanItem(BaseModel):
         opportunity.check_plan_open_for(actor)
         with database.atomic():
             opportunity.lock_open_plan(actor)
-            if PlanItem.delete().where(PlanItem.id == self.id).execute() != 1:
-                raise NotFound(t("error.not_found"))
+            delete_as_read(self, PlanItem.opportunity == opportunity.id,
+                           why=self._outside(opportunity))
             audit.record(actor, "plan_item", self.id, audit.DELETE,
                          {"content": (self.content, "")})
 
@@ -305,11 +337,21 @@ class PlanItem(BaseModel):
         opportunity.check_plan_open_for(actor)
         with database.atomic():
             opportunity.lock_open_plan(actor)
-            if PlanItem.update({name: value}).where(PlanItem.id == self.id).execute() != 1:
-                raise NotFound(t("error.not_found"))
+            update_as_read(self, {name: value}, PlanItem.opportunity == opportunity.id,
+                           why=self._outside(opportunity))
             audit.record(actor, "plan_item", self.id, audit.UPDATE,
                          {name: (getattr(self, name), value)})
         return PlanItem.get_by_id(self.id)
+
+    @staticmethod
+    def _outside(opportunity: Opportunity):
+        """The refusal for an item the database files under another plan
+        than the one checked (its opportunity changed in memory)."""
+        def why(current: "PlanItem") -> Exception | None:
+            if current.opportunity_id != opportunity.id:
+                return PermissionDenied(t("plan.error.not_assignee"))
+            return None
+        return why
 
 
 def opportunity_list_query(user: User, search: str = ""):
@@ -327,3 +369,152 @@ def opportunity_list_query(user: User, search: str = ""):
                             | Opportunity.summary.contains(search)
                             | Opportunity.contact.contains(search))
     return query
+
+
+# ----- the record kinds ----------------------------------------------------
+def _opportunity_rows(opportunity: Opportunity) -> list[tuple[str, Any]]:
+    rows = [
+        ("opportunity.customer_name", opportunity.customer_name),
+        ("opportunity.status", status_label(opportunity.status)),
+        ("opportunity.success_rate", f"{opportunity.success_rate}%"),
+        ("opportunity.source", opportunity.source),
+        ("opportunity.summary", opportunity.summary),
+        ("opportunity.contact", f"{opportunity.contact}  {opportunity.contact_phone}"),
+        ("opportunity.description", opportunity.description.replace("\n", " ")),
+        ("opportunity.created_by", f"{user_name(opportunity.created_by_id)}  "
+                                   f"{moment_text(opportunity.created_at)}"),
+        ("opportunity.assigned_to", f"{user_name(opportunity.assigned_to_id)}  "
+                                    f"{moment_text(opportunity.assigned_at)}"),
+    ]
+    if opportunity.ended_at:
+        rows.append(("opportunity.ended_at", moment_text(opportunity.ended_at)))
+        customer = Customer.get_or_none(Customer.id == opportunity.customer_id)
+        if customer is not None:
+            rows.append(("opportunity.customer", f"{customer.name} {customer.number}"))
+    return rows
+
+
+def _opportunity_form_values(opportunity: Opportunity) -> dict[str, Any]:
+    return {field.name: getattr(opportunity, field.name) for field in OPPORTUNITY_FIELDS}
+
+
+def _succeeded(customer: Customer) -> str:
+    return t("plan.succeeded", name=customer.name, number=customer.number)
+
+
+def _opportunities_query(user: User, search: str, _within: dict[str, Any]):
+    return opportunity_list_query(user, search).order_by(Opportunity.id.desc())
+
+
+OPPORTUNITY = register(RecordKind(
+    name="opportunity", title="opportunity.title", opens="opportunity", child="plan_item",
+    columns=[
+        Column("customer_name", "opportunity.customer_name", 16, Opportunity.customer_name),
+        Column("summary", "opportunity.summary", 16, Opportunity.summary),
+        Column("contact", "opportunity.contact", 8, Opportunity.contact),
+        Column("success_rate", "opportunity.column.rate", 4, Opportunity.success_rate,
+               format=lambda value: "" if value is None else f"{value}%"),
+        Column("status", "opportunity.status", 10, Opportunity.status, format=status_label),
+        Column("assignee_name", "opportunity.assigned_to", 8, SQL("assignee_name")),
+        Column("created_at", "opportunity.column.created", 10, Opportunity.created_at,
+               format=day_text),
+    ],
+    query=_opportunities_query, get=Opportunity.get_visible,
+    transitions=OPPORTUNITY_TRANSITIONS, status_label=status_label,
+    words=lambda opportunity: {"name": opportunity.customer_name,
+                               "summary": opportunity.summary},
+    heading=lambda opportunity: t("plan.title", name=opportunity.customer_name,
+                                  status=status_label(opportunity.status)),
+    rows=_opportunity_rows, changes=("customer",),
+    actions=[
+        Action("new", "n", "opportunity.action.new", on_row=False,
+               check=lambda _parent, actor: require(actor, perm.OPPORTUNITY_CREATE),
+               form=lambda _parent, _actor: OPPORTUNITY_FIELDS,
+               title="opportunity.new_title", done="opportunity.created",
+               run=lambda _parent, actor, values: Opportunity.create_by(actor, values)),
+        Action("edit", "e", "opportunity.action.edit",
+               check=lambda opportunity, actor: opportunity.check_editable_by(actor),
+               form=lambda _opportunity, _actor: OPPORTUNITY_FIELDS,
+               prefill=lambda opportunity, _actor: _opportunity_form_values(opportunity),
+               title="opportunity.edit_title", done="opportunity.saved",
+               run=lambda opportunity, actor, values: opportunity.update_by(actor, values)),
+        Action("assign", "a", "opportunity.action.assign",
+               check=lambda opportunity, actor: opportunity._check_assignable_by(actor),
+               form=lambda _opportunity, _actor: ASSIGN_FIELDS,
+               title="opportunity.assign_title", done="opportunity.assigned",
+               run=lambda opportunity, actor, values: opportunity.assign_by(
+                   actor, values.get("manager"))),
+        # 开发成功: a form for what the new customer needs beyond what the
+        # opportunity tells; saving creates the customer and ends the plan.
+        Action("succeed", "c", "plan.action.succeed", in_list=False,
+               check=lambda opportunity, actor: opportunity.check_plan_open_for(actor),
+               form=lambda opportunity, _actor: opportunity.success_fields(),
+               prefill=lambda opportunity, _actor: opportunity.success_prefill(),
+               title="plan.succeed_title", done=_succeeded,
+               run=lambda opportunity, actor, values: opportunity.succeed_by(actor, values)),
+        # 终止开发
+        Action("fail", "f", "plan.action.fail", in_list=False,
+               check=lambda opportunity, actor: opportunity.check_plan_open_for(actor),
+               ask="plan.fail_question", done="plan.failed",
+               run=lambda opportunity, actor, _values: opportunity.fail_by(actor)),
+        Action("delete", "d", "opportunity.action.delete", leaves=True,
+               check=lambda opportunity, actor: opportunity.check_editable_by(actor, "delete"),
+               ask="opportunity.delete_question", done="opportunity.deleted",
+               run=lambda opportunity, actor, _values: opportunity.delete_by(actor)),
+    ],
+))
+
+
+def _plan_item_of_visible(user: User, item_id: int) -> PlanItem:
+    """A plan item of an opportunity `user` may see (NotFound otherwise)."""
+    item = (PlanItem.select().join(Opportunity, on=(PlanItem.opportunity == Opportunity.id))
+            .where((PlanItem.id == item_id)
+                   & Opportunity.id.in_(Opportunity.visible_to(user).select(Opportunity.id)))
+            .first())
+    if item is None:
+        raise NotFound(t("error.not_found"))
+    return item
+
+
+def _plan_items(_user: User, search: str, within: dict[str, Any]):
+    items = PlanItem.of(within.get("parent"))
+    search = search.strip()
+    if search:
+        items = items.where(PlanItem.content.contains(search) | PlanItem.result.contains(search))
+    return items
+
+
+def _check_plan_item(item: PlanItem, actor: User) -> None:
+    Opportunity.get_by_id(item.opportunity_id).check_plan_open_for(actor)
+
+
+PLAN_ITEM = register(RecordKind(
+    name="plan_item", title="plan.items", parent="opportunity", changes=("opportunity",),
+    columns=[
+        Column("date", "plan.date", 10, PlanItem.date, format=day_text),
+        Column("content", "plan.content", 34, PlanItem.content),
+        Column("result", "plan.result", 30, PlanItem.result),
+    ],
+    query=_plan_items, get=_plan_item_of_visible,
+    words=lambda item: {"date": day_text(item.date), "content": item.content},
+    actions=[
+        Action("add", "a", "plan.action.add", on_row=False,
+               check=lambda opportunity, actor: opportunity.check_plan_open_for(actor),
+               form=lambda _opportunity, _actor: PLAN_ITEM_FIELDS,
+               title="plan.add_title", done="plan.item_added",
+               run=lambda opportunity, actor, values: opportunity.add_plan_item(actor, values)),
+        Action("edit", "e", "plan.action.edit", check=_check_plan_item,
+               form=lambda _item, _actor: PLAN_CONTENT_FIELDS,
+               prefill=lambda item, _actor: {"content": item.content},
+               title="plan.edit_title", done="plan.item_saved",
+               run=lambda item, actor, values: item.update_content_by(actor, values)),
+        Action("result", "r", "plan.action.result", check=_check_plan_item,
+               form=lambda _item, _actor: PLAN_RESULT_FIELDS,
+               prefill=lambda item, _actor: {"result": item.result},
+               title="plan.result_title", done="plan.item_saved",
+               run=lambda item, actor, values: item.record_result_by(actor, values)),
+        Action("delete", "d", "plan.action.delete", check=_check_plan_item,
+               ask="plan.delete_question", done="plan.item_deleted",
+               run=lambda item, actor, _values: item.delete_by(actor)),
+    ],
+))

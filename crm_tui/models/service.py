@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import JOIN, SQL, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from crm_tui import clock
 from crm_tui.i18n import t
@@ -26,6 +26,8 @@ from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import Customer, active_manager, manager_choices
 from crm_tui.models.dictionary import SERVICE_TYPE, DictionaryEntry
 from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
+from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
+                                  register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
 from crm_tui.models.workflow import StateMachine, allowed, record_id
@@ -36,6 +38,15 @@ SERVICE_STATUSES = (NEW, ASSIGNED, HANDLED, ARCHIVED)
 CREATED, ASSIGNMENT, HANDLING, FEEDBACK = "create", "assign", "handle", "feedback"
 # Satisfaction from this value up archives a service; below, it goes back.
 SATISFIED = 3
+
+# The state graph: (from, action, to); None: the service is deleted.
+SERVICE_TRANSITIONS = Transitions([
+    (NEW, "assign", ASSIGNED),
+    (NEW, "delete", None),
+    (ASSIGNED, "handle", HANDLED),
+    (HANDLED, "feedback", ARCHIVED),   # satisfied
+    (HANDLED, "feedback", ASSIGNED),   # not satisfied: handled again
+])
 
 
 def status_label(status: str) -> str:
@@ -97,6 +108,7 @@ class Service(StateMachine, BaseModel):
     # Refusals read "service.error.<action>" with the state's label.
     i18n_prefix = "service"
     status_label = staticmethod(status_label)
+    transitions = SERVICE_TRANSITIONS
 
     def __str__(self) -> str:
         return self.summary
@@ -143,11 +155,11 @@ class Service(StateMachine, BaseModel):
 
     def _check_assignable_by(self, actor: User, action: str = "assign") -> None:
         require(actor, perm.SERVICE_ASSIGN)
-        self._check_state(action, NEW)
+        self._check_state(action)
 
     def _check_handleable_by(self, actor: User) -> None:
         require(actor, perm.SERVICE_HANDLE)
-        self._check_state("handle", ASSIGNED)
+        self._check_state("handle")
         if self.assigned_to_id != actor.id:
             raise PermissionDenied(t("service.error.not_assignee"))
 
@@ -155,7 +167,7 @@ class Service(StateMachine, BaseModel):
         require(actor, perm.SERVICE_FEEDBACK)
         if not Service.visible_to(actor).where(Service.id == self.id).exists():
             raise PermissionDenied(t("service.error.not_yours"))
-        self._check_state("feedback", HANDLED)
+        self._check_state("feedback")
 
     # ----- writes ------------------------------------------------------
     @classmethod
@@ -189,7 +201,7 @@ class Service(StateMachine, BaseModel):
         assignee = active_manager(manager)
         now = clock.now()
         with database.atomic():
-            self._change_state("assign", NEW, {"status": ASSIGNED, "assigned_to": assignee.id,
+            self._change_state("assign", {"status": ASSIGNED, "assigned_to": assignee.id,
                                                "assigned_at": now})
             ServiceEvent.create(service=self.id, kind=ASSIGNMENT, actor=actor.id, at=now,
                                 text=assignee.display_name)
@@ -201,7 +213,7 @@ class Service(StateMachine, BaseModel):
         """3.2: a supervisor deletes a service still new."""
         self._check_assignable_by(actor, "delete")
         with database.atomic():
-            self._delete_in_state("delete", NEW)
+            self._delete_in_state("delete")
             audit.record(actor, "service", self.id, audit.DELETE, {"summary": (self.summary, "")})
 
     def handle_by(self, actor: User, values: dict[str, Any]) -> "Service":
@@ -210,7 +222,7 @@ class Service(StateMachine, BaseModel):
         data = clean(HANDLE_FIELDS, values)
         now = clock.now()
         with database.atomic():
-            self._change_state("handle", ASSIGNED,
+            self._change_state("handle",
                                {"status": HANDLED, "handling": data["handling"],
                                 "handled_by": actor.id, "handled_at": now},
                                Service.assigned_to == actor.id)
@@ -230,7 +242,7 @@ class Service(StateMachine, BaseModel):
         now = clock.now()
         new_status = ARCHIVED if satisfied else ASSIGNED
         with database.atomic():
-            self._change_state("feedback", HANDLED,
+            self._change_state("feedback",
                                {"status": new_status, "result": data["result"],
                                 "satisfaction": data["satisfaction"],
                                 "archived_at": now if satisfied else None})
@@ -313,3 +325,112 @@ def service_list_query(user: User, status: str | None = None, search: str = ""):
 def archive_query(user: User, search: str = ""):
     """3.5: the archived services `user` may see, searchable."""
     return service_list_query(user, ARCHIVED, search)
+
+
+# ----- the record kind -----------------------------------------------------
+def _service_rows(service: Service) -> list[tuple[str, Any]]:
+    customer = Customer.get_by_id(service.customer_id)
+    service_type = DictionaryEntry.get_or_none(DictionaryEntry.id == service.type_id)
+    rows = [
+        ("service.customer", f"{customer.name}  {customer.number}"),
+        ("service.type", service_type.item if service_type else ""),
+        ("service.status", status_label(service.status)),
+        ("service.created_by", f"{user_name(service.created_by_id)}  "
+                               f"{moment_text(service.created_at)}"),
+        ("service.assigned_to", f"{user_name(service.assigned_to_id)}  "
+                                f"{moment_text(service.assigned_at)}"),
+        ("service.request", service.request),
+    ]
+    if service.status == ARCHIVED:
+        rows += [("service.satisfaction", service.satisfaction),
+                 ("service.archived_at", moment_text(service.archived_at))]
+    return rows
+
+
+def _service_history(service: Service) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    """Each event: when, what, who (and the satisfaction); then its text."""
+    entries = []
+    for event in service.history():
+        author = event.actor.display_name if event.actor_id else ""
+        heading = f"{moment_text(event.at)}  {t('service.event.' + event.kind)}  {author}"
+        if event.satisfaction is not None:
+            heading += "  " + t("service.event.satisfaction", value=event.satisfaction)
+        entries.append((heading, event.text.splitlines() or [""]))
+    return [("service.history", entries)]
+
+
+def _services_query(user: User, search: str, within: dict[str, Any]):
+    query = service_list_query(user, within.get("status"), search)
+    if within.get("parent") is not None:
+        query = query.where(Service.customer == within["parent"])
+    return query.order_by(Service.id.desc())
+
+
+def _archive_query(user: User, search: str, within: dict[str, Any]):
+    return archive_query(user, search).order_by(Service.archived_at.desc())
+
+
+def _feedback_done(service: Service) -> str:
+    return t("service.archived" if service.status == ARCHIVED else "service.sent_back")
+
+
+SERVICE_COLUMNS = [
+    Column("created_at", "service.column.created", 10, Service.created_at, format=day_text),
+    Column("customer_name", "service.customer", 14, SQL("customer_name")),
+    Column("summary", "service.summary", 22, Service.summary),
+    Column("type_name", "service.column.type", 4, SQL("type_name")),
+    Column("status", "service.status", 8, Service.status, format=status_label),
+    Column("assignee_name", "service.assigned_to", 8, SQL("assignee_name")),
+]
+
+SERVICE = register(RecordKind(
+    name="service", title="service.title", columns=SERVICE_COLUMNS,
+    query=_services_query, get=Service.get_visible, opens="service", parent="customer",
+    status_filters=SERVICE_STATUSES, status_label=status_label,
+    transitions=SERVICE_TRANSITIONS,
+    words=lambda service: {"summary": service.summary},
+    heading=lambda service: t("service.detail_title", summary=service.summary,
+                              status=status_label(service.status)),
+    rows=_service_rows, sections=_service_history,
+    actions=[
+        Action("new", "n", "service.action.new", on_row=False,
+               check=lambda _parent, actor: require(actor, perm.SERVICE_CREATE),
+               form=lambda _parent, actor: service_fields(actor),
+               title="service.new_title", done="service.created",
+               run=lambda _parent, actor, values: Service.create_by(actor, values)),
+        Action("assign", "a", "service.action.assign",
+               check=lambda service, actor: service._check_assignable_by(actor),
+               form=lambda _service, _actor: ASSIGN_FIELDS,
+               title="service.assign_title", done="service.assigned",
+               run=lambda service, actor, values: service.assign_by(actor, values.get("manager"))),
+        Action("handle", "h", "service.action.handle",
+               check=lambda service, actor: service._check_handleable_by(actor),
+               form=lambda _service, _actor: HANDLE_FIELDS,
+               title="service.handle_title", done="service.handled",
+               run=lambda service, actor, values: service.handle_by(actor, values)),
+        Action("feedback", "f", "service.action.feedback",
+               check=lambda service, actor: service._check_feedback_by(actor),
+               form=lambda _service, _actor: FEEDBACK_FIELDS,
+               title="service.feedback_title", done=_feedback_done,
+               run=lambda service, actor, values: service.feedback_by(actor, values)),
+        Action("delete", "d", "service.action.delete", leaves=True,
+               check=lambda service, actor: service._check_assignable_by(actor, "delete"),
+               ask="service.delete_question", done="service.deleted",
+               run=lambda service, actor, _values: service.delete_by(actor)),
+    ],
+))
+
+ARCHIVE_COLUMNS = [
+    Column("created_at", "service.column.created", 10, Service.created_at, format=day_text),
+    Column("archived_at", "service.column.archived", 10, Service.archived_at, format=day_text),
+    Column("customer_name", "service.customer", 14, SQL("customer_name")),
+    Column("summary", "service.summary", 22, Service.summary),
+    Column("type_name", "service.column.type", 4, SQL("type_name")),
+    Column("satisfaction", "service.column.satisfaction", 6, Service.satisfaction),
+    Column("assignee_name", "service.assigned_to", 8, SQL("assignee_name")),
+]
+
+# 服务归档: archived services, read only; Enter opens the service.
+SERVICE_ARCHIVE = register(RecordKind(
+    name="service_archive", title="service.archive_title", columns=ARCHIVE_COLUMNS,
+    query=_archive_query, get=Service.get_visible, opens="service", changes=()))

@@ -6,6 +6,7 @@ change what a role may do. Every rule elsewhere asks `require(actor, code)`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any, Callable
 
 from argon2 import PasswordHasher
@@ -16,6 +17,8 @@ from crm_tui import clock
 from crm_tui.i18n import t
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.errors import CrmError, PermissionDenied, ValidationError
+
+log = logging.getLogger(__name__)
 
 ADMIN, EXECUTIVE, SUPERVISOR, MANAGER = "admin", "executive", "supervisor", "manager"
 ROLE_KEYS = (ADMIN, EXECUTIVE, SUPERVISOR, MANAGER)
@@ -33,6 +36,8 @@ MIN_PASSWORD_LENGTH = 8
 class Role(BaseModel):
     key = CharField(max_length=40, unique=True)
     name = CharField(max_length=60)
+    # Raised by every rename; a rename that finds another version is stale.
+    version = IntegerField(default=1)
 
     def __str__(self) -> str:
         return self.name
@@ -59,7 +64,12 @@ class User(BaseModel):
     password_hash = CharField(max_length=200)
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
+    # When the current lockout began (shown to the administrator).
+    locked_at = DateTimeField(null=True)
     created_at = DateTimeField(default=clock.now)
+    # Raised by every edit of the name, role or state (not by logins); an
+    # edit that finds another version is stale.
+    version = IntegerField(default=1)
 
     def __str__(self) -> str:
         return self.display_name
@@ -72,18 +82,30 @@ class User(BaseModel):
     def role_key(self) -> str:
         return self.role.key
 
+    # The rights below are read from the database each time, through the
+    # user's row as it is now: a user disabled, given another role, or whose
+    # role lost a permission loses the right at their next action, whatever
+    # this copy in memory (an open session's) still says.
     def permissions(self) -> set[str]:
-        """The codes this user's role grants, read fresh from the database."""
+        """The codes this user's role grants now; none once disabled."""
         query = (Permission.select(Permission.code)
-                 .join(RolePermission).where(RolePermission.role == self.role_id))
+                 .join(RolePermission)
+                 .join(User, on=(User.role == RolePermission.role))
+                 .where((User.id == self.id) & (User.active == True)))  # noqa: E712
         return {code for (code,) in query.tuples()}
 
     def has_perm(self, code: str) -> bool:
-        if not self.active:
-            return False
-        return (RolePermission.select().join(Permission)
-                .where((RolePermission.role == self.role_id) & (Permission.code == code))
+        return (RolePermission.select()
+                .join(Permission)
+                .switch(RolePermission)
+                .join(User, on=(User.role == RolePermission.role))
+                .where((User.id == self.id) & (User.active == True)  # noqa: E712
+                       & (Permission.code == code))
                 .exists())
+
+    def still_active(self) -> bool:
+        """Whether the account still exists and is enabled."""
+        return User.select().where((User.id == self.id) & (User.active == True)).exists()  # noqa: E712
 
     def set_password(self, password: str) -> None:
         check_password_strength(password)
@@ -97,15 +119,11 @@ class User(BaseModel):
 
 
 class LoginFailed(CrmError):
-    """Wrong user name or password: one message for both."""
+    """Unknown user, wrong password, disabled or locked account: one message
+    for all, so that trying logins tells nothing about the accounts."""
 
-
-class AccountLocked(CrmError):
-    """Too many failed logins; the account opens again at `until`."""
-
-    def __init__(self, until: dt.datetime):
-        self.until = until
-        super().__init__(t("login.locked", time=until.strftime("%H:%M")))
+    def __init__(self) -> None:
+        super().__init__(t("rights.login_refused"))
 
 
 def check_password_strength(password: str) -> None:
@@ -116,6 +134,7 @@ def check_password_strength(password: str) -> None:
 def require(actor: User | None, code: str) -> None:
     """Raise PermissionDenied unless `actor` holds permission `code`."""
     if actor is None or not actor.has_perm(code):
+        log.warning("refused: %r lacks %s", actor.login if actor else None, code)
         raise PermissionDenied(t("error.permission", permission=code))
 
 
@@ -127,7 +146,7 @@ def scoped(query, user: User | None, all_code: str, own_codes: set[str],
     `own_records(user)` selects; otherwise (an unknown role, a disabled or
     missing user) none: scope fails closed.
     """
-    if user is None or not user.active:
+    if user is None:
         return query.where(False)
     granted = user.permissions()
     if all_code in granted:
@@ -140,23 +159,25 @@ def scoped(query, user: User | None, all_code: str, own_codes: set[str],
 def authenticate(login: str, password: str, max_failures: int, lockout_minutes: int) -> User:
     """Return the active user for these credentials, or raise.
 
-    Unknown user, disabled user and wrong password all raise the same
-    LoginFailed after one password verification each, so neither the message
-    nor the time tells which. `max_failures` failures in a row lock the
-    account for `lockout_minutes`.
+    Unknown user, disabled user, locked account and wrong password all
+    raise the same LoginFailed after one password verification each, so
+    neither the message nor the time tells which (OWASP authentication
+    guidance). `max_failures` failures in a row lock the account for
+    `lockout_minutes`; the administrator sees the lock and may lift it.
     """
     user = User.get_or_none(User.login == login.strip())
     if user is None:
         _hasher_verify_dummy(password)
-        raise LoginFailed(t("login.failed"))
+        raise LoginFailed()
     now = clock.now()
-    if user.locked_until and user.locked_until > now:
+    if is_locked(user, now):
         _hasher_verify_dummy(password)
-        raise AccountLocked(user.locked_until)
+        raise LoginFailed()
     if not user.check_password(password) or not user.active:
         _record_failure(user, now, max_failures, lockout_minutes)
-        raise LoginFailed(t("login.failed"))
-    User.update(failed_logins=0, locked_until=None).where(User.id == user.id).execute()
+        raise LoginFailed()
+    User.update(failed_logins=0, locked_until=None, locked_at=None).where(
+        User.id == user.id).execute()
     if _hasher.check_needs_rehash(user.password_hash):
         User.update(password_hash=_hasher.hash(password)).where(User.id == user.id).execute()
     return User.get_by_id(user.id)
@@ -176,4 +197,16 @@ def _record_failure(user: User, now: dt.datetime, max_failures: int, lockout_min
         failures = User.select(User.failed_logins).where(User.id == user.id).scalar()
         if failures >= max_failures:
             until = now + dt.timedelta(minutes=lockout_minutes)
-            User.update(failed_logins=0, locked_until=until).where(User.id == user.id).execute()
+            User.update(failed_logins=0, locked_until=until, locked_at=now).where(
+                User.id == user.id).execute()
+
+
+def is_locked(user: User, now: dt.datetime | None = None) -> bool:
+    """Whether too many failed logins keep `user` out now."""
+    return user.locked_until is not None and user.locked_until > (now or clock.now())
+
+
+def locked_users():
+    """The accounts locked now, longest locked first."""
+    return (User.select().where(User.locked_until > clock.now())
+            .order_by(User.locked_at, User.login))

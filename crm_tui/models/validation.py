@@ -16,9 +16,13 @@ from typing import Any, Callable, Sequence
 
 from crm_tui.i18n import t
 from crm_tui.models.errors import ValidationError
+from crm_tui.plain_text import unsafe_chars
 
 # Digits with spaces, dashes and brackets: 010-62345678, (010) 62345678, +86 138 0013 8000
 PHONE = re.compile(r"^\+?[0-9(][0-9 \-()]{4,24}$")
+# A number that can be dialled has 7 (a local number) to 15 (ITU E.164) digits:
+# "021-1" is the start of a number, not a number.
+PHONE_DIGITS = (7, 15)
 POSTCODE = re.compile(r"^[0-9]{6}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TEXT_KINDS = ("text", "phone", "postcode", "email", "website")
@@ -90,9 +94,21 @@ def _clean_one(field: Field, value: Any) -> Any:
         pattern, message = patterns[field.kind]
         if not pattern.match(text):
             raise ValueError(t(message))
-    if any(ord(char) < 32 and char not in "\n\t" for char in text):
-        raise ValueError(t("error.control_chars"))
+    if field.kind == "phone" and not PHONE_DIGITS[0] <= sum(c.isdigit() for c in text) <= PHONE_DIGITS[1]:
+        raise ValueError(t("error.bad_phone"))
+    check_text(text, multiline=field.multiline)
     return text
+
+
+def check_text(text: str, multiline: bool = True) -> None:
+    """Raise ValueError for text no field stores: text no database can
+    store, and control characters (C0 but line breaks and tabs in
+    `multiline` text, DEL, C1) and bidi overrides, which would act on the
+    terminal or reorder the line when shown."""
+    if not _storable(text):
+        raise ValueError(t("error.not_storable"))
+    if unsafe_chars(text, allow="\n\t" if multiline else ""):
+        raise ValueError(t("error.control_chars"))
 
 
 def _storable(text: str) -> bool:

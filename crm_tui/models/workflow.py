@@ -1,11 +1,13 @@
-"""What the records that move through states (an opportunity, a service)
-share: the state check before a change, the race-safe conditional write,
-and the reason given when another session changed the record first.
+"""The race-safe write every edited record goes through, and what the
+records that move through states (an opportunity, a service) share on top
+of it: the state check before a change and the reason a change was refused.
 
-A change is an UPDATE (or DELETE) ... WHERE status = expected AND version =
-as read; when it touches no row, the record as it is now tells why: gone
-(NotFound), in another state (InvalidTransition, naming that state), or
-saved by someone else in the same state (ConcurrentEdit).
+A change is an UPDATE (or DELETE) ... WHERE id = the record's AND version =
+as read AND the write's own conditions (a state, the actor's ownership);
+when it touches no row, the record as it is now tells why: gone (NotFound),
+what the caller's `why` finds wrong with it (another state, someone else's
+record, a locked entry), or saved by someone else since it was opened
+(ConcurrentEdit).
 """
 from __future__ import annotations
 
@@ -31,6 +33,47 @@ def record_id(value: Any) -> int | None:
     return number if 0 < number <= _LARGEST_ID else None
 
 
+# Given the record as it is now, the refusal to raise, or None when nothing
+# but its version is against the write.
+Why = Callable[[Any], "Exception | None"]
+
+
+def update_as_read(record: Any, values: dict[str, Any], *conditions: Any,
+                   why: Why | None = None) -> None:
+    """UPDATE the record's row with `values` (and version + 1) WHERE it
+    still has the version it was read with and `conditions` hold; raise the
+    reason when no row was touched."""
+    model = type(record)
+    updated = (model.update(version=model.version + 1, **values)
+               .where(_as_read(record), *conditions)
+               .execute())
+    if updated != 1:
+        raise refusal(record, why)
+
+
+def delete_as_read(record: Any, *conditions: Any, why: Why | None = None) -> None:
+    """DELETE the record's row WHERE it still has the version it was read
+    with and `conditions` hold; raise the reason when no row went."""
+    deleted = type(record).delete().where(_as_read(record), *conditions).execute()
+    if deleted != 1:
+        raise refusal(record, why)
+
+
+def refusal(record: Any, why: Why | None = None) -> Exception:
+    """Why a conditional write of `record` touched no row."""
+    model = type(record)
+    current = model.get_or_none(model.id == record.id)
+    if current is None:
+        return NotFound(t("error.not_found"))
+    reason = why(current) if why is not None else None
+    return reason or ConcurrentEdit(t("error.changed_since_opened"))
+
+
+def _as_read(record: Any) -> Any:
+    model = type(record)
+    return (model.id == record.id) & (model.version == record.version)
+
+
 def allowed(check: Callable[[Any], None], actor: Any) -> bool:
     """Whether `check(actor)` passes: what the screens ask to offer an action."""
     try:
@@ -43,48 +86,52 @@ def allowed(check: Callable[[Any], None], actor: Any) -> bool:
 class StateMachine:
     """Mixed into a model with `id`, `status` and `version` columns.
 
-    `i18n_prefix` names its refusals: "<prefix>.error.<action>", given the
-    current state as `status=status_label(state)`.
+    `transitions` is the state graph (a `kinds.Transitions`): an action is
+    allowed only from its source states, and a status it writes must be one
+    of its targets from there. `i18n_prefix` names its refusals:
+    "<prefix>.error.<action>", given the current state as
+    `status=status_label(state)`.
     """
 
     i18n_prefix: str
     status_label: Callable[[str], str]
+    transitions: Any
 
-    def _check_state(self, action: str, expected: str) -> None:
-        if self.status != expected:
+    def _check_state(self, action: str) -> None:
+        if not self.transitions.allows(action, self.status):
             raise self._wrong_state(action, self.status)
 
-    def _change_state(self, action: str, expected: str, values: dict[str, Any],
-                      *conditions: Any) -> None:
-        """UPDATE ... WHERE status = expected AND version = as read (and
+    def _change_state(self, action: str, values: dict[str, Any], *conditions: Any,
+                      why: Why | None = None) -> None:
+        """UPDATE ... WHERE status = as read AND version = as read (and
         `conditions`); refuse with the reason when another session changed
-        it first."""
-        model = type(self)
-        updated = (model.update(version=model.version + 1, **values)
-                   .where(self._as_read(expected), *conditions)
-                   .execute())
-        if updated != 1:
-            raise self._refusal(action, expected)
+        it first. The status written must be a target of `action`."""
+        self._check_state(action)
+        target = values.get("status", self.status)
+        if target not in self.transitions.targets(action, self.status):
+            raise ValueError(f"{action} does not lead from {self.status} to {target}")
+        update_as_read(self, values, type(self).status == self.status, *conditions,
+                       why=self._state_why(action, why))
 
-    def _delete_in_state(self, action: str, expected: str) -> None:
-        """DELETE ... WHERE status = expected AND version = as read."""
-        deleted = type(self).delete().where(self._as_read(expected)).execute()
-        if deleted != 1:
-            raise self._refusal(action, expected)
+    def _delete_in_state(self, action: str, *conditions: Any, why: Why | None = None) -> None:
+        """DELETE ... WHERE status = as read AND version = as read (and
+        `conditions`)."""
+        self._check_state(action)
+        if None not in self.transitions.targets(action, self.status):
+            raise ValueError(f"{action} does not delete from {self.status}")
+        delete_as_read(self, type(self).status == self.status, *conditions,
+                       why=self._state_why(action, why))
 
-    def _as_read(self, expected: str) -> Any:
-        model = type(self)
-        return ((model.id == self.id) & (model.status == expected)
-                & (model.version == self.version))
+    def _refusal(self, action: str, why: Why | None = None) -> Exception:
+        return refusal(self, self._state_why(action, why))
 
-    def _refusal(self, action: str, expected: str) -> Exception:
-        model = type(self)
-        current = model.get_or_none(model.id == self.id)
-        if current is None:
-            return NotFound(t("error.not_found"))
-        if current.status != expected:
-            return self._wrong_state(action, current.status)
-        return ConcurrentEdit(t("error.changed_since_opened"))
+    def _state_why(self, action: str, why: Why | None) -> Why:
+        def state_or_other(current: Any) -> Exception | None:
+            if current.status != self.status or not self.transitions.allows(action,
+                                                                             current.status):
+                return self._wrong_state(action, current.status)
+            return why(current) if why is not None else None
+        return state_or_other
 
     def _wrong_state(self, action: str, status: str) -> InvalidTransition:
         return InvalidTransition(t(f"{self.i18n_prefix}.error.{action}",

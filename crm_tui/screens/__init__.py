@@ -42,6 +42,11 @@ def screen(module_path: str, class_name: str, **arguments: Any) -> Callable[[], 
     return make
 
 
+def records(kind_name: str) -> Callable[[], Screen]:
+    """A callable making the list screen of record kind `kind_name`."""
+    return screen("crm_tui.screens.records", "RecordListScreen", kind_name=kind_name)
+
+
 # In the order of the day's work; the home menu numbers the ones a user may
 # open in this order (the sales system's look-ups and administration last).
 MODULES: list[Module] = [
@@ -50,13 +55,13 @@ MODULES: list[Module] = [
     # Open to every role: each list is scoped by the model (an account
     # manager sees own opportunities and services, supervisors and
     # executives all, a role without any of these rights none).
-    Module("opportunities", "module.opportunities",
-           screen("crm_tui.screens.marketing", "OpportunityListScreen")),
-    Module("services", "module.services", screen("crm_tui.screens.service", "ServiceListScreen")),
-    Module("service_archive", "module.service_archive",
-           screen("crm_tui.screens.service", "ServiceArchiveScreen")),
+    Module("opportunities", "module.opportunities", records("opportunity")),
+    Module("contracts", "module.contracts", records("contract"),
+           (perm.CONTRACT_CREATE, perm.CONTRACT_VIEW_ALL)),
+    Module("services", "module.services", records("service")),
+    Module("service_archive", "module.service_archive", records("service_archive")),
     # Managers see their customers' alerts (churn.act), others all of them.
-    Module("churn", "module.churn", screen("crm_tui.screens.churn", "ChurnListScreen"),
+    Module("churn", "module.churn", records("churn_alert"),
            (perm.CHURN_ACT, perm.CHURN_VIEW_ALL)),
     Module("interactions", "module.interactions",
            screen("crm_tui.screens.interactions", "InteractionSearchScreen"), perm.CUSTOMER_VIEW),

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, SelectionList, Static, TabbedContent, TabPane
+from textual.widgets import SelectionList, Static, TabbedContent, TabPane
 from textual.widgets.selection_list import Selection
 
 from crm_tui.i18n import t
@@ -25,7 +25,9 @@ from crm_tui.models.users import Role, User
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import in_thread
 from crm_tui.widgets.forms import FormModal
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.plain import PlainStatic, plain_content
 
 
 def error_text(error: CrmError) -> str:
@@ -47,11 +49,17 @@ def _active(value: Any) -> str:
     return t("admin.user.enabled") if value else t("admin.user.disabled")
 
 
+def _locked_since(value: Any) -> str:
+    # A datetime on PostgreSQL, its text on SQLite: month, day, time.
+    return "" if value is None else str(value)[5:16]
+
+
 USER_COLUMNS = [
     Column("login", "admin.user.login", 14, User.login),
     Column("display_name", "admin.user.display_name", 16, User.display_name),
-    Column("role_name", "admin.user.role", 14, SQL("role_name")),
+    Column("role_name", "admin.user.role", 12, SQL("role_name")),
     Column("active", "admin.user.active", 8, User.active, format=_active),
+    Column("locked_since", "rights.locked_since", 11, SQL("locked_since"), format=_locked_since),
 ]
 ROLE_COLUMNS = [
     Column("key", "admin.role.key", 14, Role.key),
@@ -63,13 +71,14 @@ ROLE_COLUMNS = [
 
 class AdminScreen(Screen):
     BINDINGS = [
-        Binding("f2", "show('users')", t("admin.users"), show=False, id="admin.users"),
-        Binding("f3", "show('roles')", t("admin.roles"), show=False, id="admin.roles"),
-        Binding("n", "new", t("admin.new"), id="admin.new"),
-        Binding("e", "edit", t("admin.edit"), id="admin.edit"),
-        Binding("a", "toggle_active", t("admin.toggle_active"), id="admin.toggle_active"),
-        Binding("p", "reset_password", t("admin.reset_password"), id="admin.reset_password"),
-        Binding("d", "delete_role", t("admin.delete_role"), id="admin.delete_role"),
+        Binding("f2", "show('users')", "admin.users", show=False, id="admin.users"),
+        Binding("f3", "show('roles')", "admin.roles", show=False, id="admin.roles"),
+        Binding("n", "new", "admin.new", id="admin.new"),
+        Binding("e", "edit", "admin.edit", id="admin.edit"),
+        Binding("a", "toggle_active", "admin.toggle_active", id="admin.toggle_active"),
+        Binding("p", "reset_password", "admin.reset_password", id="admin.reset_password"),
+        Binding("u", "unlock", "rights.unlock", id="admin.unlock"),
+        Binding("d", "delete_role", "admin.delete_role", id="admin.delete_role"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -82,7 +91,7 @@ class AdminScreen(Screen):
                 yield LazyTable(QuerySource(lambda text: admin.role_query(), ROLE_COLUMNS),
                                 id="role-table")
                 yield Static(t("admin.roles.hint"), classes="admin-hint")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.user_table.focus()
@@ -101,7 +110,7 @@ class AdminScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Show only the keys of the tab in view.
-        if action in ("toggle_active", "reset_password"):
+        if action in ("toggle_active", "reset_password", "unlock"):
             return self.tab == "users"
         if action == "delete_role":
             return self.tab == "roles"
@@ -198,6 +207,12 @@ class AdminScreen(Screen):
             self._form(t("admin.user.password_title", login=user.login), admin.PASSWORD_FIELDS,
                        {}, lambda values: admin.reset_user_password(actor, user, values) or True)
 
+    def action_unlock(self) -> None:
+        """Lift the lockout of the highlighted account."""
+        user = self._current_user()
+        if user is not None:
+            self._run(admin.unlock_user, self.app.user, user, done="rights.unlocked")
+
     def action_delete_role(self) -> None:
         role = self._current_role()
         if role is None:
@@ -213,20 +228,21 @@ class AdminScreen(Screen):
 class PermissionScreen(Screen):
     """The permission matrix of one role: space grants or revokes."""
 
-    BINDINGS = [Binding("escape", "close", t("admin.close"), id="admin.permissions_close")]
+    BINDINGS = [Binding("escape", "close", "admin.close", id="admin.permissions_close")]
 
     def __init__(self, role: Role):
         super().__init__()
         self.role = role
 
     def compose(self) -> ComposeResult:
-        yield Static(t("admin.permissions.title", name=self.role.name, role_key=self.role.key),
-                     classes="screen-title")
-        selections = [Selection(f"{code:<20} {describe(code, description)}", code, granted)
+        yield PlainStatic(t("admin.permissions.title", name=self.role.name,
+                            role_key=self.role.key), classes="screen-title")
+        selections = [Selection(plain_content(f"{code:<20} {describe(code, description)}"),
+                                code, granted)
                       for code, description, granted in admin.permission_matrix(self.role)]
         yield SelectionList[str](*selections, id="permission-list")
         yield Static(t("admin.permissions.hint"), classes="admin-hint")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from crm_tui.i18n import t
 from crm_tui.models import admin
@@ -20,7 +20,9 @@ from crm_tui.models.audit import AuditLog
 from crm_tui.models.errors import ValidationError
 from crm_tui.models.users import User
 from crm_tui.models.validation import Field, clean
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.plain import plain_content
 
 DATE_FILTERS = (Field("date_from", "audit.date_from", kind="date"),
                 Field("date_to", "audit.date_to", kind="date"))
@@ -45,9 +47,9 @@ COLUMNS = [
 
 class AuditScreen(Screen):
     BINDINGS = [
-        Binding("u", "focus_filter('#audit-user')", t("audit.user"), id="audit.user"),
-        Binding("g", "focus_filter('#audit-table-name')", t("audit.table"), id="audit.table"),
-        Binding("f", "focus_filter('#audit-date_from')", t("audit.dates"), id="audit.dates"),
+        Binding("u", "focus_filter('#audit-user')", "audit.user", id="audit.user"),
+        Binding("g", "focus_filter('#audit-table-name')", "audit.table", id="audit.table"),
+        Binding("f", "focus_filter('#audit-date_from')", "audit.dates", id="audit.dates"),
     ]
 
     def __init__(self) -> None:
@@ -59,9 +61,11 @@ class AuditScreen(Screen):
         actor = self.app.user
         yield Static(t("audit.title"), classes="screen-title")
         with Horizontal(classes="admin-filters"):
-            yield Select([(user.login, user.id) for user in User.select().order_by(User.login)],
+            yield Select([(plain_content(user.login, multiline=False), user.id)
+                          for user in User.select().order_by(User.login)],
                          prompt=t("audit.all_users"), id="audit-user")
-            yield Select([(name, name) for name in admin.audit_tables(actor)],
+            yield Select([(plain_content(name, multiline=False), name)
+                          for name in admin.audit_tables(actor)],
                          prompt=t("audit.all_tables"), id="audit-table-name")
             yield Label(t("audit.date_from"))
             yield Input(id="audit-date_from", classes="report-date audit-date", max_length=10,
@@ -71,8 +75,8 @@ class AuditScreen(Screen):
                         placeholder="YYYY-MM-DD")
         source = QuerySource(lambda text: admin.audit_query(actor, text=text, **self.filters),
                              COLUMNS)
-        yield LazyTable(source, id="audit-log")
-        yield Footer()
+        yield LazyTable(source, id="audit-log", openable=False)
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.table.focus()

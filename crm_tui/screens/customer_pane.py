@@ -5,11 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crm_tui.i18n import t
 from crm_tui.models.customers import Customer
 from crm_tui.models.errors import CrmError
+from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.plain import PlainStatic
 
 
 class CustomerPaneScreen(Screen):
@@ -25,9 +27,9 @@ class CustomerPaneScreen(Screen):
         self.customer_id = customer_id
 
     def compose(self) -> ComposeResult:
-        yield Static("", id=self.heading_id, classes="screen-title")
+        yield PlainStatic("", id=self.heading_id, classes="screen-title")
         yield self.pane_class(self.customer_id)
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         try:

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Select, Static
+from textual.widgets import Label, Select, Static
 
 from crm_tui.i18n import t
 from crm_tui.models import dictionary
@@ -24,7 +24,9 @@ from crm_tui.screens.admin import error_text
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import in_thread
 from crm_tui.widgets.forms import FormModal
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.plain import plain_content
 
 
 def _editable(value: Any) -> str:
@@ -47,10 +49,10 @@ def _form_values(entry: DictionaryEntry) -> dict[str, Any]:
 
 class DictionaryScreen(Screen):
     BINDINGS = [
-        Binding("n", "new", t("dictionary.new"), id="dictionary.new"),
-        Binding("e", "edit", t("dictionary.edit"), id="dictionary.edit"),
-        Binding("d", "delete", t("dictionary.delete"), id="dictionary.delete"),
-        Binding("t", "choose_type", t("dictionary.choose_type"), id="dictionary.choose_type"),
+        Binding("n", "new", "dictionary.new", id="dictionary.new"),
+        Binding("e", "edit", "dictionary.edit", id="dictionary.edit"),
+        Binding("d", "delete", "dictionary.delete", id="dictionary.delete"),
+        Binding("t", "choose_type", "dictionary.choose_type", id="dictionary.choose_type"),
     ]
 
     def __init__(self) -> None:
@@ -66,11 +68,12 @@ class DictionaryScreen(Screen):
         source = QuerySource(lambda text: dictionary.dictionary_query(self.type_name, text),
                              COLUMNS)
         yield LazyTable(source, id="dictionary-table")
-        yield Footer()
+        yield CrmFooter()
 
     @staticmethod
-    def _type_options() -> list[tuple[str, str]]:
-        return [(name, name) for name in dictionary.dictionary_types()]
+    def _type_options() -> list[tuple[Any, str]]:
+        return [(plain_content(name, multiline=False), name)
+                for name in dictionary.dictionary_types()]
 
     def on_mount(self) -> None:
         self.table.focus()

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import DirectoryTree, Footer, Input, Label, Static
+from textual.widgets import DirectoryTree, Input, Label, Static
 
 from crm_tui.documents import DocumentStore
 from crm_tui.i18n import t
@@ -27,6 +27,7 @@ from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.screens.customer_pane import CustomerPaneScreen
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
 
@@ -61,8 +62,8 @@ class PathModal(ModalScreen[Any]):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "submit", t("documents.ok"), priority=True, id="documents.ok"),
-        Binding("escape", "cancel", t("mail.cancel"), id="documents.cancel"),
+        Binding("ctrl+s", "submit", "documents.ok", priority=True, id="documents.ok"),
+        Binding("escape", "cancel", "mail.cancel", id="documents.cancel"),
     ]
 
     def __init__(self, title: str, hint: str, run: Callable[[str], Any], value: str = "",
@@ -89,7 +90,7 @@ class PathModal(ModalScreen[Any]):
             yield error
             if self.tree_root is not None:
                 yield DirectoryTree(self.tree_root, id="documents-tree")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one("#documents-path", Input).focus()
@@ -155,9 +156,9 @@ class CustomerDocumentsPane(Widget):
     """A customer's documents: n attaches, x (or Enter) exports a copy, d deletes."""
 
     BINDINGS = [
-        Binding("n", "new", t("documents.attach"), id="documents.attach"),
-        Binding("x", "export", t("documents.export"), id="documents.export"),
-        Binding("d", "delete", t("documents.delete"), id="documents.delete"),
+        Binding("n", "new", "documents.attach", id="documents.attach"),
+        Binding("x", "export", "documents.export", id="documents.export"),
+        Binding("d", "delete", "documents.delete", id="documents.delete"),
     ]
 
     def __init__(self, customer_id: int):
@@ -210,7 +211,7 @@ class CustomerDocumentsPane(Widget):
                 self.table.reload()
 
         self.app.push_screen(PathModal(t("documents.attach.title"), t("documents.attach.hint"),
-                                       attach, tree_root=Path.home()), attached)
+                                       attach, tree_root=store.upload_folders[0]), attached)
 
     @on(LazyTable.RowChosen)
     def _chosen(self, event: LazyTable.RowChosen) -> None:
@@ -232,7 +233,7 @@ class CustomerDocumentsPane(Widget):
 
         self.app.push_screen(PathModal(t("documents.export.title", name=document.name),
                                        t("documents.export.hint"), export,
-                                       value=str(Path.home()) + "/"), exported)
+                                       value=str(store.export_folder) + "/"), exported)
 
     def action_delete(self) -> None:
         document = self._current()

@@ -5,13 +5,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from crm_tui.i18n import t
+from crm_tui.widgets.footer import CrmFooter
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "dismiss", t("help.close"), id="help.close")]
+    BINDINGS = [Binding("escape", "dismiss", "help.close", id="help.close")]
 
     def __init__(self, rows: list[tuple[str, str, str]]):
         super().__init__()
@@ -26,7 +27,7 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(key, description, binding_id)
             yield table
             yield Static(t("help.keymap_hint"), classes="help-hint")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

@@ -6,12 +6,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_tui.i18n import t
 from crm_tui.models.home import HomeFigures, home_figures
+from crm_tui.screens import MODULES
 from crm_tui.widgets.connection import in_thread
+from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.plain import PlainStatic
 
 FIGURES = (
     ("customers", "home.customers"),
@@ -19,9 +22,16 @@ FIGURES = (
     ("services_waiting", "home.services_waiting"),
     ("open_churn_alerts", "home.open_churn_alerts"),
     ("month_order_amount", "home.month_order_amount"),
+    ("contracts_to_approve", "home.contracts_to_approve"),
+    ("overdue_instalments", "home.overdue_instalments"),
 )
 # Digits first, then letters that no other key of this screen uses (p, r).
 MENU_KEYS = "1234567890abcdefghij"
+
+
+def menu_key(position: int) -> str:
+    """The key of the module at `position` in the registry."""
+    return MENU_KEYS[position] if position < len(MENU_KEYS) else " "
 
 
 def format_figure(name: str, figures: HomeFigures) -> str:
@@ -35,14 +45,12 @@ class HomeScreen(Screen):
     BINDINGS = [
         *[Binding(key, f"open_number({position})", t("home.open_number", number=key), show=False,
                   id=f"home.module_{key}") for position, key in enumerate(MENU_KEYS)],
-        Binding("p", "change_password", t("home.change_password"), id="home.change_password"),
-        Binding("r", "refresh", t("home.refresh"), id="home.refresh"),
+        Binding("p", "change_password", "home.change_password", id="home.change_password"),
+        Binding("r", "refresh", "home.refresh", id="home.refresh"),
     ]
 
     def compose(self) -> ComposeResult:
-        user = self.app.user
-        yield Static(t("home.title", name=user.display_name, role=t("role." + user.role.key)),
-                     classes="screen-title")
+        yield PlainStatic(self._title(), id="home-title", classes="screen-title")
         with Horizontal(classes="home-body"):
             with Vertical(classes="home-figures"):
                 yield Static(t("home.figures"), classes="section-title")
@@ -53,21 +61,39 @@ class HomeScreen(Screen):
             with Vertical(classes="home-menu-box"):
                 yield Static(t("home.menu"), classes="section-title")
                 yield OptionList(*self._menu_options(), id="home-menu")
-        yield Footer()
+        yield CrmFooter()
+
+    def _title(self) -> str:
+        user = self.app.user
+        return t("home.title", name=user.display_name, role=t("role." + user.role.key))
 
     def _menu_options(self) -> list[Option]:
-        options = []
-        for position, module in enumerate(self.app.allowed_modules()):
-            key = MENU_KEYS[position] if position < len(MENU_KEYS) else " "
-            options.append(Option(f"{key}  {t(module.label_key)}", id=module.key))
-        return options
+        # A module keeps its key whatever the role: a module the role lacks
+        # leaves a gap, so the keys people learn stay the same.
+        allowed = {module.key for module in self.app.allowed_modules()}
+        return [Option(f"{menu_key(position)}  {t(module.label_key)}", id=module.key)
+                for position, module in enumerate(MODULES) if module.key in allowed]
 
     def on_mount(self) -> None:
         self.query_one("#home-menu", OptionList).focus()
 
     def on_screen_resume(self) -> None:
-        # Back from a module: the figures may have changed there.
+        # Back from a module: the figures may have changed there, and the
+        # administrator may have changed the user's role or rights meanwhile.
+        if self.app.user is None:
+            return  # the session has ended
+        self.show_rights()
         self.load_figures()
+
+    def show_rights(self) -> None:
+        """The title and menu as the user's role and rights are now."""
+        self.query_one("#home-title", Static).update(self._title())
+        menu = self.query_one("#home-menu", OptionList)
+        highlighted = menu.highlighted
+        menu.clear_options()
+        menu.add_options(self._menu_options())
+        if highlighted is not None and menu.option_count:
+            menu.highlighted = min(highlighted, menu.option_count - 1)
 
     @work(exclusive=True)
     async def load_figures(self) -> None:
@@ -76,12 +102,12 @@ class HomeScreen(Screen):
             self.query_one(f"#figure-{name}", Static).update(format_figure(name, figures))
 
     def action_refresh(self) -> None:
+        self.show_rights()
         self.load_figures()
 
     def action_open_number(self, position: int) -> None:
-        modules = self.app.allowed_modules()
-        if position < len(modules):
-            self.app.open_module(modules[position])
+        if position < len(MODULES):
+            self.app.open_module(MODULES[position])
 
     def action_change_password(self) -> None:
         self.app.change_password()

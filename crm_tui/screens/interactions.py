@@ -1,5 +1,6 @@
-"""Interactions (交往记录): one customer's, as a tab of the customer screen,
-and the search across every customer the user may see, with export."""
+"""Interactions (交往记录): the search across every customer the user may
+see, with export. One customer's interactions are a tab drawn from the
+record kind (crm_tui.models.customers.INTERACTION)."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,104 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from crm_tui.i18n import t
-from crm_tui.models.customers import (
-    Interaction,
-    interaction_export,
-    interaction_fields,
-    interaction_search_query,
-)
-from crm_tui.models.errors import CrmError, ValidationError
+from crm_tui.models.customers import Interaction, interaction_export, interaction_search_query
+from crm_tui.models.errors import ValidationError
 from crm_tui.models.validation import Field, clean
-from crm_tui.screens.customer_detail import EditablePane, show_error
 from crm_tui.screens.list_export import start_export
-from crm_tui.widgets.confirm import ConfirmModal
-from crm_tui.widgets.forms import FormModal
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
-
-PANE_COLUMNS = [
-    Column("date", "interaction.date", 10, Interaction.date),
-    Column("place", "interaction.place", 14, Interaction.place),
-    Column("summary", "interaction.summary", 34, Interaction.summary),
-    Column("contact_name", "interaction.contact", 10),
-]
-
-
-class CustomerInteractionsPane(EditablePane):
-    BINDINGS = [
-        Binding("n", "new", t("interaction.new"), id="interactions.new"),
-        Binding("e", "edit", t("interaction.edit"), id="interactions.edit"),
-        Binding("d", "delete", t("interaction.delete"), id="interactions.delete"),
-    ]
-
-    def __init__(self, customer_id: int):
-        super().__init__(classes="customer-pane")
-        self.customer_id = customer_id
-
-    def compose(self) -> ComposeResult:
-        user = self.app.user
-        source = QuerySource(lambda text: self._query(user, text), PANE_COLUMNS)
-        yield LazyTable(source, id="interaction-table")
-
-    def _query(self, user, text: str):
-        query = Interaction.of_customer(user, self.customer_id)
-        for word in text.split():
-            query = query.where(Interaction.place.contains(word)
-                                | Interaction.summary.contains(word)
-                                | Interaction.detail.contains(word))
-        return query
-
-    def focus_main(self) -> None:
-        self.query_one(LazyTable).focus()
-
-    def _current(self) -> Interaction | None:
-        row_id = self.query_one(LazyTable).current_row_id
-        return None if row_id is None else Interaction.get_or_none(Interaction.id == row_id)
-
-    def _done(self, result: Any) -> None:
-        self.query_one(LazyTable).reload()
-        if result is not None:
-            self.app.notify(t("customer.saved"))
-
-    def action_new(self) -> None:
-        user = self.app.user
-        from crm_tui import clock
-
-        form = FormModal(t("interaction.new_title"), interaction_fields(self.customer_id),
-                         {"date": clock.today().isoformat()},
-                         lambda typed: Interaction.create_by(user, self.customer_id, typed))
-        self.app.push_screen(form, self._done)
-
-    def action_edit(self) -> None:
-        interaction = self._current()
-        if interaction is None:
-            return
-        user = self.app.user
-        fields = interaction_fields(self.customer_id)
-        values = {field.name: interaction.__data__.get(field.name) for field in fields}
-        form = FormModal(t("interaction.edit_title"), fields, values,
-                         lambda typed: interaction.update_by(user, typed))
-        self.app.push_screen(form, self._done)
-
-    def action_delete(self) -> None:
-        interaction = self._current()
-        if interaction is None:
-            return
-
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                interaction.delete_by(self.app.user)
-            except CrmError as error:
-                show_error(self.app, error)
-            self.query_one(LazyTable).reload()
-
-        self.app.push_screen(ConfirmModal(t("interaction.confirm_delete",
-                                            summary=interaction.summary)), answered)
-
 
 # ----- search across customers -------------------------------------------
 
@@ -127,7 +39,7 @@ class InteractionSearchScreen(Screen):
     Enter in a box searches, x exports exactly the rows found."""
 
     BINDINGS = [
-        Binding("x", "export", t("interactions.search.export"), id="interactions.export"),
+        Binding("x", "export", "interactions.search.export", id="interactions.export"),
     ]
 
     def __init__(self) -> None:
@@ -148,8 +60,8 @@ class InteractionSearchScreen(Screen):
         error = Static("", id="search-error", classes="error-text")
         error.display = False
         yield error
-        yield LazyTable(source, id="interaction-search-table")
-        yield Footer()
+        yield LazyTable(source, id="interaction-search-table", openable=False)
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search-from", Input).focus()
@@ -189,4 +101,4 @@ class InteractionSearchScreen(Screen):
         start_export(self.app, rows_for_export, "interactions")
 
 
-__all__ = ["CustomerInteractionsPane", "InteractionSearchScreen"]
+__all__ = ["InteractionSearchScreen"]

@@ -18,32 +18,40 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from crm_tui import clock
+from crm_tui.documents import FileRefused, export_folder_of, export_target
 from crm_tui.export import FORMATS, export_rows
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.validation import Field
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.forms import FormModal
+from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.plain import PlainStatic
 
 RowsForExport = Callable[[], tuple[Sequence[str], Iterable[Sequence[Any]], int]]
 
 PATH_FIELDS = (Field("path", "export.path", required=True, max_length=500),)
 
 
-def default_path(name: str) -> str:
-    """~/<name>-<date>.csv, shown in the form so the user can change it."""
-    return str(Path("~") / f"{name}-{clock.today():%Y%m%d}.csv")
+def default_path(name: str, folder: Path | None = None) -> str:
+    """<export folder>/<name>-<date>.csv, shown in the form so the user can
+    change it."""
+    return str((folder or Path("~")) / f"{name}-{clock.today():%Y%m%d}.csv")
 
 
-def check_path(values: dict[str, Any]) -> Path:
-    """The file to write, or a ValidationError at the path field."""
+def check_path(values: dict[str, Any], folder: Path | None = None) -> Path:
+    """The file to write, inside the export folder `folder` (default: the
+    home folder), or a ValidationError at the path field."""
     text = str(values.get("path") or "").strip()
     if not text:
         raise ValidationError({"path": t("error.required")})
-    path = Path(text).expanduser()
+    try:
+        path = export_target(folder or Path.home(), text)
+    except FileRefused as error:
+        raise ValidationError({"path": t(error.key, **error.values)}) from None
     if path.suffix.lower() not in FORMATS:
         raise ValidationError({"path": t("export.error.format", formats=", ".join(FORMATS))})
     if not path.parent.is_dir():
@@ -56,8 +64,9 @@ def start_export(app: App, rows_for_export: RowsForExport, default_name: str) ->
         if path is not None:
             app.push_screen(ExportProgressScreen(path, rows_for_export))
 
-    form = FormModal(t("export.title"), PATH_FIELDS, {"path": default_path(default_name)},
-                     check_path)
+    folder = export_folder_of(app.config.documents.export_folder)
+    form = FormModal(t("export.title"), PATH_FIELDS, {"path": default_path(default_name, folder)},
+                     lambda values: check_path(values, folder))
     app.push_screen(form, chosen)
 
 
@@ -65,7 +74,7 @@ class ExportProgressScreen(ModalScreen[int | None]):
     """Writes the file in a thread; shows how far it is. Dismisses with the
     number of rows written (None if it failed)."""
 
-    BINDINGS = [Binding("escape", "close", t("export.close"), id="export.close")]
+    BINDINGS = [Binding("escape", "close", "export.close", id="export.close")]
 
     def __init__(self, path: Path, rows_for_export: RowsForExport):
         super().__init__()
@@ -76,9 +85,9 @@ class ExportProgressScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="export-dialog"):
-            yield Static(t("export.writing", path=str(self.path)), id="export-message")
+            yield PlainStatic(t("export.writing", path=str(self.path)), id="export-message")
             yield ProgressBar(total=None, show_eta=False, id="export-progress")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.write_file()

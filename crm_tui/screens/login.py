@@ -1,21 +1,32 @@
 """Signing in (M6), and the lock screen of an idle session."""
 from __future__ import annotations
 
+import logging
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
 from crm_tui.models.users import User, authenticate
 from crm_tui.widgets.connection import in_thread
+from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.plain import PlainStatic
+
+log = logging.getLogger(__name__)
 
 
 def _check_password(app, login: str, password: str) -> User:
     security = app.config.security
     return authenticate(login, password, security.max_failed_logins, security.lockout_minutes)
+
+
+def _checking_password(screen: Screen) -> bool:
+    """The screen's password check (its worker) is still running."""
+    return any(worker.node is screen and not worker.is_finished for worker in screen.app.workers)
 
 
 def demo_accounts_text() -> str:
@@ -29,7 +40,17 @@ def demo_accounts_text() -> str:
 
 
 class LoginScreen(Screen):
-    """User name and password; Enter moves on, then signs in."""
+    """User name and password; Enter moves on, then signs in. `notice` is
+    shown until the next attempt (why an open session ended)."""
+
+    def __init__(self, notice: str = ""):
+        super().__init__()
+        self.notice = notice
+
+    def ready_for_key(self, key: str) -> bool:
+        # Keys typed while the password is checked wait: for the home
+        # screen, or for the emptied password box after a refusal.
+        return not _checking_password(self)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="login-box"):
@@ -38,12 +59,15 @@ class LoginScreen(Screen):
             yield Input(id="login-user", placeholder=t("login.user"))
             yield Label(t("login.password"))
             yield Input(id="login-password", password=True, placeholder=t("login.password"))
-            error = Static("", id="login-error", classes="error-text")
-            error.display = False
+            error = PlainStatic(self.notice, id="login-error", classes="error-text")
+            error.display = bool(self.notice)
             yield error
         if self.app.demo:
             yield Static(demo_accounts_text(), id="login-demo", classes="login-demo")
-        yield Footer()
+        elif not User.select().exists():
+            # Nobody can sign in yet: say how the first account is made.
+            yield Static(t("ops.login.no_users"), id="login-no-users", classes="login-no-users")
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one("#login-user", Input).focus()
@@ -65,6 +89,7 @@ class LoginScreen(Screen):
         try:
             user = await in_thread(_check_password, self.app, login, password)
         except CrmError as error:
+            log.info("sign-in refused: %r (%s)", login, type(error).__name__)
             # LoginFailed says the same for a wrong name and a wrong password.
             self.show_error(str(error))
             password_input = self.query_one("#login-password", Input)
@@ -90,16 +115,20 @@ class LockScreen(Screen):
         super().__init__()
         self.user = user
 
+    def ready_for_key(self, key: str) -> bool:
+        # Keys typed while the password is checked wait for the answer.
+        return not _checking_password(self)
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="login-box"):
             yield Static(t("lock.title"), classes="login-title")
-            yield Static(t("lock.who", name=self.user.display_name, login=self.user.login))
+            yield PlainStatic(t("lock.who", name=self.user.display_name, login=self.user.login))
             yield Label(t("login.password"))
             yield Input(id="lock-password", password=True, placeholder=t("login.password"))
-            error = Static("", id="lock-error", classes="error-text")
+            error = PlainStatic("", id="lock-error", classes="error-text")
             error.display = False
             yield error
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one("#lock-password", Input).focus()
@@ -113,6 +142,7 @@ class LockScreen(Screen):
         try:
             await in_thread(_check_password, self.app, self.user.login, password)
         except CrmError as error:
+            log.info("unlock refused: %r (%s)", self.user.login, type(error).__name__)
             message = self.query_one("#lock-error", Static)
             message.update(str(error))
             message.display = True

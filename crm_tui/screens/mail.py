@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from crm_tui import mail
@@ -30,7 +30,10 @@ from crm_tui.models.mail import MailMessage
 from crm_tui.models.users import User
 from crm_tui.screens.customer_pane import CustomerPaneScreen
 from crm_tui.widgets.connection import connected
+from crm_tui.plain_text import plain
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.plain import PlainStatic, plain_content
 
 
 def _when(value: Any) -> str:
@@ -56,8 +59,8 @@ class ComposeMailModal(ModalScreen[Any]):
     MailMessage once the server took it; None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "send", t("mail.compose.send"), priority=True, id="mail.send"),
-        Binding("escape", "cancel", t("mail.cancel"), id="mail.cancel"),
+        Binding("ctrl+s", "send", "mail.compose.send", priority=True, id="mail.send"),
+        Binding("escape", "cancel", "mail.cancel", id="mail.cancel"),
     ]
 
     def __init__(self, customer_id: int, customer_name: str, contact_id: int | None = None,
@@ -71,8 +74,8 @@ class ComposeMailModal(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="mail-dialog"):
-            yield Static(t("mail.compose.title", customer=self.customer_name),
-                         classes="form-title")
+            yield PlainStatic(t("mail.compose.title", customer=self.customer_name),
+                              classes="form-title")
             for name, value in (("to", self.to), ("subject", "")):
                 with Horizontal(classes="mail-row"):
                     yield Label(t(f"mail.{name}") + " *", classes="mail-label")
@@ -81,14 +84,14 @@ class ComposeMailModal(ModalScreen[Any]):
             yield Label(t("mail.body"), classes="mail-label")
             yield TextArea("", id="mail-body", soft_wrap=True, show_line_numbers=False)
             yield self._error_line("body")
-            status = Static("", id="mail-status", classes="mail-status")
+            status = PlainStatic("", id="mail-status", classes="mail-status")
             status.display = False
             yield status
-        yield Footer()
+        yield CrmFooter()
 
     @staticmethod
     def _error_line(name: str) -> Static:
-        line = Static("", id=f"mail-error-{name}", classes="mail-error")
+        line = PlainStatic("", id=f"mail-error-{name}", classes="mail-error")
         line.display = False
         return line
 
@@ -142,6 +145,8 @@ class ComposeMailModal(ModalScreen[Any]):
     def _sent(self, sent: MailMessage) -> None:
         self.sending = False
         self.app.notify(t("mail.compose.sent", address=sent.recipients))
+        # The mail was recorded as an interaction: every open view shows it.
+        self.app.records_changed("interaction")
         self.dismiss(sent)
 
     def action_cancel(self) -> None:
@@ -152,7 +157,7 @@ class ComposeMailModal(ModalScreen[Any]):
 class ContactChoiceModal(ModalScreen[Any]):
     """Which contact to write to: dismisses with a Contact or None."""
 
-    BINDINGS = [Binding("escape", "cancel", t("mail.cancel"), id="mail.choose_cancel")]
+    BINDINGS = [Binding("escape", "cancel", "mail.cancel", id="mail.choose_cancel")]
 
     def __init__(self, contacts: list[Contact]):
         super().__init__()
@@ -161,9 +166,10 @@ class ContactChoiceModal(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="mail-dialog mail-choice"):
             yield Static(t("mail.choose_contact"), classes="form-title")
-            yield OptionList(*[Option(f"{contact.name}  <{contact.email}>", id=str(contact.id))
+            yield OptionList(*[Option(plain_content(f"{contact.name}  <{contact.email}>"),
+                                      id=str(contact.id))
                                for contact in self.contacts], id="mail-contacts")
-        yield Footer()
+        yield CrmFooter()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -214,7 +220,7 @@ def open_compose(widget: Widget, customer_id: int, contact: Contact | None = Non
 class MailReadModal(ModalScreen[None]):
     """One message: who, when, subject and the text."""
 
-    BINDINGS = [Binding("escape", "close", t("mail.close"), id="mail.close")]
+    BINDINGS = [Binding("escape", "close", "mail.close", id="mail.close")]
 
     def __init__(self, message: MailMessage):
         super().__init__()
@@ -223,16 +229,18 @@ class MailReadModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         message = self.message
         with Vertical(classes="mail-dialog"):
-            yield Static(message.subject or t("mail.no_subject"), classes="form-title")
-            for label, value in (("mail.from", message.sender), ("mail.to", message.recipients),
-                                 ("mail.date", _when(message.date)),
-                                 ("mail.status", _status(message.status))):
+            yield PlainStatic(message.subject or t("mail.no_subject"), classes="form-title")
+            rows = [("mail.from", message.sender), ("mail.to", message.recipients),
+                    ("mail.date", _when(message.date)), ("mail.status", _status(message.status))]
+            if message.problem:
+                rows.append(("mail.problem", message.problem))
+            for label, value in rows:
                 with Horizontal(classes="mail-row"):
                     yield Label(t(label), classes="mail-label")
-                    yield Static(value, classes="mail-value")
-            yield TextArea(message.body, id="mail-read-body", read_only=True, soft_wrap=True,
-                           show_line_numbers=False)
-        yield Footer()
+                    yield PlainStatic(value, classes="mail-value")
+            yield TextArea(plain(message.body, multiline=True), id="mail-read-body",
+                           read_only=True, soft_wrap=True, show_line_numbers=False)
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one("#mail-read-body").focus()
@@ -270,8 +278,7 @@ class FetchesMail:
         if result is None:
             self.app.notify(error, severity="error", timeout=8)
             return
-        self.app.notify(t("mail.fetched", total=result.total, filed=result.filed,
-                          unmatched=result.unmatched, duplicates=result.duplicates))
+        self.app.notify(result.summary())
         for table in self.query(LazyTable):
             table.reload()
 
@@ -295,8 +302,8 @@ class CustomerMailPane(FetchesMail, Widget):
     """A customer's mail, newest first: Enter reads, n writes, f fetches."""
 
     BINDINGS = [
-        Binding("n", "new", t("mail.new"), id="mail.new"),
-        Binding("f", "fetch", t("mail.fetch"), id="mail.fetch"),
+        Binding("n", "new", "mail.new", id="mail.new"),
+        Binding("f", "fetch", "mail.fetch", id="mail.fetch"),
     ]
 
     def __init__(self, customer_id: int):
@@ -352,8 +359,9 @@ class CustomerMailScreen(CustomerPaneScreen):
 
 UNMATCHED_COLUMNS = [
     Column("date", "mail.date", 16, MailMessage.date, format=_when),
-    Column("sender", "mail.from", 26, MailMessage.sender),
-    Column("subject", "mail.subject", 32, MailMessage.subject),
+    Column("sender", "mail.from", 22, MailMessage.sender),
+    Column("subject", "mail.subject", 26, MailMessage.subject),
+    Column("status", "mail.status", 10, MailMessage.status, format=_status),
 ]
 
 PICKER_COLUMNS = [
@@ -367,7 +375,7 @@ class CustomerPickerModal(ModalScreen[Any]):
     """Pick one of the customers the user may see: / filters, Enter picks.
     Dismisses with the customer's id, or None."""
 
-    BINDINGS = [Binding("escape", "cancel", t("mail.cancel"), id="mail.pick_cancel")]
+    BINDINGS = [Binding("escape", "cancel", "mail.cancel", id="mail.pick_cancel")]
 
     def __init__(self, title: str):
         super().__init__()
@@ -377,9 +385,9 @@ class CustomerPickerModal(ModalScreen[Any]):
         user = self.app.user
         source = QuerySource(lambda text: customer_list_query(user, text), PICKER_COLUMNS)
         with Vertical(classes="mail-dialog mail-picker"):
-            yield Static(self.title_text, classes="form-title")
+            yield PlainStatic(self.title_text, classes="form-title")
             yield LazyTable(source, id="customer-picker-table")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.query_one(LazyTable).open_filter()
@@ -398,8 +406,8 @@ class UnmatchedMailScreen(FetchesMail, Screen):
     new mail, Enter reads, a attaches the message to a customer."""
 
     BINDINGS = [
-        Binding("f", "fetch", t("mail.fetch"), id="mail.fetch"),
-        Binding("a", "attach", t("mail.attach"), id="mail.attach"),
+        Binding("f", "fetch", "mail.fetch", id="mail.fetch"),
+        Binding("a", "attach", "mail.attach", id="mail.attach"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -408,7 +416,7 @@ class UnmatchedMailScreen(FetchesMail, Screen):
         yield Static(t("mail.unmatched.title"), classes="screen-title")
         yield Static(t("mail.unmatched.hint"), classes="mail-hint")
         yield LazyTable(source, id="unmatched-table")
-        yield Footer()
+        yield CrmFooter()
 
     @staticmethod
     def _query(user: User, text: str):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
@@ -22,7 +23,10 @@ from crm_tui.models.orders import (
     status_label,
 )
 from crm_tui.models.sales_system import Order
+from crm_tui.plain_text import plain
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.plain import PlainStatic
 
 
 def money(value: Any) -> str:
@@ -75,7 +79,7 @@ class OrderDetailScreen(ModalScreen[None]):
     """An order's heading, its lines (product, quantity, unit, unit price,
     amount) and its total."""
 
-    BINDINGS = [Binding("escape", "close", t("order.close"), id="order.close")]
+    BINDINGS = [Binding("escape", "close", "order.close", id="order.close")]
 
     def __init__(self, detail: OrderDetail):
         super().__init__()
@@ -84,14 +88,14 @@ class OrderDetailScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         order = self.detail.order
         with Vertical(classes="order-dialog"):
-            yield Static(t("order.title", number=order.number, date=order.date,
-                           status=self.detail.status_label), classes="form-title")
-            yield Static(t("order.address_line", address=order.delivery_address),
-                         classes="order-address")
+            yield PlainStatic(t("order.title", number=order.number, date=order.date,
+                                status=self.detail.status_label), classes="form-title")
+            yield PlainStatic(t("order.address_line", address=order.delivery_address),
+                              classes="order-address")
             yield DataTable(id="order-lines", cursor_type="row", zebra_stripes=False)
             yield Static(t("order.total_line", total=money(self.detail.total)),
                          id="order-total", classes="order-total")
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#order-lines", DataTable)
@@ -102,8 +106,10 @@ class OrderDetailScreen(ModalScreen[None]):
         table.add_column(t("order.line_amount"), width=14)
         for line in self.detail.lines:
             product = f"{line.product} {line.model}".strip()
-            table.add_row(product, str(line.quantity), line.unit, money(line.unit_price),
-                          money(line.amount))
+            # The sales system's text, shown as it is: never as markup.
+            table.add_row(*(Text(plain(cell)) for cell in (
+                product, str(line.quantity), line.unit, money(line.unit_price),
+                money(line.amount))))
         table.focus()
 
     def action_close(self) -> None:

@@ -2,14 +2,17 @@
 sales system: read only, searched with "/" (every word must match)."""
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crm_tui.i18n import t
 from crm_tui.models.orders import product_query, stock_query
 from crm_tui.models.sales_system import Product, Stock
 from crm_tui.screens.orders import money
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
 PRODUCT_COLUMNS = [
@@ -34,22 +37,27 @@ STOCK_COLUMNS = [
 
 
 class SalesQueryScreen(Screen):
-    """A searchable read-only list of the sales system."""
+    """A searchable read-only list of the sales system: `rows(user, text)`
+    gives its rows, shown in `columns`."""
 
     title_key = ""
     table_id = ""
+    columns: list[Column] = []
+    rows: Any = None
 
     def __init__(self, filter_text: str = ""):
         super().__init__()
         self.filter_text = filter_text
 
     def source(self) -> QuerySource:
-        raise NotImplementedError
+        user, rows = self.app.user, type(self).rows
+        return QuerySource(lambda text: rows(user, text), self.columns)
 
     def compose(self) -> ComposeResult:
         yield Static(t(self.title_key), classes="screen-title")
-        yield LazyTable(self.source(), filter_text=self.filter_text, id=self.table_id)
-        yield Footer()
+        yield LazyTable(self.source(), filter_text=self.filter_text, id=self.table_id,
+                        openable=False)
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(LazyTable)
@@ -59,19 +67,12 @@ class SalesQueryScreen(Screen):
 class ProductScreen(SalesQueryScreen):
     title_key = "product.title"
     table_id = "product-table"
-
-    def source(self) -> QuerySource:
-        user = self.app.user
-        return QuerySource(lambda text: product_query(user, text), PRODUCT_COLUMNS)
+    columns = PRODUCT_COLUMNS
+    rows = staticmethod(product_query)
 
 
 class StockScreen(SalesQueryScreen):
     title_key = "stock.title"
     table_id = "stock-table"
-
-    def source(self) -> QuerySource:
-        user = self.app.user
-        return QuerySource(lambda text: stock_query(user, text), STOCK_COLUMNS)
-
-
-__all__ = ["ProductScreen", "StockScreen"]
+    columns = STOCK_COLUMNS
+    rows = staticmethod(stock_query)

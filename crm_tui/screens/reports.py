@@ -18,17 +18,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
 from crm_tui.i18n import t
-from crm_tui.models import reports
+from crm_tui import clock
+from crm_tui.models import contracts, reports
 from crm_tui.models.customers import Customer
 from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.validation import clean
 from crm_tui.screens.list_export import start_export
 from crm_tui.widgets.connection import in_thread
+from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable
+from crm_tui.plain_text import plain
+from crm_tui.widgets.plain import PlainStatic, plain_content
 
 # Bars drawn for the contribution report: its biggest customers.
 CHART_TOP = 8
@@ -111,11 +115,11 @@ class ReportPane(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="report-filters"):
             yield from self.filter_widgets()
-        yield Static(t("report.running"), classes="report-summary")
+        yield PlainStatic(t("report.running"), classes="report-summary")
         with Vertical(classes="report-body"):
             yield LazyTable(self.source, id=f"{self.key}-table")
             yield PlotextPlot(classes="report-chart")
-            yield Static("", classes="report-legend")
+            yield PlainStatic("", classes="report-legend")
 
     def filter_widgets(self) -> ComposeResult:
         yield from ()
@@ -175,7 +179,8 @@ class ReportPane(Vertical):
             legend.update(t("report.no_data"))
             plot.refresh()
             return
-        labels = [label for label, _value in bars]
+        # Labels are names from the database: drawn as plain text.
+        labels = [plain(label) for label, _value in bars]
         # Plotext measures text by characters, not terminal cells: Chinese
         # labels would push the axis out of line. Such bars are numbered and
         # named in the legend line below the chart instead.
@@ -308,7 +313,7 @@ class ChurnPane(ReportPane):
         except CrmError:
             return
         self.query_one("#churn-manager", Select).set_options(
-            [(name, manager_id) for manager_id, name in managers])
+            [(plain_content(name, multiline=False), manager_id) for manager_id, name in managers])
 
     def filter_values(self) -> dict[str, Any]:
         values = super().filter_values()
@@ -326,9 +331,74 @@ class ChurnPane(ReportPane):
         return ReportResult(rows, [(row.label, row.count) for row in months], summary)
 
 
+class SignedContractsPane(ReportPane):
+    """Contracts signed by month and account manager (M11)."""
+
+    key = "signed"
+    columns = [
+        Column("month", "report.column.month", 6, "month"),
+        Column("manager", "report.column.manager", 10, "manager"),
+        Column("count", "report.column.contracts", 8, "count"),
+        Column("amount", "report.column.amount", 16, "amount", format=money),
+    ]
+
+    def filter_widgets(self) -> ComposeResult:
+        yield Label(t("report.filter.year"))
+        yield Input(str(clock.today().year), id="signed-year",
+                    classes="report-filter report-year", max_length=4)
+
+    def compute(self, user: Any, values: dict[str, Any]) -> ReportResult:
+        year = clean(reports.CONTRIBUTION_FILTERS, {"name": "", "year": values["year"]})["year"]
+        year = year or clock.today().year
+        found = contracts.signed_by_month(user, year)
+        rows = [{"id": index, **row.__dict__} for index, row in enumerate(found, start=1)]
+        by_month: dict[int, Decimal] = {}
+        for row in found:
+            by_month[row.month] = by_month.get(row.month, Decimal(0)) + row.amount
+        total = sum(by_month.values(), Decimal(0))
+        summary = t("report.signed.summary", year=year, count=sum(row.count for row in found),
+                    amount=money(total))
+        return ReportResult(rows, [(str(month), amount) for month, amount in by_month.items()],
+                            summary)
+
+
+class ReceivablesPane(ReportPane):
+    """Receivables of contracts in force: due, received, outstanding, and
+    what is overdue by age (1-30, 31-90, over 90 days)."""
+
+    key = "receivables"
+    columns = [
+        Column("number", "contract.number", 13, "number"),
+        Column("customer", "report.column.customer", 14, "customer"),
+        Column("due", "report.column.due", 12, "due", format=money),
+        Column("received", "report.column.received", 12, "received", format=money),
+        Column("outstanding", "report.column.outstanding", 12, "outstanding", format=money),
+        *[Column(f"overdue_{index}", f"report.column.overdue_{index}", 12, f"overdue_{index}",
+                 format=money) for index in range(len(contracts.AGE_BUCKETS))],
+    ]
+
+    def compute(self, user: Any, values: dict[str, Any]) -> ReportResult:
+        rows = []
+        buckets = [Decimal(0)] * len(contracts.AGE_BUCKETS)
+        for row in contracts.receivables(user):
+            rows.append({"id": row.contract_id, "number": row.number, "customer": row.customer,
+                         "due": row.due, "received": row.received,
+                         "outstanding": row.outstanding,
+                         **{f"overdue_{index}": amount
+                            for index, amount in enumerate(row.overdue)}})
+            buckets = [total + amount for total, amount in zip(buckets, row.overdue)]
+        summary = t("report.receivables.summary", contracts=len(rows),
+                    outstanding=money(sum((row["outstanding"] for row in rows), Decimal(0))),
+                    overdue=money(sum(buckets, Decimal(0))))
+        bars = [(t(f"report.column.overdue_{index}"), amount)
+                for index, amount in enumerate(buckets)]
+        return ReportResult(rows, bars, summary)
+
+
 PANES: dict[str, type[ReportPane]] = {
-    pane.key: pane for pane in (ContributionPane, CompositionPane, ServicePane, ChurnPane)}
-FUNCTION_KEYS = ("f2", "f3", "f4", "f5")
+    pane.key: pane for pane in (ContributionPane, CompositionPane, ServicePane, ChurnPane,
+                                SignedContractsPane, ReceivablesPane)}
+FUNCTION_KEYS = ("f2", "f3", "f4", "f5", "f6", "f7")
 
 
 class ReportsScreen(Screen):
@@ -339,9 +409,9 @@ class ReportsScreen(Screen):
         *[Binding(key, f"show('{name}')", t(f"report.{name}.tab"), show=False,
                   id=f"reports.{name}")
           for key, name in zip(FUNCTION_KEYS, PANES)],
-        Binding("ctrl+r", "run", t("report.run"), id="reports.run"),
-        Binding("ctrl+o", "export", t("report.export"), id="reports.export"),
-        Binding("ctrl+g", "layout", t("report.layout"), id="reports.layout"),
+        Binding("ctrl+r", "run", "report.run", id="reports.run"),
+        Binding("ctrl+o", "export", "report.export", id="reports.export"),
+        Binding("ctrl+g", "layout", "report.layout", id="reports.layout"),
     ]
 
     LAYOUTS = ("", "-table-only", "-chart-only")
@@ -357,7 +427,7 @@ class ReportsScreen(Screen):
             for key, pane in zip(FUNCTION_KEYS, PANES.values()):
                 with TabPane(f"{key.upper()} {t(f'report.{pane.key}.tab')}", id=f"tab-{pane.key}"):
                     yield pane(id=f"report-{pane.key}", classes="report-pane")
-        yield Footer()
+        yield CrmFooter()
 
     @property
     def pane(self) -> ReportPane:

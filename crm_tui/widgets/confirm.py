@@ -5,19 +5,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from crm_tui.i18n import t
+from crm_tui.widgets.plain import PlainStatic
 
 
 class ConfirmModal(ModalScreen[bool]):
     """Dismisses with True for y or Enter, False for n or Escape."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", t("confirm.yes"), id="confirm.yes"),
-        Binding("enter", "answer(True)", t("confirm.yes"), show=False, id="confirm.yes_enter"),
-        Binding("n", "answer(False)", t("confirm.no"), id="confirm.no"),
-        Binding("escape", "answer(False)", t("confirm.no"), show=False, id="confirm.no_escape"),
+        Binding("y", "answer(True)", "confirm.yes", id="confirm.yes"),
+        Binding("enter", "answer(True)", "confirm.yes", show=False, id="confirm.yes_enter"),
+        Binding("n", "answer(False)", "confirm.no", id="confirm.no"),
+        Binding("escape", "answer(False)", "confirm.no", show=False, id="confirm.no_escape"),
     ]
 
     def __init__(self, message: str, *, yes: str | None = None, no: str | None = None):
@@ -28,7 +29,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="confirm-dialog"):
-            yield Static(self.message, classes="confirm-message")
+            yield PlainStatic(self.message, classes="confirm-message")
             with Horizontal(classes="confirm-buttons"):
                 # Keys answer; the buttons are for a mouse, so they take no focus
                 # (Enter must always mean yes).

@@ -16,25 +16,32 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence
 
+from peewee import DatabaseError
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from crm_tui.i18n import t
-from crm_tui.models.errors import CrmError, ValidationError
+from crm_tui.models.errors import CrmError, ValidationError, first_line
 from crm_tui.models.validation import Field
+from crm_tui.plain_text import plain
 from crm_tui.widgets.confirm import ConfirmModal
+from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.plain import PlainStatic, plain_content
 
 
-def _as_text(value: Any) -> str:
+def _as_text(value: Any, multiline: bool = False) -> str:
+    """A stored value as the form shows it for editing: plain text, with
+    control characters and bidi overrides shown as visible stand-ins (see
+    plain_text.plain), never drawn raw by the input."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-    return str(value)
+    return plain(value, multiline=multiline)
 
 
 def _as_choice(value: Any) -> Any:
@@ -48,8 +55,8 @@ class FormModal(ModalScreen[Any]):
     """A modal form; see the module's description."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", t("form.save"), priority=True, id="form.save"),
-        Binding("escape", "cancel", t("form.cancel"), id="form.cancel"),
+        Binding("ctrl+s", "save", "form.save", priority=True, id="form.save"),
+        Binding("escape", "cancel", "form.cancel", id="form.cancel"),
     ]
 
     def __init__(self, title: str, fields: Sequence[Field], values: Mapping[str, Any] | None = None,
@@ -64,7 +71,7 @@ class FormModal(ModalScreen[Any]):
     # ----- building ----------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-dialog"):
-            yield Static(self.title_text, classes="form-title")
+            yield PlainStatic(self.title_text, classes="form-title")
             with VerticalScroll(classes="form-body"):
                 for field in self.fields:
                     with Vertical(classes="form-field", id=f"form-field-{field.name}"):
@@ -72,13 +79,14 @@ class FormModal(ModalScreen[Any]):
                             label = t(field.label) + (" *" if field.required else "")
                             yield Label(label, classes="form-label")
                             yield self._input_for(field)
-                        error = Static("", classes="form-error", id=f"form-error-{field.name}")
+                        error = PlainStatic("", classes="form-error",
+                                            id=f"form-error-{field.name}")
                         error.display = False
                         yield error
-            message = Static("", classes="form-message")
+            message = PlainStatic("", classes="form-message")
             message.display = False
             yield message
-        yield Footer()
+        yield CrmFooter()
 
     def _input_for(self, field: Field) -> Widget:
         widget_id = f"form-input-{field.name}"
@@ -86,14 +94,15 @@ class FormModal(ModalScreen[Any]):
         if field.kind == "choice":
             # Choices are read when the form opens: a new region or manager
             # shows without restarting.
-            options = [(label, choice) for choice, label in (field.choices() if field.choices else [])]
+            options = [(plain_content(label, multiline=False), choice)
+                       for choice, label in (field.choices() if field.choices else [])]
             current = _as_choice(value)
             known = {choice for _label, choice in options}
             return Select(options, prompt=t("form.choose"), allow_blank=True,
                           value=current if current in known else Select.NULL, id=widget_id,
                           classes="form-input")
         if field.multiline:
-            return TextArea(_as_text(value), id=widget_id, classes="form-input form-multiline",
+            return TextArea(_as_text(value, multiline=True), id=widget_id, classes="form-input form-multiline",
                             soft_wrap=True, show_line_numbers=False)
         return Input(_as_text(value), id=widget_id, classes="form-input",
                      password=field.kind == "password",
@@ -158,6 +167,11 @@ class FormModal(ModalScreen[Any]):
             return
         except CrmError as error:
             self.show_errors({}, str(error))
+            return
+        except DatabaseError as error:
+            # A fault without a plainer word (a server gone, say): its first
+            # line, and the form stays as typed.
+            self.show_errors({}, t("rights.db_other", reason=first_line(error)))
             return
         self.dismiss(result)
 

@@ -14,7 +14,6 @@ connection; a row not loaded yet shows as "…" for a moment.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any, Callable, Protocol, Sequence
 
 from rich.cells import cell_len, set_cell_size
@@ -31,31 +30,15 @@ from textual.strip import Strip
 from textual.widgets import Input, Static
 
 from crm_tui.i18n import t
+from crm_tui.models.kinds import Column
+from crm_tui.plain_text import plain
 from crm_tui.widgets.connection import connected
+from crm_tui.widgets.plain import PlainStatic
 
 PAGE_SIZE = 50
 # Pages kept in memory; the least recently used go first.
 CACHED_PAGES = 40
 PLACEHOLDER = "…"
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column: the row key it shows, its label, width in terminal cells,
-    the SQL expression to sort by (None: not sortable), and an optional
-    `format(value) -> str`."""
-
-    key: str
-    label_key: str
-    width: int
-    expression: Any = None
-    format: Callable[[Any], str] | None = None
-
-    def text(self, row: dict) -> str:
-        value = row.get(self.key)
-        if self.format is not None:
-            return self.format(value)
-        return "" if value is None else str(value)
 
 
 class RowSource(Protocol):
@@ -109,8 +92,10 @@ class QuerySource:
 
 
 def fit(text: str, width: int) -> str:
-    """`text` cut or padded to exactly `width` terminal cells (CJK counts 2)."""
-    text = text.replace("\n", " ").replace("\t", " ")
+    """`text` cut or padded to exactly `width` terminal cells (CJK counts 2),
+    drawn as plain text: line breaks and tabs as spaces, control characters
+    as visible stand-ins, bidi overrides dropped (see plain_text.plain)."""
+    text = plain(text.replace("\t", " "))
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     if width < 2:
@@ -134,21 +119,21 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
                          "lazy-table--cursor", "lazy-table--placeholder"}
 
     BINDINGS = [
-        Binding("up", "cursor(-1)", t("table.up"), show=False, id="table.up"),
-        Binding("down", "cursor(1)", t("table.down"), show=False, id="table.down"),
-        Binding("pageup", "page(-1)", t("table.page_up"), show=False, id="table.page_up"),
-        Binding("pagedown", "page(1)", t("table.page_down"), show=False, id="table.page_down"),
-        Binding("home", "first", t("table.first"), show=False, id="table.first"),
-        Binding("end", "last", t("table.last"), show=False, id="table.last"),
-        Binding("enter", "choose", t("table.open"), id="table.open"),
-        Binding("slash", "filter", t("table.filter"), id="table.filter"),
+        Binding("up", "cursor(-1)", "table.up", show=False, id="table.up"),
+        Binding("down", "cursor(1)", "table.down", show=False, id="table.down"),
+        Binding("pageup", "page(-1)", "table.page_up", show=False, id="table.page_up"),
+        Binding("pagedown", "page(1)", "table.page_down", show=False, id="table.page_down"),
+        Binding("home", "first", "table.first", show=False, id="table.first"),
+        Binding("end", "last", "table.last", show=False, id="table.last"),
+        Binding("enter", "choose", "table.open", id="table.open"),
+        Binding("slash", "filter", "table.filter", id="table.filter"),
         # One footer entry for both column keys.
-        Binding("left", "column(-1)", t("table.column"), key_display="←→",
+        Binding("left", "column(-1)", "table.column", key_display="←→",
                 id="table.column_left"),
-        Binding("right", "column(1)", t("table.column_right"), show=False,
+        Binding("right", "column(1)", "table.column_right", show=False,
                 id="table.column_right"),
-        Binding("s", "toggle_sort", t("table.sort"), id="table.sort"),
-        Binding("escape", "clear_filter", t("table.clear_filter"), show=False,
+        Binding("s", "toggle_sort", "table.sort", id="table.sort"),
+        Binding("escape", "clear_filter", "table.clear_filter", show=False,
                 id="table.clear_filter"),
     ]
 
@@ -367,6 +352,20 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
             self.parent.show_status()
 
     # ----- keys --------------------------------------------------------
+    # Keys of the list that do not act on its rows: taken while it loads.
+    ACTIONS_WITHOUT_ROWS = {"filter", "clear_filter", "column(-1)", "column(1)"}
+
+    def ready_for_key(self, key: str) -> bool:
+        """Counted, and the row under the cursor loaded (or failed): the
+        app's type-ahead holds keys until then, so Enter, a move or a
+        screen's key for the current row acts on the rows, not on "…".
+        "/" (search) and Escape are taken at once."""
+        if self.error or (self.counted and (self.row_count == 0
+                                             or (self.cursor // PAGE_SIZE) in self._pages)):
+            return True
+        return any(binding.action in self.ACTIONS_WITHOUT_ROWS
+                   for binding in self._bindings.key_to_bindings.get(key, ()))
+
     def set_cursor(self, index: int) -> None:
         self.cursor = max(0, min(index, self.row_count - 1))
         self._scroll_cursor_into_view()
@@ -424,6 +423,9 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
         # Escape clears a filter; with none, it goes on to the screen (back).
         if action == "clear_filter":
             return bool(self.filter_text)
+        if action == "choose":
+            # Enter is offered only where a row opens something.
+            return not isinstance(self.parent, LazyTable) or bool(self.parent.openable)
         return True
 
     def on_click(self, event: events.Click) -> None:
@@ -440,7 +442,7 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
 class FilterInput(Input):
     """The filter box: Enter applies, Escape clears."""
 
-    BINDINGS = [Binding("escape", "clear", t("table.clear_filter"), id="table.filter_clear")]
+    BINDINGS = [Binding("escape", "clear", "table.clear_filter", id="table.filter_clear")]
 
     class Cleared(Message):
         pass
@@ -459,7 +461,7 @@ class FilterInput(Input):
 class LazyTable(Vertical):
     """A lazily loaded list with a filter box ("/") and a status line.
 
-    Posts `LazyTable.RowChosen(row_id)` on Enter. `current_row_id` and
+    Posts `LazyTable.RowChosen(row_id)` on Enter (when `openable`). `current_row_id` and
     `current_row` give the row under the cursor; `reload()` reads again after
     the data changed (the cursor stays where it was).
     """
@@ -475,9 +477,11 @@ class LazyTable(Vertical):
             return self.table
 
     def __init__(self, source: RowSource, *, filter_text: str = "", id: str | None = None,
-                 classes: str | None = None):
+                 classes: str | None = None, openable: bool = True):
         super().__init__(id=id, classes=classes)
         self.source = source
+        # Whether Enter on a row opens it (otherwise Enter is not offered).
+        self.openable = openable
         self._initial_filter = filter_text
 
     def compose(self) -> ComposeResult:
@@ -487,7 +491,7 @@ class LazyTable(Vertical):
         yield filter_input
         yield LazyTableView(self.source, filter_text=self._initial_filter,
                             classes="lazy-table-view")
-        yield Static("", classes="lazy-table-status")
+        yield PlainStatic("", classes="lazy-table-status")
 
     # ----- public ------------------------------------------------------
     @property

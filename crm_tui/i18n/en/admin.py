@@ -49,7 +49,7 @@ STRINGS = {
     "admin.toggle_active": "Disable/enable",
     "admin.reset_password": "Password",
     "admin.delete_role": "Delete",
-    "admin.users.hint": "n new · e/Enter edit · a disable or enable · p reset password",
+    "admin.users.hint": "n new · e/Enter edit · a disable or enable · p reset password · u unlock",
     "admin.roles.hint": "n new · e rename · d delete · Enter: the role's permissions",
     "admin.saved": "Saved.",
     "admin.close": "Close",

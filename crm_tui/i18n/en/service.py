@@ -35,7 +35,6 @@ STRINGS = {
     "module.services": "Services",
     "module.service_archive": "Service archive",
     "service.title": "Services: {state}",
-    "service.all_states": "all states",
     "service.archive_title": "Service archive (/ searches customer, summary, type or date)",
     "service.column.created": "Created",
     "service.column.archived": "Archived",

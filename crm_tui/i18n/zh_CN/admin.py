@@ -48,7 +48,7 @@ STRINGS = {
     "admin.toggle_active": "停用/启用",
     "admin.reset_password": "重置密码",
     "admin.delete_role": "删除",
-    "admin.users.hint": "n 新建 · e/回车 编辑 · a 停用或启用 · p 重置密码",
+    "admin.users.hint": "n 新建 · e/回车 编辑 · a 停用或启用 · p 重置密码 · u 解锁",
     "admin.roles.hint": "n 新建 · e 改名 · d 删除 · 回车：角色权限",
     "admin.saved": "已保存。",
     "admin.close": "关闭",

@@ -3,5 +3,6 @@ STRINGS = {
     "dictionary.used_by.separator": "、",
     "dictionary.used_by.customer": "{count} 个客户",
     "dictionary.used_by.service": "{count} 个服务",
+    "dictionary.used_by.payment": "{count} 笔付款",
     "dictionary.used_by.other": "{count} 条{table}记录",
 }

@@ -33,7 +33,6 @@ STRINGS = {
     "module.services": "服务管理",
     "module.service_archive": "服务归档",
     "service.title": "服务管理：{state}",
-    "service.all_states": "全部状态",
     "service.archive_title": "服务归档（/ 按客户、概要、类型或日期查询）",
     "service.column.created": "创建日期",
     "service.column.archived": "归档日期",
