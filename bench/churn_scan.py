@@ -27,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crm_tui import clock  # noqa: E402
 from crm_tui.config import DatabaseConfig  # noqa: E402
-from crm_tui.db import bind, init_databases, is_postgres, open_database  # noqa: E402
+from crm_tui.db import bind, init_databases, open_database  # noqa: E402
 from crm_tui.models import Customer, Order, database, sales_database  # noqa: E402
+from crm_tui.models.base import is_postgres  # noqa: E402
 from crm_tui.models.churn import months_before, scan  # noqa: E402
 
 MONTHS = 6

@@ -63,7 +63,7 @@ def prepare(url: str, processes: int) -> None:
     """Migrate the database and make sure the writers' accounts exist."""
     from crm_tui import db
     from crm_tui.demo_vocabulary import SURNAMES
-    from crm_tui.models import User, users
+    from crm_tui.models import User, accounts, users
 
     crm_db, sales_db = bind(url)
     db.init_databases(crm_db, sales_db)
@@ -71,7 +71,7 @@ def prepare(url: str, processes: int) -> None:
         login = writer_login(number)
         if not User.select().where(User.login == login).exists():
             surname = SURNAMES[(number - 1) % len(SURNAMES)][0]
-            users.create_user(None, login, f"{surname}经理{number:02d}", users.MANAGER,
+            accounts.create_user(None, login, f"{surname}经理{number:02d}", users.MANAGER,
                               WRITER_PASSWORD)
     crm_db.close()
 

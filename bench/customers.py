@@ -115,7 +115,7 @@ def main() -> None:
 
     admin = User.select().join(Role).where(Role.key == ADMIN).first()
     if admin is None:
-        from crm_tui.models.users import create_user
+        from crm_tui.models.accounts import create_user
         admin = create_user(None, "bench-admin", "Bench admin", ADMIN, "bench-password")
     manager = (User.select(User, fn.COUNT(Customer.id).alias("owned"))
                .join(Role).switch(User).join(Customer, on=(Customer.manager == User.id))

@@ -190,7 +190,7 @@ def main() -> int:
     bind(path)
     admin = User.select().join(Role).where(Role.key == "admin").first()
     if admin is None:
-        from crm_tui.models.users import create_user
+        from crm_tui.models.accounts import create_user
         admin = create_user(None, "bench-admin", "管理员", "admin", "bench-password")
     manager = (User.select().where(User.login == "sales001").first()
                or User.select().join(Role).where(Role.key == "manager").first())

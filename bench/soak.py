@@ -74,7 +74,7 @@ def prepare_database(backend: str, url: str, pg_url: str, customers: int, orders
     account managers sales001 ... and one administrator."""
     from crm_tui import db, demo
     from crm_tui.config import DatabaseConfig
-    from crm_tui.models import users
+    from crm_tui.models import accounts, users
 
     if backend == "postgresql":
         from playhouse.db_url import connect
@@ -86,7 +86,7 @@ def prepare_database(backend: str, url: str, pg_url: str, customers: int, orders
     crm_db, sales_db = db.bind(DatabaseConfig(url=url))
     db.init_databases(crm_db, sales_db)
     demo.fill_at_scale(customers, orders, seed=1, progress=lambda line: None)
-    users.create_user(None, ADMIN_LOGIN, "管理员", users.ADMIN, demo.DEMO_PASSWORD)
+    accounts.create_user(None, ADMIN_LOGIN, "管理员", users.ADMIN, demo.DEMO_PASSWORD)
     if backend == "sqlite":
         crm_db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 

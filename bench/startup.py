@@ -48,11 +48,11 @@ def generate(path: Path, customers: int) -> None:
     """A database of `customers` customers, their orders and an administrator."""
     from crm_tui import db, demo
     from crm_tui.config import DatabaseConfig
-    from crm_tui.models import users
+    from crm_tui.models import accounts, users
 
     crm_db, sales_db = db.bind(DatabaseConfig(url=database_url(path)), create=True)
     db.init_databases(crm_db, sales_db)
-    users.create_user(None, LOGIN, "系统管理员", users.ADMIN, demo.DEMO_PASSWORD)
+    accounts.create_user(None, LOGIN, "系统管理员", users.ADMIN, demo.DEMO_PASSWORD)
     demo.fill_at_scale(customers, customers * ORDERS_PER_CUSTOMER, seed=1,
                        progress=lambda line: print(line, flush=True))
     crm_db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")

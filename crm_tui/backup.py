@@ -34,8 +34,9 @@ from pathlib import Path
 
 from crm_tui import __version__
 from crm_tui.config import Config
-from crm_tui.db import MIGRATION_TABLE, is_postgres, known_migrations, redact, sqlite_path
+from crm_tui.db import MIGRATION_TABLE, known_migrations, redact, sqlite_path
 from crm_tui.documents import CHUNK, DocumentStore
+from crm_tui.models.base import is_postgres
 
 FORMAT = 1
 MANIFEST = "manifest.json"

@@ -342,7 +342,7 @@ def run_worker(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_user(args: argparse.Namespace, config: Config) -> int:
-    from crm_tui.models import users
+    from crm_tui.models import accounts, users
     from crm_tui.models.errors import InvalidTransition, ValidationError
     from crm_tui.plain_text import plain
 
@@ -356,20 +356,20 @@ def run_user(args: argparse.Namespace, config: Config) -> int:
                 print(f"{plain(user.login)}\t{plain(user.display_name)}\t{user.role.key}\t{state}")
             return 0
         if args.user_command == "add":
-            users.create_user(None, args.login, args.name, args.role, _ask_password())
+            accounts.create_user(None, args.login, args.name, args.role, _ask_password())
             print(f"user {args.login} created")
             return 0
         user = users.User.get_or_none(users.User.login == args.login)
         if user is None:
             raise CliError(f"no user {args.login!r}")
         if args.user_command == "passwd":
-            users.reset_password(None, user, _ask_password())
+            accounts.reset_password(None, user, _ask_password())
             print(f"password of {args.login} changed")
         elif args.user_command == "unlock":
-            users.unlock(None, user)
+            accounts.unlock(None, user)
             print(f"user {args.login} unlocked")
         else:
-            users.set_active(None, user, args.user_command == "enable")
+            accounts.set_active(None, user, args.user_command == "enable")
             print(f"user {args.login} {args.user_command}d")
     except (ValidationError, InvalidTransition) as error:
         raise CliError(str(error)) from None

@@ -233,10 +233,6 @@ def init_databases(crm_db: Database, sales_db: Database) -> list[str]:
     return applied
 
 
-def is_postgres(db: Database) -> bool:
-    return isinstance(db, PostgresqlDatabase)
-
-
 __all__ = ["CRM_MODELS", "SALES_MODELS", "DatabaseUnavailable", "applied_migrations", "bind",
            "check_ready", "init_databases", "known_migrations", "migrate", "open_database",
-           "pending_migrations", "is_postgres", "redact", "sqlite_path"]
+           "pending_migrations", "redact", "sqlite_path"]

@@ -39,6 +39,7 @@ from crm_tui import clock
 from crm_tui import demo_vocabulary as words
 from crm_tui.config import Config, DatabaseConfig
 from crm_tui.models import (
+    accounts,
     ChurnAlert,
     ChurnMeasure,
     Contact,
@@ -65,6 +66,7 @@ from crm_tui.models import (
     users,
 )
 from crm_tui.models import contracts
+from crm_tui.models.base import is_postgres
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, SERVICE_TYPE
 
 Progress = Callable[[str], None]
@@ -153,7 +155,7 @@ def reserve_ids(db: Database, model: type[Model], count: int) -> list[int]:
     if count <= 0:
         return []
     table = model._meta.table_name
-    if _is_postgres(db):
+    if is_postgres(db):
         cursor = db.execute_sql(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
             (f'"{table}"', count))
@@ -171,7 +173,7 @@ def bulk_insert(db: Database, model: type[Model], columns: Sequence[str],
     table = model._meta.table_name
     names = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in columns)
     cursor = db.cursor()
-    if _is_postgres(db):
+    if is_postgres(db):
         # COPY's CSV form: text is quoted (so "" stays an empty string),
         # numbers are not, and None is an unquoted nothing, which is NULL.
         buffer = io.StringIO()
@@ -195,12 +197,6 @@ def insert_rows(model: type[Model], rows: list[dict[str, Any]], batch: int = 200
     complete = [{**defaults, **row} for row in rows]
     for start in range(0, len(complete), batch):
         model.insert_many(complete[start:start + batch]).execute()
-
-
-def _is_postgres(db: Database) -> bool:
-    from crm_tui.db import is_postgres
-
-    return is_postgres(db)
 
 
 # ----- believable companies and people ----------------------------------------
@@ -431,7 +427,7 @@ class DemoCompany:
     def make_accounts(self) -> None:
         self.accounts: dict[str, User] = {}
         for login, name, role_key, password in DEMO_ACCOUNTS:
-            self.accounts[login] = users.create_user(None, login, name, role_key, password)
+            self.accounts[login] = accounts.create_user(None, login, name, role_key, password)
         self.managers = [self.accounts[login] for login in MANAGER_SHARES]
         self.manager_cum = list(itertools.accumulate(MANAGER_SHARES.values()))
         self.supervisor = self.accounts["li"]

@@ -6,7 +6,7 @@ import unicodedata
 
 from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Select, Static, TextArea
 
 from crm_tui.app import CrmApp
 from crm_tui.config import Config
@@ -64,7 +64,19 @@ async def save(pilot) -> None:
 
 
 async def type_text(pilot, text: str) -> None:
-    await pilot.press(*["space" if char == " " else char for char in text])
+    """Type `text` into the focused widget: one key event per character, as
+    the terminal sends them, all queued at once as a fast typist's would be;
+    then wait until they are handled. (Pilot.press waits for the process to
+    go idle after every key, 40 ms at least, seconds on a busy machine.)"""
+    await pilot.pause()  # the screen that should get the keys is up and focused
+    type_ahead(pilot, *text)
+    await pilot.pause()  # the app has passed every key on to the focused widget,
+    await pilot.pause()  # and that widget has handled them
+    for _ in range(300):  # or the app's type-ahead holds some for a screen not ready yet
+        if not _keys_held(pilot.app):
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"the app still holds keys of {text!r}")
 
 
 async def sign_in(pilot, login: str, password: str = PASSWORD, expect_home: bool = True) -> None:
@@ -141,6 +153,28 @@ async def fill(pilot, name: str, text: str) -> None:
     await focus_field(pilot, name)
     await pilot.press("ctrl+a", "ctrl+k")  # the line's start, then delete to its end
     await type_text(pilot, text)
+
+
+async def fill_form(pilot, values: dict[str, str]) -> None:
+    """Put `values` into the open form's fields directly, by field name: the
+    text into an input, the option of that label into a choice. For long
+    forms whose typing is not what the test is about (`fill` and `choose`
+    go through the keyboard); saving still goes through the form's checks."""
+    form = pilot.app.screen
+    assert isinstance(form, FormModal)
+    expected = {}
+    for name, value in values.items():
+        widget = form.widget_for(name)
+        if isinstance(widget, Select):
+            value = {str(text): option for text, option in widget._options}[value]
+            widget.value = value
+        elif isinstance(widget, TextArea):
+            widget.text = value
+        else:
+            widget.value = value
+        expected[name] = value
+    await settle(pilot)
+    assert {name: form.values()[name] for name in values} == expected
 
 
 async def choose(pilot, name: str, label: str) -> None:

@@ -11,8 +11,9 @@ import pytest
 from crm_tui import cli, clock
 from crm_tui.models import AuditLog, User
 from crm_tui.models import admin
+from crm_tui.models.accounts import set_active
 from crm_tui.models.errors import InvalidTransition, PermissionDenied
-from crm_tui.models.users import LoginFailed, authenticate, is_locked, locked_users, set_active
+from crm_tui.models.users import LoginFailed, authenticate, is_locked, locked_users
 from crm_tui.screens.admin import AdminScreen
 from crm_tui.widgets.lazy_table import LazyTable
 from tests.conftest import PASSWORD, at, make_user

@@ -11,6 +11,7 @@ from peewee import fn
 from crm_tui import clock
 from crm_tui.db import open_database
 from crm_tui.models import SALES_MODELS, Order, database, sales_database
+from crm_tui.models.base import is_postgres
 from crm_tui.models.churn import CLOSED, OPEN_STATUSES, WARNING, ChurnAlert, scan
 from crm_tui.models.customers import Customer
 from crm_tui.models.sales_system import PAID
@@ -23,7 +24,7 @@ MOMENT = dt.datetime(2026, 7, 2, 2, 0)
 
 def _database_spec(db) -> tuple[str, str]:
     """What a fresh process needs to open the same database."""
-    if PG_URL and db.__class__.__name__.startswith("Postgres"):
+    if is_postgres(db):
         return "postgres", db.connect_params["options"]
     return "sqlite", db.database
 

@@ -3,6 +3,7 @@ conflict; which customers can be changed at all."""
 import pytest
 
 from crm_tui.models import AuditLog, Customer
+from crm_tui.models.accounts import set_active
 from crm_tui.models.customers import CUSTOMER_FIELDS, LOST, NORMAL, customer_list_query
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION
 from crm_tui.models.errors import (
@@ -11,7 +12,6 @@ from crm_tui.models.errors import (
     PermissionDenied,
     ValidationError,
 )
-from crm_tui.models.users import set_active
 from tests.conftest import customer_values, entry, make_customer
 
 REQUIRED = [field.name for field in CUSTOMER_FIELDS if field.required]

@@ -4,9 +4,10 @@ import sys
 
 from playhouse.schema_diff import diff_models
 
-from crm_tui.db import (TEXT_SEARCH_INDEXES, init_databases, is_postgres, migrate,
-                        pending_migrations)
+from crm_tui.db import TEXT_SEARCH_INDEXES, init_databases, migrate, pending_migrations
+from crm_tui.models.base import is_postgres
 from crm_tui.models import CRM_MODELS, SALES_MODELS, DictionaryEntry, Permission, Role, RolePermission
+from crm_tui.models.base import is_postgres
 
 
 def test_migrations_are_applied_once_and_safe_to_run_again(crm_db):

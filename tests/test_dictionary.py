@@ -1,5 +1,9 @@
 """Data dictionary rules: permission, locked entries, entries in use."""
 import pytest
+from peewee import CharField, ForeignKeyField
+
+from crm_tui.i18n import set_locale
+from crm_tui.models.base import BaseModel
 
 from crm_tui.models import AuditLog
 from crm_tui.models.dictionary import (CUSTOMER_LEVEL, REGION, SERVICE_TYPE, DictionaryEntry,
@@ -8,6 +12,13 @@ from crm_tui.models.dictionary import (CUSTOMER_LEVEL, REGION, SERVICE_TYPE, Dic
 from crm_tui.models.errors import InvalidTransition, PermissionDenied, ValidationError
 from crm_tui.models.service import Service
 from tests.conftest import entry, make_customer
+
+
+def used_only_by(usage: dict[str, int], table: str) -> int:
+    """How many rows of `table` use the entry; no other table may use it."""
+    assert {name for name, count in usage.items() if count} <= {table}, usage
+    assert "customer" in usage and "service" in usage  # the CRM's own users are always counted
+    return usage[table]
 
 
 def new_region(people, item="西藏", editable="1"):
@@ -68,7 +79,7 @@ def test_entry_in_use_by_customers_cannot_be_deleted_and_says_where(crm_db, peop
     region = new_region(people)
     make_customer(people.manager, region=region.id)
     make_customer(people.manager, region=region.id, name="第二家")
-    assert entry_usage(region) == {"customers": 2, "services": 0}
+    assert used_only_by(entry_usage(region), "customer") == 2
     with pytest.raises(InvalidTransition) as error:
         delete_entry(people.admin, region)
     assert "2 customer(s)" in str(error.value)
@@ -90,6 +101,58 @@ def test_entry_in_use_by_services_cannot_be_deleted(crm_db, people):
     with pytest.raises(InvalidTransition) as error:
         delete_entry(people.admin, kind)
     assert "1 service(s)" in str(error.value)
+
+
+def test_entry_in_use_in_both_tables_names_both_in_english_and_chinese(crm_db, people):
+    kind = create_entry(people.admin, {"type": SERVICE_TYPE, "item": "表扬", "value": "4",
+                                       "editable": "1"})
+    level = create_entry(people.admin, {"type": CUSTOMER_LEVEL, "item": "小客户", "value": "6",
+                                        "editable": "1"})
+    customer = make_customer(people.manager, level=level.id)
+    Service.create(type=kind.id, summary="表扬信", customer=customer.id, request="感谢",
+                   created_by=people.manager.id)
+    assert used_only_by(entry_usage(level), "customer") == 1
+    with pytest.raises(InvalidTransition) as error:
+        delete_entry(people.admin, level)
+    assert str(error.value) == "This entry is in use by 1 customer(s): it cannot be deleted."
+    set_locale("zh_CN")
+    with pytest.raises(InvalidTransition) as error:
+        delete_entry(people.admin, kind)
+    assert str(error.value) == "该条目正被 1 个服务使用，不能删除。"
+
+
+def test_a_new_table_with_a_dictionary_field_is_counted_without_being_named(crm_db, people):
+    terms = create_entry(people.admin, {"type": "付款方式", "item": "月结", "value": "30",
+                                        "editable": "1"})
+    tables_before = set(entry_usage(terms))
+
+    class Agreement(BaseModel):
+        """A table the dictionary module has never heard of."""
+        title = CharField(max_length=60)
+        payment_terms = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT")
+
+        class Meta:
+            table_name = "probe_agreement"
+
+    try:
+        crm_db.create_tables([Agreement])
+        Agreement.create(title="年度维护合同", payment_terms=terms.id)
+        Agreement.create(title="年度采购合同", payment_terms=terms.id)
+        usage = entry_usage(terms)
+        assert set(usage) == tables_before | {"probe_agreement"}
+        assert used_only_by(usage, "probe_agreement") == 2
+        with pytest.raises(InvalidTransition) as error:
+            delete_entry(people.admin, terms)
+        assert "2 record(s) of probe_agreement" in str(error.value)
+        assert DictionaryEntry.get_or_none(DictionaryEntry.id == terms.id) is not None
+        with pytest.raises(ValidationError):
+            update_entry(people.admin, terms, {"type": REGION})
+    finally:
+        # Forget the table again, so that other tests count only the real ones.
+        Agreement._meta.remove_ref(Agreement.payment_terms)
+        crm_db.drop_tables([Agreement])
+    assert set(entry_usage(terms)) == tables_before and not any(entry_usage(terms).values())
+    delete_entry(people.admin, terms)
 
 
 def test_item_is_unique_within_its_type(crm_db, people):

@@ -8,8 +8,8 @@ import pytest
 from crm_tui import clock
 from crm_tui.models import User
 from crm_tui.models.errors import ValidationError
-from crm_tui.models.users import (LoginFailed, authenticate, change_own_password,
-                                  set_active)
+from crm_tui.models.accounts import change_own_password, set_active
+from crm_tui.models.users import LoginFailed, authenticate
 from tests.conftest import PASSWORD, at, make_user
 
 LOCKOUT = dict(max_failures=3, lockout_minutes=15)

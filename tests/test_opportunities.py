@@ -3,7 +3,7 @@ unassigned, assign by a supervisor to an active account manager."""
 import pytest
 
 from crm_tui import clock
-from crm_tui.models import AuditLog, Opportunity, users
+from crm_tui.models import AuditLog, Opportunity, accounts, users
 from crm_tui.models.errors import (ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied,
                                    ValidationError)
 from crm_tui.models.sales import ASSIGNED, UNASSIGNED, opportunity_list_query
@@ -86,7 +86,7 @@ def test_role_without_opportunity_rights_sees_nothing(crm_db, people):
     new_opportunity(people.manager)
     RolePermission.delete().where(RolePermission.role == Role.get(Role.key == "manager")).execute()
     assert Opportunity.visible_to(people.manager).count() == 0
-    users.set_active(None, people.supervisor, False)
+    accounts.set_active(None, people.supervisor, False)
     disabled = users.User.get_by_id(people.supervisor.id)
     assert Opportunity.visible_to(disabled).count() == 0
 
@@ -194,7 +194,7 @@ def test_assign_refusals(crm_db, people):
         with pytest.raises(ValidationError) as error:
             opportunity.assign_by(people.supervisor, not_a_manager)
         assert set(error.value.errors) == {"manager"}
-    users.set_active(None, people.other_manager, False)
+    accounts.set_active(None, people.other_manager, False)
     with pytest.raises(ValidationError):
         opportunity.assign_by(people.supervisor, people.other_manager)
     assert Opportunity.get_by_id(opportunity.id).status == UNASSIGNED

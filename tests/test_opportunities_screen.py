@@ -10,8 +10,8 @@ from crm_tui.models.sales import ASSIGNED, FAILED, SUCCEEDED, UNASSIGNED
 from crm_tui.screens.records import RecordListScreen, RecordScreen
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.forms import FormModal
-from tests.pilot import (app_for, choose, fill, focus_field, form_errors, form_message, offered,
-                         open_module, press_and_settle, save, sign_in, type_text)
+from tests.pilot import (app_for, choose, fill, fill_form, focus_field, form_errors, form_message,
+                         offered, open_module, press_and_settle, save, sign_in, type_text)
 from tests.test_opportunities import new_opportunity
 
 
@@ -85,16 +85,13 @@ async def test_opportunity_from_creation_to_a_new_customer(sqlite_url, people):
         # Pre-filled from the opportunity.
         assert form.values()["contact_name"] == "Chen"
         assert form.values()["phone"] == "0571-88886666"
-        # In the form's order, so that Tab goes forward only.
-        await choose(pilot, "region", "浙江")
-        await choose(pilot, "level", "重点开发客户")
-        for name, text in (("satisfaction", "4"), ("credit", "3"), ("address", "Binjiang 8"),
-                           ("postcode", "310051"), ("legal_representative", "Lin"),
-                           ("bank", "ICBC"), ("bank_account", "1202001"),
-                           ("local_tax_number", "3301081"), ("national_tax_number", "3301082")):
-            await fill(pilot, name, text)
-        await choose(pilot, "contact_sex", "male")
-        await fill(pilot, "contact_position", "buyer")
+        # The customer form's typing is tested in test_customers_screens.
+        await fill_form(pilot, {
+            "region": "浙江", "level": "重点开发客户", "satisfaction": "4", "credit": "3",
+            "address": "Binjiang 8", "postcode": "310051", "legal_representative": "Lin",
+            "bank": "ICBC", "bank_account": "1202001", "local_tax_number": "3301081",
+            "national_tax_number": "3301082", "contact_sex": "male",
+            "contact_position": "buyer"})
         await save(pilot)
         assert pilot.app.screen is plan
         # Ended: read only.

@@ -21,9 +21,11 @@ from tests.conftest import at
 
 
 @pytest.fixture
-def demo(crm_db):
+def demo(crm_db, snapshots):
     at(2026, 11, 24)
-    DemoCompany(seed=2024, progress=lambda message: None).build()
+    # The same seed builds the same company: built once, copied for each login.
+    snapshots.restore_or_build(
+        crm_db, "demo", DemoCompany(seed=2024, progress=lambda message: None).build)
     users = {login: User.get(User.login == login) for login, *_ in DEMO_ACCOUNTS}
     customers = [row for row in Customer.select().dicts()]
     managers = {user.id: user.display_name for user in User.select()}

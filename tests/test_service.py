@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from crm_tui.models import AuditLog, Service, ServiceEvent, users
+from crm_tui.models import AuditLog, Service, ServiceEvent, accounts
 from crm_tui.models.dictionary import SERVICE_TYPE
 from crm_tui.models.errors import (ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied,
                                    ValidationError)
@@ -82,7 +82,7 @@ def test_assign_by_supervisor_to_an_active_manager(crm_db, people):
     for not_a_manager in (people.supervisor, 0, "", None):
         with pytest.raises(ValidationError):
             service.assign_by(people.supervisor, not_a_manager)
-    users.set_active(None, people.other_manager, False)
+    accounts.set_active(None, people.other_manager, False)
     with pytest.raises(ValidationError):
         service.assign_by(people.supervisor, people.other_manager)
     at(2026, 6, 2, 10)

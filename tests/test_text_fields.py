@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm_tui.models import Customer, MailMessage, User
-from crm_tui.models import admin, users
+from crm_tui.models import accounts, admin
 from crm_tui.models.errors import ValidationError
 from crm_tui.models.mail import IncomingMail
 from crm_tui.models.validation import Field, clean
@@ -62,9 +62,9 @@ BAD_NAMES = {"nul": "li\x00ming", "escape": "li\x1b]0;x\x07", "c1": "li\x9bming"
 
 @pytest.mark.parametrize("bad", list(BAD_NAMES.values()), ids=list(BAD_NAMES))
 def test_login_and_display_name_refuse_control_characters(crm_db, people, bad):
-    errors = errors_of(lambda: users.create_user(people.admin, bad, "李明", "manager", PASSWORD))
+    errors = errors_of(lambda: accounts.create_user(people.admin, bad, "李明", "manager", PASSWORD))
     assert set(errors) == {"login"}
-    errors = errors_of(lambda: users.create_user(people.admin, "liming", bad, "manager",
+    errors = errors_of(lambda: accounts.create_user(people.admin, "liming", bad, "manager",
                                                  PASSWORD))
     assert set(errors) == {"display_name"}
     # Through the administrator's form too, and when editing a user.
@@ -79,7 +79,7 @@ def test_login_and_display_name_refuse_control_characters(crm_db, people, bad):
 
 
 def test_a_long_display_name_is_refused_not_cut(crm_db, people):
-    errors = errors_of(lambda: users.create_user(people.admin, "liming", "李" * 61, "manager",
+    errors = errors_of(lambda: accounts.create_user(people.admin, "liming", "李" * 61, "manager",
                                                  PASSWORD))
     assert set(errors) == {"display_name"}
 

@@ -23,7 +23,7 @@ from hypothesis.stateful import (RuleBasedStateMachine, invariant, precondition,
                                  run_state_machine_as_test)
 
 from crm_tui.models import (AuditLog, Contact, Customer, Opportunity, PlanItem, Service,
-                            ServiceEvent, users)
+                            ServiceEvent, accounts, users)
 from crm_tui.models import permissions as perm
 from crm_tui.models.errors import CrmError
 from crm_tui.models.sales import (ASSIGNED, OPPORTUNITY_STATUSES, OPPORTUNITY_TRANSITIONS,
@@ -288,7 +288,7 @@ def run_workflows(people):
         @rule()
         def disable_or_enable_a_manager(self):
             other = users.User.get_by_id(people.other_manager.id)
-            users.set_active(None, other, not other.active)
+            accounts.set_active(None, other, not other.active)
             self.reload_users()
 
         # ----- invariants ------------------------------------------------

@@ -1,7 +1,7 @@
 """Access control (权限管理): users, roles, the permission matrix, the audit log.
 
 Creating users, resetting passwords and enabling or disabling accounts are
-in models/users.py; this module adds what the administrator's screens need
+in models/accounts.py; this module adds what the administrator's screens need
 beyond them. Three rules keep the system manageable whatever is clicked:
 
 - the last active administrator can neither be disabled nor lose the
@@ -25,10 +25,10 @@ from peewee import JOIN, Case, IntegrityError, fn
 from crm_tui import clock
 
 from crm_tui.i18n import t
-from crm_tui.models import audit, users
+from crm_tui.models import accounts, audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.audit import AuditLog
-from crm_tui.models.base import database
+from crm_tui.models.base import database, is_postgres
 from crm_tui.models.errors import InvalidTransition, NotFound, ValidationError
 from crm_tui.models.users import (ADMIN, ROLE_KEYS, Permission, Role, RolePermission, User,
                                   require)
@@ -65,7 +65,7 @@ def _lock_administrators() -> None:
     still see the other as active; locking the administrator role's row
     makes the second wait for the first and then count again.
     """
-    if database.obj.for_update:
+    if is_postgres():
         list(Role.select(Role.id).where(Role.key == ADMIN).for_update())
 
 
@@ -100,7 +100,7 @@ def get_user(user_id: int) -> User:
 def create_user(actor: User, values: dict[str, Any]) -> User:
     """A new user from the user form (login, display name, role key, password)."""
     require(actor, perm.USER_MANAGE)
-    return users.create_user(actor, str(values.get("login") or ""),
+    return accounts.create_user(actor, str(values.get("login") or ""),
                              str(values.get("display_name") or ""),
                              str(values.get("role") or ""), str(values.get("password") or ""))
 
@@ -138,7 +138,7 @@ def set_user_active(actor: User, user: User, active: bool) -> None:
     require(actor, perm.USER_MANAGE)
     with database.atomic():
         _lock_administrators()
-        users.set_active(actor, get_user(user.id), active)
+        accounts.set_active(actor, get_user(user.id), active)
 
 
 def reset_user_password(actor: User, user: User, values: dict[str, Any]) -> None:
@@ -148,13 +148,13 @@ def reset_user_password(actor: User, user: User, values: dict[str, Any]) -> None
     password = values.get("password") or ""
     if not password:
         raise ValidationError({"password": t("error.required")})
-    users.reset_password(actor, get_user(user.id), password)
+    accounts.reset_password(actor, get_user(user.id), password)
 
 
 def unlock_user(actor: User, user: User) -> None:
     """Lift the lockout of an account too many failed logins closed."""
     require(actor, perm.USER_MANAGE)
-    users.unlock(actor, user)
+    accounts.unlock(actor, user)
 
 
 # ----- roles -------------------------------------------------------------

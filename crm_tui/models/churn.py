@@ -29,7 +29,7 @@ from crm_tui import clock
 from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models import permissions as perm
-from crm_tui.models.base import BaseModel, database, sales_database
+from crm_tui.models.base import BaseModel, database, is_postgres, sales_database
 from crm_tui.models.contracts import IN_FORCE, Contract
 from crm_tui.models.customers import LOST, NORMAL, Customer
 from crm_tui.models.errors import InvalidTransition, PermissionDenied
@@ -357,9 +357,7 @@ def _insert_last_orders(crm, flat_values: list) -> None:
 
 
 def _drop_last_orders() -> None:
-    from crm_tui.db import is_postgres
-
-    schema = "pg_temp" if is_postgres(database.obj) else "temp"
+    schema = "pg_temp" if is_postgres() else "temp"
     database.obj.execute_sql(f"DROP TABLE IF EXISTS {schema}.{LAST_ORDER_TABLE}")
 
 

@@ -20,7 +20,6 @@ from peewee import (
     Expression,
     ForeignKeyField,
     IntegerField,
-    PostgresqlDatabase,
     SQL,
     Table,
     TextField,
@@ -30,7 +29,7 @@ from crm_tui import clock
 from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models import permissions as perm
-from crm_tui.models.base import BaseModel, database
+from crm_tui.models.base import BaseModel, database, is_postgres
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, DictionaryEntry
 from crm_tui.models.errors import (
     InvalidTransition,
@@ -541,7 +540,7 @@ def customer_search(search: str):
 
 
 def _number_or_name_contains(search: str):
-    if isinstance(database.obj, PostgresqlDatabase) or len(search) < TEXT_INDEX_MIN_LENGTH:
+    if is_postgres() or len(search) < TEXT_INDEX_MIN_LENGTH:
         # PostgreSQL's ILIKE uses the trigram indexes by itself; shorter
         # text has no trigram to look up and is searched for row by row.
         return Customer.number.contains(search) | Customer.name.contains(search)

@@ -1,6 +1,9 @@
 """The data dictionary (数据字典): regions, customer levels, service types."""
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 from peewee import BooleanField, CharField, IntegerField, IntegrityError
 
 from crm_tui.i18n import t
@@ -44,8 +47,9 @@ class DictionaryEntry(BaseModel):
 
 # ----- management (数据字典维护) -------------------------------------------
 # Entries marked not editable are locked: neither changed nor deleted. An
-# entry in use (a customer's region or level, a service's type) cannot be
-# deleted: the message says how many records use it.
+# entry in use (a customer's region or level, a service's type, any record
+# of a table with a foreign key to DictionaryEntry) cannot be deleted: the
+# message says how many records of which table use it.
 
 DICTIONARY_FIELDS = (
     Field("type", "dictionary.type", required=True, max_length=40),
@@ -76,19 +80,40 @@ def dictionary_query(type_name: str = "", text: str = ""):
     return query
 
 
-def entry_usage(entry: DictionaryEntry) -> dict[str, int]:
-    """How many customers and services refer to `entry` (in any status)."""
-    from crm_tui.models.customers import Customer
-    from crm_tui.models.service import Service
+def _tables_using_entries() -> dict[type[BaseModel], list]:
+    """Each table with a foreign key to DictionaryEntry, with those keys.
 
-    customers = Customer.select().where((Customer.region == entry.id)
-                                        | (Customer.level == entry.id)).count()
-    services = Service.select().where(Service.type == entry.id).count()
-    return {"customers": customers, "services": services}
+    Peewee registers every ForeignKeyField on the model it points to, so a
+    new table that uses the dictionary is counted as soon as it is declared,
+    without this module importing it.
+    """
+    tables: dict[type[BaseModel], list] = {}
+    for key, model in DictionaryEntry._meta.backrefs.items():
+        tables.setdefault(model, []).append(key)
+    return tables
+
+
+def entry_usage(entry: DictionaryEntry) -> dict[str, int]:
+    """How many records of each table refer to `entry` (in any status), by
+    table name: {"customer": 2, "service": 0}."""
+    usage = {}
+    for model, keys in _tables_using_entries().items():
+        refers = reduce(operator.or_, (key == entry.id for key in keys))
+        usage[model._meta.table_name] = model.select().where(refers).count()
+    return dict(sorted(usage.items()))
 
 
 def _in_use_message(usage: dict[str, int]) -> str:
-    return t("dictionary.error.in_use", customers=usage["customers"], services=usage["services"])
+    uses = t("dictionary.used_by.separator").join(
+        _used_by(table, count) for table, count in usage.items() if count)
+    return t("dictionary.error.in_use", uses=uses)
+
+
+def _used_by(table: str, count: int) -> str:
+    key = f"dictionary.used_by.{table}"
+    text = t(key, count=count)
+    # A table whose words are not written yet is still named, by its table name.
+    return text if text != key else t("dictionary.used_by.other", count=count, table=table)
 
 
 def _clean_entry(values: dict, partial: bool = False) -> dict:
@@ -142,7 +167,7 @@ def update_entry(actor, entry: DictionaryEntry, values: dict) -> DictionaryEntry
         with database.atomic():
             if data.get("type", entry.type) != entry.type:
                 usage = entry_usage(entry)
-                if usage["customers"] or usage["services"]:
+                if any(usage.values()):
                     raise ValidationError({"type": _in_use_message(usage)})
             _check_item_free(data.get("type", entry.type), data.get("item", entry.item), entry.id)
             changes = audit.diff(entry, data)
@@ -155,12 +180,12 @@ def update_entry(actor, entry: DictionaryEntry, values: dict) -> DictionaryEntry
 
 
 def delete_entry(actor, entry: DictionaryEntry) -> None:
-    """Delete an editable entry that no customer or service uses."""
+    """Delete an editable entry that no record uses."""
     require(actor, DICTIONARY_MANAGE)
     if not entry.editable:
         raise InvalidTransition(t("dictionary.error.locked"))
     usage = entry_usage(entry)
-    if usage["customers"] or usage["services"]:
+    if any(usage.values()):
         raise InvalidTransition(_in_use_message(usage))
     try:
         with database.atomic():
@@ -169,6 +194,6 @@ def delete_entry(actor, entry: DictionaryEntry) -> None:
             audit.record(actor, "dictionary_entry", entry.id, audit.DELETE,
                          {"type": (entry.type, None), "item": (entry.item, None)})
     except IntegrityError:
-        # A customer or service took it into use after the check above; the
+        # A record took it into use after the check above; the
         # database's foreign key refused the delete.
         raise InvalidTransition(_in_use_message(entry_usage(entry))) from None

@@ -2,10 +2,10 @@
 (KH20261124001 for a customer, HT… for a contract, BJ… for a quote)."""
 from __future__ import annotations
 
-from peewee import Field, PostgresqlDatabase, fn
+from peewee import Field, fn
 
 from crm_tui import clock
-from crm_tui.models.base import database
+from crm_tui.models.base import database, is_postgres
 
 
 def next_number(field: Field, letters: str) -> str:
@@ -17,7 +17,7 @@ def next_number(field: Field, letters: str) -> str:
     does the same, so records made at the same moment get consecutive
     numbers instead of colliding.
     """
-    if isinstance(database.obj, PostgresqlDatabase):
+    if is_postgres():
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_key(letters),))
     prefix = letters + clock.today().strftime("%Y%m%d")
     # Longest first: past 999 a day, …1000 must sort above …999.

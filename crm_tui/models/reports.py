@@ -20,11 +20,11 @@ from decimal import Decimal
 from itertools import islice
 from typing import Iterator, NamedTuple
 
-from peewee import JOIN, SQL, NodeList, PostgresqlDatabase, fn
+from peewee import JOIN, SQL, NodeList, fn
 
 from crm_tui.i18n import t
 from crm_tui.models import permissions as perm
-from crm_tui.models.base import database, sales_database
+from crm_tui.models.base import database, is_postgres, sales_database
 from crm_tui.models.churn import CONFIRMED, ChurnAlert
 from crm_tui.models.customers import NORMAL, Customer
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, SERVICE_TYPE, DictionaryEntry
@@ -93,7 +93,7 @@ def _order_filter(year: int | None):
     if year is not None:
         first, last = year_range(year)
         date = Order.date
-        if not isinstance(sales_database.obj, PostgresqlDatabase):
+        if not is_postgres(sales_database):
             # "+date" keeps SQLite on the covering index (customer, status,
             # date, amount), probed per customer, instead of the date index,
             # which would read every order row of the year from the table.
@@ -288,7 +288,7 @@ def churn(user: User, customer: str = "", manager_id: int | None = None) -> list
 
 
 def _year_month(column):
-    if isinstance(database.obj, PostgresqlDatabase):
+    if is_postgres():
         return fn.to_char(column, "YYYY-MM")
     return fn.strftime("%Y-%m", column)
 

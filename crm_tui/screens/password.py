@@ -6,8 +6,9 @@ from typing import Any
 from textual.app import App
 
 from crm_tui.i18n import t
+from crm_tui.models.accounts import change_own_password
 from crm_tui.models.errors import ValidationError
-from crm_tui.models.users import User, change_own_password
+from crm_tui.models.users import User
 from crm_tui.models.validation import Field
 from crm_tui.widgets.forms import FormModal
 

@@ -22,7 +22,7 @@ from typing import Any, Callable, Protocol, Sequence
 
 from peewee import (JOIN, OP, SQL, Alias, Entity, Expression, Field, FieldAlias,
                     ForeignKeyField, Function, Join, ModelSelect, NodeList, Ordering,
-                    PostgresqlDatabase, SelectQuery, Value, WrappedNode, fn)
+                    SelectQuery, Value, WrappedNode, fn)
 from peewee import Column as TableColumn
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -38,6 +38,7 @@ from textual.strip import Strip
 from textual.widgets import Input, Static
 
 from crm_tui.i18n import t
+from crm_tui.models.base import is_postgres
 from crm_tui.models.kinds import Column
 from crm_tui.plain_text import plain
 from crm_tui.widgets.connection import connected
@@ -207,9 +208,7 @@ def _ordering(terms: list[tuple], reverse: bool = False) -> list[Any]:
 def _nulls_first(query: Any, descending: bool) -> bool:
     """Where the database sorts NULLs: SQLite first when ascending,
     PostgreSQL first when descending."""
-    database_ = query.model._meta.database
-    database_ = getattr(database_, "obj", database_)
-    return descending if isinstance(database_, PostgresqlDatabase) else not descending
+    return descending if is_postgres(query.model._meta.database) else not descending
 
 
 def _after(query: Any, terms: list[tuple], key: tuple) -> Any:

@@ -13,8 +13,7 @@ STRINGS = {
     "dictionary.editable.no": "no (locked)",
     "dictionary.sort_order": "Order",
     "dictionary.error.locked": "This entry is locked (not editable): it cannot be changed or deleted.",
-    "dictionary.error.in_use": "This entry is in use by {customers} customer(s) and "
-                               "{services} service(s): it cannot be deleted.",
+    "dictionary.error.in_use": "This entry is in use by {uses}: it cannot be deleted.",
     "dictionary.error.item_taken": "this type already has this item",
     # roles and users
     "admin.role.key": "Key",

@@ -13,7 +13,7 @@ STRINGS = {
     "dictionary.editable.no": "否（锁定）",
     "dictionary.sort_order": "排序",
     "dictionary.error.locked": "该条目不可编辑，不能修改或删除。",
-    "dictionary.error.in_use": "该条目正被 {customers} 个客户和 {services} 个服务使用，不能删除。",
+    "dictionary.error.in_use": "该条目正被 {uses}使用，不能删除。",
     "dictionary.error.item_taken": "该类别下已有此条目",
     # 角色与用户
     "admin.role.key": "角色代码",
