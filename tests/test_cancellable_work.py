@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from crm_tui.db import is_postgres
+from crm_tui.models.base import is_postgres
 from crm_tui.models import database
 from crm_tui.widgets.connection import in_thread_cancellable
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from crm_tui.db import init_databases, is_postgres
+from crm_tui.db import init_databases
+from crm_tui.models.base import is_postgres
 from crm_tui.models import database, reports
 
 COVERING = "sales_order_customer_id_status_date_amount"
