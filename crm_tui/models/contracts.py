@@ -677,10 +677,11 @@ CONTRACT = register(RecordKind(
     parent="customer", status_filters=CONTRACT_STATUSES, status_label=status_label,
     transitions=CONTRACT_TRANSITIONS,
     columns=[
+        # 76 cells in all: every column in sight at 80x24.
         Column("number", "contract.number", 13, Contract.number),
-        Column("title", "contract.title", 18, Contract.title),
-        Column("customer_name", "contract.customer", 16, SQL("customer_name")),
-        Column("amount", "contract.amount", 14, Contract.amount, format=money),
+        Column("title", "contract.title", 14, Contract.title),
+        Column("customer_name", "contract.customer", 12, SQL("customer_name")),
+        Column("amount", "contract.amount", 13, Contract.amount, format=money),
         Column("status", "contract.status", 8, Contract.status, format=status_label),
         Column("end_date", "contract.end_date", 10, Contract.end_date, format=day_text),
     ],
