@@ -36,7 +36,7 @@ from crm_tui.models.customers import Contact, Customer
 from crm_tui.models.dictionary import DictionaryEntry
 from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
 from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
-                                  register, user_name)
+                                  money, register, user_name)
 from crm_tui.models.numbering import next_number
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
@@ -73,11 +73,6 @@ def status_label(status: str) -> str:
 def set_executive_approval_amount(amount: Decimal) -> None:
     global executive_approval_amount
     executive_approval_amount = Decimal(amount)
-
-
-def money(value: Any) -> str:
-    """1,234,567.80: thousands separators and two decimals."""
-    return "" if value is None else f"{Decimal(value):,.2f}"
 
 
 def _customer_choices(user: User) -> list[tuple[int, str]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
 from crm_tui.i18n import t
@@ -233,6 +234,11 @@ def day_text(value: Any) -> str:
     if isinstance(value, (dt.datetime, dt.date)):
         return value.strftime("%Y-%m-%d")
     return "" if value is None else str(value)
+
+
+def money(value: Any) -> str:
+    """1,234,567.80: thousands separators and two decimals ("" for none)."""
+    return "" if value is None else f"{Decimal(str(value)):,.2f}"
 
 
 def user_name(user_id: int | None) -> str:

@@ -29,11 +29,11 @@ from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database
-from crm_tui.models.contracts import Contract, money
+from crm_tui.models.contracts import Contract
 from crm_tui.models.customers import Customer, Interaction
 from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
-                                  register, user_name)
+                                  money, register, user_name)
 from crm_tui.models.numbering import next_number
 from crm_tui.models.sales import Opportunity
 from crm_tui.models.sales_system import Product

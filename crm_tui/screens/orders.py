@@ -2,9 +2,6 @@
 as a tab of the customer screen, and one order's lines and total."""
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,6 +12,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from crm_tui.i18n import t
+from crm_tui.models.kinds import money
 from crm_tui.models.errors import CrmError
 from crm_tui.models.orders import (
     OrderDetail,
@@ -27,10 +25,6 @@ from crm_tui.plain_text import plain
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 from crm_tui.widgets.plain import PlainStatic
-
-
-def money(value: Any) -> str:
-    return "" if value is None else f"{Decimal(str(value)):,.2f}"
 
 
 ORDER_COLUMNS = [

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from crm_tui.i18n import t
 from crm_tui.models.orders import product_query, stock_query
 from crm_tui.models.sales_system import Product, Stock
-from crm_tui.screens.orders import money
+from crm_tui.models.kinds import money
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 

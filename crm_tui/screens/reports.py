@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
 from crm_tui.i18n import t
+from crm_tui.models.kinds import money
 from crm_tui import clock
 from crm_tui.models import contracts, reports
 from crm_tui.models.customers import Customer
@@ -37,10 +38,6 @@ from crm_tui.widgets.plain import PlainStatic, plain_content
 # Bars drawn for the contribution report: its biggest customers.
 CHART_TOP = 8
 LEGEND_NAME_CELLS = 10
-
-
-def money(value: Any) -> str:
-    return "" if value is None else f"{value:,.2f}"
 
 
 def share(count: int, total: int) -> str:
