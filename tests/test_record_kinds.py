@@ -47,3 +47,30 @@ def test_the_state_graphs_name_only_real_states():
             continue
         for status in record_kind.status_filters:
             assert status in record_kind.transitions.states, (record_kind.name, status)
+
+
+def test_records_of_an_owner_are_read_only_through_a_visible_owner(crm_db, people):
+    """A contact, an instalment: found for whoever sees the customer or
+    the contract, NotFound for another account manager (and for no id)."""
+    import pytest
+
+    from crm_tui.models import Contract, Contact
+    from crm_tui.models.errors import NotFound
+    from crm_tui.models.kinds import kind
+    from tests.conftest import at, make_customer
+    from tests.test_contacts_rules import contact_values
+    from tests.test_contracts import contract_values
+
+    at(2026, 3, 1)
+    customer = make_customer(people.manager)
+    contact = Contact.create_by(people.manager, customer, contact_values())
+    contract = Contract.create_by(people.manager, contract_values(customer))
+    instalment = contract.add_instalment_by(people.manager, {"due_date": "2026-04-01",
+                                                             "amount": "1000"})
+    for kind_name, record in (("contact", contact), ("instalment", instalment)):
+        get = kind(kind_name).get
+        assert get(people.manager, record.id).id == record.id
+        assert get(people.supervisor, record.id).id == record.id
+        for user, wanted in ((people.other_manager, record.id), (people.manager, "x")):
+            with pytest.raises(NotFound):
+                get(user, wanted)

@@ -40,7 +40,7 @@ from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_t
 from crm_tui.models.numbering import next_number
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import StateMachine, Visible, record_id
+from crm_tui.models.workflow import StateMachine, Visible, record_id, visible_through
 
 DRAFT, SUBMITTED, REJECTED, APPROVED = "draft", "submitted", "rejected", "approved"
 IN_FORCE, COMPLETED, TERMINATED = "in_force", "completed", "terminated"
@@ -732,17 +732,6 @@ CONTRACT = register(RecordKind(
 ))
 
 
-def _instalment_of_visible(user: User, instalment_id: int) -> Instalment:
-    instalment = (Instalment.select()
-                  .where((Instalment.id == record_id(instalment_id))
-                         & Instalment.contract.in_(Contract.visible_to(user)
-                                                   .select(Contract.id)))
-                  .first())
-    if instalment is None:
-        raise NotFound(t("error.not_found"))
-    return instalment
-
-
 def _instalments(_user: User, search: str, within: dict[str, Any]):
     received = (Payment.select(fn.COALESCE(fn.SUM(Payment.amount), 0))
                 .where(Payment.instalment == Instalment.id))
@@ -770,7 +759,7 @@ INSTALMENT = register(RecordKind(
         Column("received", "instalment.received", 14, SQL("received"), format=money),
         Column("note", "instalment.note", 30, Instalment.note),
     ],
-    query=_instalments, get=_instalment_of_visible,
+    query=_instalments, get=visible_through(Instalment.contract),
     words=lambda instalment: {"date": day_text(instalment.due_date),
                               "amount": money(instalment.amount),
                               "left": money(instalment.outstanding())},

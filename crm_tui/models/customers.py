@@ -41,7 +41,8 @@ from crm_tui.models.kinds import Action, Column, RecordKind, register
 from crm_tui.models.numbering import next_number
 from crm_tui.models.users import MANAGER, Role, User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import Visible, delete_as_read, record_id, update_as_read
+from crm_tui.models.workflow import (Visible, delete_as_read, record_id, update_as_read,
+                                     visible_through)
 
 NORMAL, LOST, DELETED = "normal", "lost", "deleted"
 CUSTOMER_STATUSES = (NORMAL, LOST, DELETED)
@@ -669,17 +670,6 @@ CUSTOMER = register(RecordKind(
 ))
 
 
-def _of_visible_customer(model: Any) -> Any:
-    """A `get` for records of a customer: one the user may see, or NotFound."""
-    def get(user: User, record_id_: int) -> Any:
-        record = model.get_or_none(model.id == record_id(record_id_))
-        if record is None or not Customer.visible_to(user).where(
-                Customer.id == record.customer_id).exists():
-            raise NotFound(t("error.not_found"))
-        return record
-    return get
-
-
 def _words_match(query: Any, search: str, *columns: Any) -> Any:
     """Rows where every word of `search` is in one of `columns`."""
     for word in search.split():
@@ -711,7 +701,7 @@ CONTACT = register(RecordKind(
     query=lambda user, search, within: _words_match(
         Contact.of_customer(user, within["parent"]), search,
         Contact.name, Contact.position, Contact.email),
-    get=_of_visible_customer(Contact),
+    get=visible_through(Contact.customer),
     words=lambda contact: {"name": contact.name},
     actions=[
         Action("new", "n", "contact.new", on_row=False,
@@ -742,7 +732,7 @@ INTERACTION = register(RecordKind(
     query=lambda user, search, within: _words_match(
         Interaction.of_customer(user, within["parent"]), search,
         Interaction.place, Interaction.summary, Interaction.detail),
-    get=_of_visible_customer(Interaction),
+    get=visible_through(Interaction.customer),
     words=lambda interaction: {"summary": interaction.summary},
     actions=[
         Action("new", "n", "interaction.new", on_row=False,

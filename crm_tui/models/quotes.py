@@ -39,7 +39,7 @@ from crm_tui.models.sales import Opportunity
 from crm_tui.models.sales_system import Product
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import StateMachine, Visible, record_id
+from crm_tui.models.workflow import StateMachine, Visible, record_id, visible_through
 
 DRAFT, SENT, ACCEPTED, REJECTED, EXPIRED = "draft", "sent", "accepted", "rejected", "expired"
 QUOTE_STATUSES = (DRAFT, SENT, ACCEPTED, REJECTED, EXPIRED)
@@ -539,16 +539,6 @@ QUOTE = register(RecordKind(
 ))
 
 
-def _line_of_visible(user: User, line_id: int) -> QuoteLine:
-    line = (QuoteLine.select()
-            .where((QuoteLine.id == record_id(line_id))
-                   & QuoteLine.quote.in_(Quote.visible_to(user).select(Quote.id)))
-            .first())
-    if line is None:
-        raise NotFound(t("error.not_found"))
-    return line
-
-
 def _quote_lines(_user: User, search: str, within: dict[str, Any]):
     query = (QuoteLine.select().where(QuoteLine.quote == within.get("parent"))
              .order_by(QuoteLine.id))
@@ -574,7 +564,7 @@ QUOTE_LINE = register(RecordKind(
         Column("discount", "quote_line.discount", 7, QuoteLine.discount, format=_percent),
         Column("amount", "quote_line.amount", 14, QuoteLine.amount, format=money),
     ],
-    query=_quote_lines, get=_line_of_visible,
+    query=_quote_lines, get=visible_through(QuoteLine.quote),
     words=lambda line: {"product": line.product_name, "amount": money(line.amount)},
     actions=[
         Action("add", "i", "quote_line.action.add", on_row=False,

@@ -27,12 +27,13 @@ from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import (CONTACT_FIELDS, CUSTOMER_FIELDS, Contact, Customer,
                                       active_manager, manager_choices)
-from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
+from crm_tui.models.errors import PermissionDenied, ValidationError
 from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
                                   register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import StateMachine, Visible, allowed, delete_as_read, update_as_read
+from crm_tui.models.workflow import (StateMachine, Visible, allowed, delete_as_read,
+                                     update_as_read, visible_through)
 
 UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED = "unassigned", "assigned", "succeeded", "failed"
 OPPORTUNITY_STATUSES = (UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED)
@@ -458,17 +459,6 @@ OPPORTUNITY = register(RecordKind(
 ))
 
 
-def _plan_item_of_visible(user: User, item_id: int) -> PlanItem:
-    """A plan item of an opportunity `user` may see (NotFound otherwise)."""
-    item = (PlanItem.select().join(Opportunity, on=(PlanItem.opportunity == Opportunity.id))
-            .where((PlanItem.id == item_id)
-                   & Opportunity.id.in_(Opportunity.visible_to(user).select(Opportunity.id)))
-            .first())
-    if item is None:
-        raise NotFound(t("error.not_found"))
-    return item
-
-
 def _plan_items(_user: User, search: str, within: dict[str, Any]):
     items = PlanItem.of(within.get("parent"))
     search = search.strip()
@@ -488,7 +478,7 @@ PLAN_ITEM = register(RecordKind(
         Column("content", "plan.content", 34, PlanItem.content),
         Column("result", "plan.result", 30, PlanItem.result),
     ],
-    query=_plan_items, get=_plan_item_of_visible,
+    query=_plan_items, get=visible_through(PlanItem.opportunity),
     words=lambda item: {"date": day_text(item.date), "content": item.content},
     actions=[
         Action("add", "a", "plan.action.add", on_row=False,

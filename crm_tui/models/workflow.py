@@ -88,6 +88,22 @@ class Visible:
         return record
 
 
+def visible_through(link: Any) -> Callable[[Any, Any], Any]:
+    """A `get` for records that belong to another (a contact to its
+    customer, an instalment to its contract) by the foreign key `link`: the
+    record whose owner the user may see; NotFound otherwise."""
+    child, owner = link.model, link.rel_model
+
+    def get(user: Any, wanted: Any) -> Any:
+        owners = owner.visible_to(user).select(owner.id)
+        record = (child.select().where((child.id == record_id(wanted)) & link.in_(owners))
+                  .first())
+        if record is None:
+            raise NotFound(t("error.not_found"))
+        return record
+    return get
+
+
 def allowed(check: Callable[[Any], None], actor: Any) -> bool:
     """Whether `check(actor)` passes: what the screens ask to offer an action."""
     try:
