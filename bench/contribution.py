@@ -27,9 +27,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crm_tui.config import Config, DatabaseConfig  # noqa: E402
-from crm_tui.db import bind, init_databases, is_postgres  # noqa: E402
+from crm_tui.db import bind, init_databases  # noqa: E402
+from crm_tui.models.base import is_postgres  # noqa: E402
 from crm_tui.models import User, database, reports  # noqa: E402
-from crm_tui.models.users import ADMIN, create_user  # noqa: E402
+from crm_tui.models.accounts import create_user  # noqa: E402
+from crm_tui.models.users import ADMIN  # noqa: E402
 
 HAND_SQL = """
     SELECT c.id, c.number, c.name, u.display_name, COUNT(o.id), SUM(o.amount) AS total

@@ -37,7 +37,7 @@ from crm_tui.models import Customer, Order, Role, User, database, sales_database
 from crm_tui.models.customers import customer_export, customer_list_query
 from crm_tui.models.orders import customer_orders_page, order_detail
 from crm_tui.models.users import ADMIN, MANAGER
-from crm_tui.screens.customers import CUSTOMER_COLUMNS
+from crm_tui.models.customers import CUSTOMER
 from crm_tui.widgets.lazy_table import PAGE_SIZE, QuerySource
 
 
@@ -83,7 +83,7 @@ def make_heavy_customer(count: int) -> int:
 def list_page(user, text: str) -> tuple[int, int]:
     """What the customer list does for a search: count, then the first page."""
     source = QuerySource(lambda filter_text: customer_list_query(user, filter_text),
-                         CUSTOMER_COLUMNS)
+                         CUSTOMER.columns)
     count = source.count(text)
     rows = source.fetch(text, None, False, 0, PAGE_SIZE)
     return count, len(rows)

@@ -31,7 +31,8 @@ from crm_tui.db import bind  # noqa: E402
 from crm_tui.export import export_rows  # noqa: E402
 from crm_tui.models import User, database  # noqa: E402
 from crm_tui.models.customers import customer_export, customer_export_query, customer_list_query  # noqa: E402
-from crm_tui.models.users import ADMIN, create_user  # noqa: E402
+from crm_tui.models.accounts import create_user  # noqa: E402
+from crm_tui.models.users import ADMIN  # noqa: E402
 
 TRIGGERS = frozenset("=+-@\t\r")
 PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")

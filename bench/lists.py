@@ -31,10 +31,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crm_tui.config import DatabaseConfig  # noqa: E402
-from crm_tui.db import bind, init_databases, is_postgres  # noqa: E402
+from crm_tui.db import bind, init_databases  # noqa: E402
+from crm_tui.models.base import is_postgres  # noqa: E402
 from crm_tui.models import AuditLog, User, admin, database  # noqa: E402
-from crm_tui.models.users import ADMIN, create_user  # noqa: E402
-from crm_tui.screens.customers import CUSTOMER_COLUMNS  # noqa: E402
+from crm_tui.models.accounts import create_user  # noqa: E402
+from crm_tui.models.users import ADMIN  # noqa: E402
+from crm_tui.models.customers import CUSTOMER  # noqa: E402
 from crm_tui.widgets.lazy_table import PAGE_SIZE, QuerySource  # noqa: E402
 from crm_tui.models.customers import customer_list_query  # noqa: E402
 
@@ -93,7 +95,7 @@ def hand_page(where: str, order: str, params: tuple = ()) -> list:
 
 
 def customers(user: User, repeat: int) -> None:
-    source = QuerySource(lambda text: customer_list_query(user, text), CUSTOMER_COLUMNS)
+    source = QuerySource(lambda text: customer_list_query(user, text), CUSTOMER.columns)
     place = "%s" if is_postgres(database.obj) else "?"
     floor, total = best_ms(lambda: database.execute_sql(
         "SELECT COUNT(*) FROM customer WHERE status <> 'deleted'").fetchone()[0], repeat)
@@ -104,7 +106,7 @@ def customers(user: User, repeat: int) -> None:
     joined, _ = best_ms(lambda: customer_list_query(user, "").count(), repeat)
     line("count as before (with its three joins)", joined, floor, "plain count")
     last = (total - 1) // PAGE_SIZE * PAGE_SIZE
-    by_column = {column.key: column for column in CUSTOMER_COLUMNS}
+    by_column = {column.key: column for column in CUSTOMER.columns}
     sorts = [("no sort", None, "c.id", "c.id DESC", "c.id"),
              ("by name", by_column["name"], "c.name, c.id", "c.name DESC, c.id DESC", "c.name"),
              ("by name, descending", by_column["name"], "c.name DESC, c.id DESC",
@@ -137,7 +139,7 @@ def customers(user: User, repeat: int) -> None:
 
 
 def search(user: User, repeat: int) -> None:
-    source = QuerySource(lambda text: customer_list_query(user, text), CUSTOMER_COLUMNS)
+    source = QuerySource(lambda text: customer_list_query(user, text), CUSTOMER.columns)
     name = database.execute_sql("SELECT name FROM customer ORDER BY id LIMIT 1").fetchone()[0]
     print("customer list search, administrator (count + first page)")
     for term in (name[2:6], name[2:4]):

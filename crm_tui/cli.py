@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     fill = command(commands, "demo-data", "fill the configured database with generated data")
     fill.add_argument("--customers", type=int, default=1000, help="customers to add (default 1000)")
     fill.add_argument("--orders", type=int, default=10000, help="orders to add (default 10000)")
+    fill.add_argument("--contracts", type=int, default=None,
+                      help="contracts to add, four instalments each (default: half the customers)")
     fill.add_argument("--seed", type=int, default=1, help="random seed, for the same data again")
 
     init = command(commands, "init", "create or upgrade the database (safe to run again); prints where "
@@ -191,10 +193,12 @@ def run_demo(args: argparse.Namespace, config: Config) -> int:
 def run_demo_data(args: argparse.Namespace, config: Config) -> int:
     from crm_tui import demo
 
-    if args.customers < 1 or args.orders < 0:
-        raise CliError("--customers must be at least 1 and --orders 0 or more")
+    contracts = args.customers // 2 if args.contracts is None else args.contracts
+    if args.customers < 1 or args.orders < 0 or contracts < 0:
+        raise CliError("--customers must be at least 1, --orders and --contracts 0 or more")
     open_databases(config)
-    demo.fill_at_scale(args.customers, args.orders, seed=args.seed, progress=print)
+    demo.fill_at_scale(args.customers, args.orders, seed=args.seed, progress=print,
+                       contracts=contracts)
     return 0
 
 

@@ -175,11 +175,16 @@ def bulk_insert(db: Database, model: type[Model], columns: Sequence[str],
     cursor = db.cursor()
     if is_postgres(db):
         # COPY's CSV form: text is quoted (so "" stays an empty string),
-        # numbers are not, and None is an unquoted nothing, which is NULL.
+        # numbers are not. The csv module quotes None as "" too, so the
+        # columns that hold a None read "" as NULL (FORCE_NULL).
         buffer = io.StringIO()
         csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC).writerows(rows)
         buffer.seek(0)
-        cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', buffer)
+        nullable = [f'"{model._meta.fields[name].column_name}"' for index, name in enumerate(columns)
+                    if any(row[index] is None for row in rows)]
+        force_null = f", FORCE_NULL ({', '.join(nullable)})" if nullable else ""
+        cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv{force_null})',
+                           buffer)
     else:
         marks = ", ".join("?" for _ in columns)
         cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
@@ -982,6 +987,8 @@ class ScaleFill:
     order_lines: int
     managers_created: int
     seconds: float
+    contracts: int = 0
+    instalments: int = 0
 
 
 CUSTOMER_CHUNK = 5_000
@@ -1000,12 +1007,23 @@ CUSTOMER_COLUMNS = ("id", "number", "name", "region", "manager", "level", "satis
                     "national_tax_number", "status", "created_at", "version")
 ORDER_COLUMNS = ("id", "number", "customer_id", "date", "delivery_address", "status", "amount")
 LINE_COLUMNS = ("order", "product", "quantity", "unit", "unit_price", "amount")
+CONTRACT_CHUNK = 5_000
+SCALE_INSTALMENTS = 4
+# The states of generated contracts, with their weights.
+SCALE_CONTRACT_STATES = (("in_force", 60), ("completed", 25), ("draft", 5), ("submitted", 5),
+                         ("approved", 3), ("terminated", 2))
+SCALE_CONTRACT_COLUMNS = ("id", "number", "title", "customer", "amount", "start_date",
+                          "end_date", "sign_date", "payment_terms", "note", "status",
+                          "created_by", "created_at", "termination_reason", "version")
+SCALE_INSTALMENT_COLUMNS = ("id", "contract", "due_date", "amount", "note")
+SCALE_PAYMENT_COLUMNS = ("contract", "instalment", "date", "amount", "method", "reference",
+                         "recorded_at")
 # How many orders a customer of each level places, relative to the others.
 ORDER_WEIGHT_BY_LEVEL_RANK = (1.0, 1.5, 3.0, 2.0, 4.0)
 
 
 def fill_at_scale(customers: int, orders: int, seed: int = 1,
-                  progress: Progress = print) -> ScaleFill:
+                  progress: Progress = print, contracts: int = 0) -> ScaleFill:
     """Add `customers` customers and `orders` orders (1-3 lines each) to the
     bound databases, in transactions of a few thousand rows.
 
@@ -1020,10 +1038,11 @@ def fill_at_scale(customers: int, orders: int, seed: int = 1,
     filler.ensure_products()
     filler.add_customers(customers)
     lines = filler.add_orders(orders)
+    instalments = filler.add_contracts(contracts)
     seconds = time.perf_counter() - started
-    progress(f"added {customers:,} customers, {orders:,} orders, {lines:,} order lines "
-             f"in {seconds:.1f} s")
-    return ScaleFill(customers, orders, lines, managers_created, seconds)
+    progress(f"added {customers:,} customers, {orders:,} orders, {lines:,} order lines, "
+             f"{contracts:,} contracts with {instalments:,} instalments in {seconds:.1f} s")
+    return ScaleFill(customers, orders, lines, managers_created, seconds, contracts, instalments)
 
 
 class _ScaleFiller:
@@ -1083,12 +1102,14 @@ class _ScaleFiller:
             least, most = words.QUANTITY_BY_UNIT.get(unit, (1, 20))
             self.products.append((product_id, unit, int(Decimal(price) * 100), least, most))
 
-    def next_sequences(self) -> dict[str, int]:
-        """The last sequence number of each day's customer numbers (KH + date + n)."""
+    @staticmethod
+    def next_sequences(field: Any, letters: str) -> dict[str, int]:
+        """The last sequence number of each day's numbers (letters + date +
+        n), so that generated numbers follow the ones there."""
         last: dict[str, int] = {}
-        pattern = re.compile(r"KH(\d{8})(\d+)$")
-        for (number,) in Customer.select(Customer.number).where(
-                Customer.number.startswith("KH")).tuples().iterator():
+        pattern = re.compile(letters + r"(\d{8})(\d+)$")
+        for (number,) in field.model.select(field).where(
+                field.startswith(letters)).tuples().iterator():
             found = pattern.match(number)
             if found:
                 day, sequence = found.group(1), int(found.group(2))
@@ -1098,10 +1119,11 @@ class _ScaleFiller:
 
     def add_customers(self, count: int) -> None:
         rng = self.rng
-        sequences = self.next_sequences()
+        sequences = self.next_sequences(Customer.number, "KH")
         first, last = SCALE_CREATED_DAYS
         days = [self.today - dt.timedelta(days=offset) for offset in range(first, last)]
         self.customer_ids: list[int] = []
+        self.customer_managers: list[int] = []
         self.addresses: list[str] = []
         self.stale: list[bool] = []
         weights: list[float] = []
@@ -1125,6 +1147,7 @@ class _ScaleFiller:
                                   created_at=created, version=1)
                     rows.append(tuple(values[name] for name in CUSTOMER_COLUMNS))
                     self.customer_ids.append(customer_id)
+                    self.customer_managers.append(values["manager"])
                     self.addresses.append(values["address"])
                     never = rng.random() < 0.05
                     self.stale.append(not never and rng.random() < 0.1)
@@ -1182,6 +1205,66 @@ class _ScaleFiller:
             done += size
             ticker.at(done)
         return lines_total
+
+
+    def add_contracts(self, count: int) -> int:
+        """Contracts of the generated customers, four instalments each, in
+        the states a company's contracts are in: mostly in force (with the
+        instalments due paid, one in ten of the older ones late) or
+        completed; some drafts, submitted, approved, terminated. Returns how
+        many instalments they have."""
+        if count and not self.customer_ids:
+            raise ValueError("no customer to give the contracts to")
+        rng = self.rng
+        method = DictionaryEntry.of_type(contracts.PAYMENT_METHOD).first().id
+        states = [state for state, weight in SCALE_CONTRACT_STATES for _ in range(weight)]
+        sequences = self.next_sequences(contracts.Contract.number, "HT")
+        instalments_total = 0
+        ticker = _Ticker("contracts", count, self.progress)
+        done = 0
+        while done < count:
+            size = min(CONTRACT_CHUNK, count - done)
+            contract_rows, instalment_rows, payment_rows = [], [], []
+            with self.crm.atomic():
+                contract_ids = reserve_ids(self.crm, contracts.Contract, size)
+                instalment_ids = iter(reserve_ids(self.crm, contracts.Instalment,
+                                                  size * SCALE_INSTALMENTS))
+                for contract_id in contract_ids:
+                    buyer = rng.randrange(len(self.customer_ids))
+                    state = states[rng.randrange(len(states))]
+                    start = self.today - dt.timedelta(days=rng.randrange(30, 700))
+                    key = f"{start:%Y%m%d}"
+                    sequences[key] = sequences.get(key, 0) + 1
+                    part = Decimal(rng.randrange(1, 20)) * 10000
+                    signed = state in ("in_force", "completed", "terminated")
+                    contract_rows.append((
+                        contract_id, f"HT{key}{sequences[key]:03d}",
+                        CONTRACT_TITLES[rng.randrange(len(CONTRACT_TITLES))],
+                        self.customer_ids[buyer], float(part * SCALE_INSTALMENTS),
+                        f"{start}", f"{start + dt.timedelta(days=365)}",
+                        f"{start}" if signed else None, "", "", state,
+                        self.customer_managers[buyer], f"{start} 09:00:00",
+                        "客户项目取消" if state == "terminated" else "", 1))
+                    for number in range(SCALE_INSTALMENTS):
+                        instalment_id = next(instalment_ids)
+                        due = start + dt.timedelta(days=90 * (number + 1))
+                        instalment_rows.append((instalment_id, contract_id, f"{due}",
+                                                float(part), ""))
+                        late = rng.random() < 0.1
+                        paid = state == "completed" or (
+                            state == "in_force" and due < self.today and not late)
+                        if paid:
+                            payment_rows.append((contract_id, instalment_id, f"{due}",
+                                                 float(part), method, "",
+                                                 f"{due} 10:00:00"))
+                bulk_insert(self.crm, contracts.Contract, SCALE_CONTRACT_COLUMNS, contract_rows)
+                bulk_insert(self.crm, contracts.Instalment, SCALE_INSTALMENT_COLUMNS,
+                            instalment_rows)
+                bulk_insert(self.crm, contracts.Payment, SCALE_PAYMENT_COLUMNS, payment_rows)
+            instalments_total += len(instalment_rows)
+            done += size
+            ticker.at(done)
+        return instalments_total
 
 
 class _Ticker:

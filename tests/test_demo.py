@@ -344,3 +344,26 @@ def test_the_demo_has_contracts_in_every_state_and_some_overdue(demo_db):
     admin = User.get(User.login == "admin")
     assert overdue_instalments(admin).count() > 0
     assert overdue_instalments(wang).count() <= overdue_instalments(admin).count()
+
+
+def test_fill_at_scale_adds_contracts_with_their_plans(crm_db, people):
+    from decimal import Decimal
+
+    from crm_tui.models import Contract, Instalment, Payment
+    from crm_tui.models.contracts import CONTRACT_STATUSES, receivables
+
+    filled = demo.fill_at_scale(300, 1000, seed=3, progress=lambda line: None, contracts=400)
+    assert (filled.contracts, filled.instalments) == (400, 1600)
+    assert Contract.select().count() == 400 and Instalment.select().count() == 1600
+    assert {status for (status,) in Contract.select(Contract.status).distinct().tuples()} <= set(
+        CONTRACT_STATUSES)
+    # Every plan adds up to its contract, and no instalment is overpaid.
+    for contract in Contract.select():
+        assert contract.planned_total() == contract.amount
+    overpaid = [i for i in Instalment.select() if i.received() > Decimal(i.amount)]
+    assert overpaid == [] and Payment.select().count() > 0
+    assert len(receivables(people.admin)) == Contract.select().where(
+        Contract.status == "in_force").count()
+    # A second fill continues the numbers instead of colliding with them.
+    demo.fill_at_scale(10, 0, seed=4, progress=lambda line: None, contracts=50)
+    assert Contract.select().count() == 450
