@@ -31,7 +31,7 @@ from crm_tui import clock
 from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models import permissions as perm
-from crm_tui.models.base import BaseModel, database
+from crm_tui.models.base import BaseModel, database, is_postgres
 from crm_tui.models.customers import Contact, Customer
 from crm_tui.models.dictionary import DictionaryEntry
 from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
@@ -552,45 +552,46 @@ def signed_by_month(user: User, year: int) -> list[SignedRow]:
             for row_month, name, count, amount in query.tuples()]
 
 
-def bucket_of(days_overdue: int) -> int | None:
-    """The index of the age bucket `days_overdue` falls in (None: not overdue)."""
-    for index, (low, high) in enumerate(AGE_BUCKETS):
-        if days_overdue >= low and (high is None or days_overdue <= high):
-            return index
-    return None
-
-
 def receivables(user: User, today: dt.date | None = None) -> list[ReceivableRow]:
     """Per contract in force that `user` may see: the amount due by today,
-    what was received, what is outstanding, and what is overdue by age."""
-    today = today or clock.today()
-    received = (Payment.select(fn.COALESCE(fn.SUM(Payment.amount), 0))
-                .where(Payment.instalment == Instalment.id))
-    query = (Instalment
-             .select(Contract.id, Contract.number, Customer.name, Contract.amount,
-                     Instalment.due_date, Instalment.amount, received)
-             .join(Contract, on=(Instalment.contract == Contract.id))
-             .join(Customer, on=(Contract.customer == Customer.id))
-             .where(Contract.id.in_(Contract.visible_to(user).select(Contract.id)),
-                    Contract.status == IN_FORCE)
-             .order_by(Contract.number, Instalment.due_date))
-    rows: dict[int, dict[str, Any]] = {}
-    for contract_id, number, customer, amount, due_date, due, paid in query.tuples().iterator():
-        row = rows.setdefault(contract_id, {
-            "number": number, "customer": customer, "amount": Decimal(amount),
-            "due": Decimal(0), "received": Decimal(0),
-            "overdue": [Decimal(0)] * len(AGE_BUCKETS)})
-        paid, due = Decimal(paid), Decimal(due)
-        row["received"] += paid
-        if due_date <= today:
-            row["due"] += due
-            bucket = bucket_of((today - due_date).days)
-            if bucket is not None and paid < due:
-                row["overdue"][bucket] += due - paid
-    return [ReceivableRow(contract_id, row["number"], row["customer"], row["amount"],
-                          row["due"], row["received"], row["due"] - row["received"],
-                          tuple(row["overdue"]))
-            for contract_id, row in rows.items()]
+    what was received, what is outstanding, and what is overdue by age:
+    one GROUP BY in the database, whatever the number of instalments."""
+    day = (today or clock.today()).isoformat()  # a date's own text: safe in SQL
+    if is_postgres():
+        due_by, days_late = f"DATE '{day}'", f"(DATE '{day}' - i.due_date)"
+    else:
+        due_by, days_late = f"'{day}'", f"CAST(julianday('{day}') - julianday(i.due_date) AS INTEGER)"
+    unpaid = "i.amount - COALESCE(paid.total, 0)"
+    buckets = ", ".join(
+        f"SUM(CASE WHEN {days_late} >= {low}"
+        + (f" AND {days_late} <= {high}" if high is not None else "")
+        + f" AND {unpaid} > 0 THEN {unpaid} ELSE 0 END)"
+        for low, high in AGE_BUCKETS)
+    scope_sql, scope_params = Contract.visible_to(user).select(Contract.id).sql()
+    sql = f"""
+        SELECT c.id, c.number, cu.name, c.amount,
+               SUM(CASE WHEN i.due_date <= {due_by} THEN i.amount ELSE 0 END),
+               SUM(COALESCE(paid.total, 0)), {buckets}
+        FROM instalment i
+        JOIN contract c ON c.id = i.contract_id
+        JOIN customer cu ON cu.id = c.customer_id
+        LEFT JOIN (SELECT instalment_id, SUM(amount) AS total FROM payment
+                   GROUP BY instalment_id) paid ON paid.instalment_id = i.id
+        WHERE c.status = '{IN_FORCE}' AND c.id IN ({scope_sql})
+        GROUP BY c.id, c.number, cu.name, c.amount
+        ORDER BY c.number"""
+    rows = []
+    for contract_id, number, customer, amount, due, received, *overdue in database.execute_sql(
+            sql, scope_params):
+        due, received = _cents(due), _cents(received)
+        rows.append(ReceivableRow(contract_id, number, customer, _cents(amount), due, received,
+                                  due - received, tuple(_cents(value) for value in overdue)))
+    return rows
+
+
+def _cents(value: Any) -> Decimal:
+    """A sum from the database as money (SQLite may hand back a float)."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 # ----- the record kinds --------------------------------------------------------
