@@ -103,3 +103,29 @@ async def test_a_module_keeps_its_key_for_every_role(sqlite_url, people):
             labels = {option.id: str(option.prompt) for option in menu._options}
             keys[login] = labels["reports"].split()[0]
     assert keys["wang"] == keys["super"]
+
+
+async def test_f1_on_home_lists_only_the_modules_of_the_role(sqlite_url, people):
+    from crm_tui.screens.home import menu_key
+
+    app = app_for(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "wang")
+        allowed = {module.key for module in app.allowed_modules()}
+        await press_and_settle(pilot, "f1")
+        listed = {binding_id for _key, _text, binding_id in app.screen.rows}
+    for position, module in enumerate(MODULES):
+        shown = f"home.module_{menu_key(position)}" in listed
+        assert shown == (module.key in allowed), module.key
+
+
+def test_the_demo_accounts_line_up_in_chinese():
+    from rich.cells import cell_len
+
+    from crm_tui.screens.login import demo_accounts_text
+
+    set_locale("zh_CN")
+    lines = demo_accounts_text().splitlines()[1:]
+    # The passwords start in the same terminal column on every line.
+    starts = {cell_len(line[:line.rindex(" ") + 1]) for line in lines}
+    assert len(starts) == 1, lines

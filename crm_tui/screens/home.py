@@ -105,6 +105,15 @@ class HomeScreen(Screen):
         self.show_rights()
         self.load_figures()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A module's key is live (and listed by F1) only for a role that has
+        # the module.
+        if action == "open_number":
+            position = parameters[0] if parameters else None
+            return (isinstance(position, int) and position < len(MODULES)
+                    and MODULES[position] in self.app.allowed_modules())
+        return True
+
     def action_open_number(self, position: int) -> None:
         if position < len(MODULES):
             self.app.open_module(MODULES[position])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from rich.cells import set_cell_size
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -35,7 +36,10 @@ def demo_accounts_text() -> str:
 
     lines = [t("login.demo_accounts")]
     for login, _name, role_key, password in DEMO_ACCOUNTS:
-        lines.append(f"  {login:<12} {t('role.' + role_key):<16} {password}")
+        # Padded by terminal cells, not characters: a Chinese role name is
+        # two cells a character.
+        role = set_cell_size(t("role." + role_key), 16)
+        lines.append(f"  {login:<12} {role} {password}")
     return "\n".join(lines)
 
 
