@@ -22,19 +22,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from measure import administrator, best_ms  # noqa: E402
 from crm_tui import clock  # noqa: E402
 from crm_tui.config import DatabaseConfig  # noqa: E402
 from crm_tui.db import bind  # noqa: E402
-from crm_tui.models import Contract, User, database  # noqa: E402
+from crm_tui.models import Contract, database  # noqa: E402
 from crm_tui.models import contracts  # noqa: E402
-from crm_tui.models.accounts import create_user  # noqa: E402
 from crm_tui.models.base import is_postgres  # noqa: E402
-from crm_tui.models.users import ADMIN  # noqa: E402
 from crm_tui.widgets.lazy_table import PAGE_SIZE, QuerySource  # noqa: E402
 
 RECEIVABLES_SQL = """
@@ -56,18 +54,8 @@ WHERE c.status = 'in_force' AND i.due_date < {today} AND COALESCE(p.paid, 0) < i
 """
 
 
-def best_ms(call, repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = call()
-        best = min(best, time.perf_counter() - started)
-    return best * 1000, result
 
 
-def administrator() -> User:
-    user = User.get_or_none(User.login == "bench-admin")
-    return user or create_user(None, "bench-admin", "Bench admin", ADMIN, "bench-admin-password")
 
 
 def row(what: str, ms: float, floor_what: str, floor_ms: float) -> None:

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from peewee import fn
 
+from measure import best_ms
 from crm_tui.db import init_databases, open_database
 from crm_tui.demo import fill_at_scale
 from crm_tui.export import export_rows
@@ -41,13 +42,6 @@ from crm_tui.models.customers import CUSTOMER
 from crm_tui.widgets.lazy_table import PAGE_SIZE, QuerySource
 
 
-def best_ms(call, repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = call()
-        best = min(best, time.perf_counter() - started)
-    return best * 1000, result
 
 
 def build(path: Path, customers: int, orders: int, reuse: bool) -> None:

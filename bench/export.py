@@ -26,21 +26,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from measure import administrator  # noqa: E402
 from crm_tui.config import DatabaseConfig  # noqa: E402
 from crm_tui.db import bind  # noqa: E402
 from crm_tui.export import export_rows  # noqa: E402
 from crm_tui.models import User, database  # noqa: E402
 from crm_tui.models.customers import customer_export, customer_export_query, customer_list_query  # noqa: E402
-from crm_tui.models.accounts import create_user  # noqa: E402
-from crm_tui.models.users import ADMIN  # noqa: E402
 
 TRIGGERS = frozenset("=+-@\t\r")
 PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
-def administrator() -> User:
-    admin = User.get_or_none(User.login == "bench-admin")
-    return admin or create_user(None, "bench-admin", "Bench admin", ADMIN, "bench-admin-password")
 
 
 def export_sql(admin: User) -> tuple[str, list, list[str]]:

@@ -25,17 +25,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from measure import administrator, best_ms  # noqa: E402
 from crm_tui.config import DatabaseConfig  # noqa: E402
 from crm_tui.db import bind, init_databases  # noqa: E402
 from crm_tui.models.base import is_postgres  # noqa: E402
 from crm_tui.models import AuditLog, User, admin, database  # noqa: E402
-from crm_tui.models.accounts import create_user  # noqa: E402
-from crm_tui.models.users import ADMIN  # noqa: E402
 from crm_tui.models.customers import CUSTOMER  # noqa: E402
 from crm_tui.widgets.lazy_table import PAGE_SIZE, QuerySource  # noqa: E402
 from crm_tui.models.customers import customer_list_query  # noqa: E402
@@ -49,18 +47,8 @@ LIST_FROM = """FROM customer c JOIN dictionary_entry r ON r.id = c.region_id
     JOIN dictionary_entry l ON l.id = c.level_id JOIN "user" u ON u.id = c.manager_id"""
 
 
-def best_ms(call, repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = call()
-        best = min(best, time.perf_counter() - started)
-    return best * 1000, result
 
 
-def administrator() -> User:
-    user = User.get_or_none(User.login == "bench-admin")
-    return user or create_user(None, "bench-admin", "Bench admin", ADMIN, "bench-admin-password")
 
 
 def fill_audit(rows: int) -> None:
