@@ -311,24 +311,11 @@ class Contract(Visible, StateMachine, BaseModel):
         self.check_owner(actor, "plan")
         data = _clean_instalment(values)
         with database.atomic():
-            self.hold_plan()
+            self.hold("plan")
             instalment = Instalment.create(contract=self.id, **data)
             audit.record(actor, "instalment", instalment.id, audit.CREATE,
                          {"amount": (None, data["amount"]), "due_date": (None, data["due_date"])})
         return instalment
-
-    def hold_plan(self) -> None:
-        """Inside a transaction: hold the contract's row while its plan
-        changes, and refuse if it left the states where the plan may change
-        (a submit at the same moment waits, then sums the plan as it is).
-        A plan change does not raise the version: the contract's own fields
-        stay as they were."""
-        held = (Contract.update(version=Contract.version)
-                .where((Contract.id == self.id)
-                       & Contract.status.in_(tuple(CONTRACT_TRANSITIONS.sources("plan"))))
-                .execute())
-        if held != 1:
-            raise self._refusal("plan")
 
     def _step(self, actor: User, step: str, comment: str) -> None:
         ContractStep.create(contract=self.id, step=step, actor=actor.id, at=clock.now(),
@@ -379,7 +366,7 @@ class Instalment(BaseModel):
         contract.check_owner(actor, "plan")
         data = _clean_instalment(values)
         with database.atomic():
-            contract.hold_plan()
+            contract.hold("plan")
             changes = audit.diff(self, data)
             Instalment.update(**data).where(Instalment.id == self.id).execute()
             audit.record(actor, "instalment", self.id, audit.UPDATE, changes)
@@ -389,7 +376,7 @@ class Instalment(BaseModel):
         contract = self.contract_of()
         contract.check_owner(actor, "plan")
         with database.atomic():
-            contract.hold_plan()
+            contract.hold("plan")
             if Instalment.delete().where(Instalment.id == self.id).execute() != 1:
                 raise NotFound(t("error.not_found"))
             audit.record(actor, "instalment", self.id, audit.DELETE,

@@ -299,23 +299,12 @@ class Quote(Visible, StateMachine, BaseModel):
         self.check_owner(actor, "lines")
         data = _clean_line(values)
         with database.atomic():
-            self.hold_lines()
+            self.hold("lines")
             line = QuoteLine.create(quote=self.id, **data)
             audit.record(actor, "quote_line", line.id, audit.CREATE,
                          {"product": (None, data["product_name"]),
                           "amount": (None, data["amount"])})
         return line
-
-    def hold_lines(self) -> None:
-        """Inside a transaction: hold the quote's row while its lines change,
-        and refuse unless it is still a draft (a send at the same moment
-        waits, then totals the lines as they are)."""
-        held = (Quote.update(version=Quote.version)
-                .where((Quote.id == self.id)
-                       & Quote.status.in_(tuple(QUOTE_TRANSITIONS.sources("lines"))))
-                .execute())
-        if held != 1:
-            raise self._refusal("lines")
 
 
 class QuoteLine(BaseModel):
@@ -344,7 +333,7 @@ class QuoteLine(BaseModel):
         quote.check_owner(actor, "lines")
         data = _clean_line(values)
         with database.atomic():
-            quote.hold_lines()
+            quote.hold("lines")
             changes = audit.diff(self, data)
             QuoteLine.update(**data).where(QuoteLine.id == self.id).execute()
             audit.record(actor, "quote_line", self.id, audit.UPDATE, changes)
@@ -354,7 +343,7 @@ class QuoteLine(BaseModel):
         quote = self.quote_of()
         quote.check_owner(actor, "lines")
         with database.atomic():
-            quote.hold_lines()
+            quote.hold("lines")
             if QuoteLine.delete().where(QuoteLine.id == self.id).execute() != 1:
                 raise NotFound(t("error.not_found"))
             audit.record(actor, "quote_line", self.id, audit.DELETE,

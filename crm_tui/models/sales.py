@@ -218,7 +218,7 @@ class Opportunity(Visible, StateMachine, BaseModel):
         self.check_plan_open_for(actor)
         data = clean(PLAN_ITEM_FIELDS, values)
         with database.atomic():
-            self.lock_open_plan(actor)
+            self.hold("plan", Opportunity.assigned_to == actor.id)
             item = PlanItem.create(opportunity=self.id, created_at=clock.now(), **data)
             audit.record(actor, "plan_item", item.id, audit.CREATE,
                          {"opportunity": (None, self.id), "date": (None, item.date),
@@ -277,19 +277,6 @@ class Opportunity(Visible, StateMachine, BaseModel):
             values.update(contact_name=self.contact, contact_office_phone=self.contact_phone)
         return values
 
-    # ----- the plan's lock -----------------------------------------------
-    def lock_open_plan(self, actor: User) -> None:
-        """Inside a transaction: hold the opportunity row while a plan item
-        changes, and refuse if the plan was ended meanwhile. A plan change
-        does not raise the version: it does not touch the opportunity's own
-        fields."""
-        updated = (Opportunity.update(version=Opportunity.version)
-                   .where((Opportunity.id == self.id) & (Opportunity.status == ASSIGNED)
-                          & (Opportunity.assigned_to == actor.id))
-                   .execute())
-        if updated != 1:
-            raise self._refusal("plan")
-
 
 class PlanItem(BaseModel):
     opportunity = ForeignKeyField(Opportunity, backref="plan_items", on_delete="CASCADE")
@@ -320,7 +307,7 @@ class PlanItem(BaseModel):
         opportunity = Opportunity.get_by_id(self.opportunity_id)
         opportunity.check_plan_open_for(actor)
         with database.atomic():
-            opportunity.lock_open_plan(actor)
+            opportunity.hold("plan", Opportunity.assigned_to == actor.id)
             delete_as_read(self, PlanItem.opportunity == opportunity.id,
                            why=self._outside(opportunity))
             audit.record(actor, "plan_item", self.id, audit.DELETE,
@@ -330,7 +317,7 @@ class PlanItem(BaseModel):
         opportunity = Opportunity.get_by_id(self.opportunity_id)
         opportunity.check_plan_open_for(actor)
         with database.atomic():
-            opportunity.lock_open_plan(actor)
+            opportunity.hold("plan", Opportunity.assigned_to == actor.id)
             update_as_read(self, {name: value}, PlanItem.opportunity == opportunity.id,
                            why=self._outside(opportunity))
             audit.record(actor, "plan_item", self.id, audit.UPDATE,

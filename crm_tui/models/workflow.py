@@ -152,6 +152,20 @@ class StateMachine:
         delete_as_read(self, type(self).status == self.status, *conditions,
                        why=self._state_why(action, why))
 
+    def hold(self, action: str, *conditions: Any) -> None:
+        """Inside a transaction: hold this record's row while records that
+        belong to it change (a plan's items, a quote's lines), and refuse
+        unless it is still in a state `action` leaves from (and `conditions`
+        hold). A change to its parts at the same moment as a change of its
+        state waits for it. The version stays: its own fields do not change."""
+        model = type(self)
+        sources = tuple(self.transitions.sources(action))
+        held = (model.update(version=model.version)
+                .where((model.id == self.id) & model.status.in_(sources), *conditions)
+                .execute())
+        if held != 1:
+            raise self._refusal(action)
+
     def _refusal(self, action: str, why: Why | None = None) -> Exception:
         return refusal(self, self._state_why(action, why))
 
