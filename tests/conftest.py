@@ -319,10 +319,20 @@ def make_customer(manager: users.User, actor: users.User | None = None, **overri
     return Customer.create_by(actor or manager, customer_values(manager, **overrides))
 
 
+def offers(record, actor: users.User, action_id: str) -> bool:
+    """Whether the record's kind offers action `action_id` to `actor` now:
+    what the screens show, from the same check the write runs."""
+    from crm_tui.models.kinds import kind
+
+    # A model's record kind bears its table's name (service, churn_alert ...).
+    return kind(type(record)._meta.table_name).action(action_id).allowed(record, actor)
+
+
 def at(year: int, month: int, day: int, hour: int = 9) -> None:
     """Move the CRM's clock to a fixed time."""
     moment = dt.datetime(year, month, day, hour)
     clock.set_clock(lambda: moment)
 
 
-__all__ = ["Decimal", "PASSWORD", "at", "customer_values", "entry", "make_customer", "make_user"]
+__all__ = ["Decimal", "PASSWORD", "at", "customer_values", "entry", "make_customer", "make_user",
+           "offers"]

@@ -16,7 +16,7 @@ from crm_tui.models.customers import DELETED, LOST, NORMAL, Customer
 from crm_tui.models.errors import (ConcurrentEdit, InvalidTransition, PermissionDenied,
                                    ValidationError)
 from crm_tui.models.sales_system import PAID, SHIPPED
-from tests.conftest import at, make_customer
+from tests.conftest import at, make_customer, offers
 
 _numbers = iter(range(1, 10**6))
 
@@ -178,7 +178,7 @@ def test_defer_needs_the_measure_text(crm_db, people):
 
 def test_confirm_without_a_measure_is_refused(crm_db, people):
     alert = _alert(people)
-    assert not alert.can_confirm(people.manager)
+    assert not offers(alert, people.manager, "confirm")
     with pytest.raises(InvalidTransition):
         alert.confirm_by(people.manager, {"reason": "客户已转向竞争对手"})
     assert ChurnAlert.get_by_id(alert.id).status == WARNING
@@ -194,7 +194,7 @@ def test_confirm_needs_a_reason(crm_db, people):
 
 def test_confirm_after_a_measure_makes_the_customer_lost(crm_db, people):
     alert = _alert(people).defer_by(people.manager, {"measure": "电话回访"})
-    assert alert.can_confirm(people.manager)
+    assert offers(alert, people.manager, "confirm")
     at(2026, 8, 1)
     alert = alert.confirm_by(people.manager, {"reason": "客户已转向竞争对手"})
     assert (alert.status, alert.reason, alert.lost_date) == (
@@ -234,8 +234,8 @@ def test_only_the_customers_manager_may_act(crm_db, people):
     for someone in (people.other_manager, people.supervisor, people.executive, people.admin):
         with pytest.raises(PermissionDenied):
             alert.defer_by(someone, {"measure": "措施"})
-        assert not alert.can_defer(someone)
-    assert alert.can_defer(people.manager)
+        assert not offers(alert, someone, "defer")
+    assert offers(alert, people.manager, "defer")
     assert ChurnMeasure.select().count() == 0
 
 

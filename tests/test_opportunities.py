@@ -7,7 +7,7 @@ from crm_tui.models import AuditLog, Opportunity, accounts, users
 from crm_tui.models.errors import (ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied,
                                    ValidationError)
 from crm_tui.models.sales import ASSIGNED, UNASSIGNED, opportunity_list_query
-from tests.conftest import at, make_user
+from tests.conftest import at, make_user, offers
 
 
 def opportunity_values(**overrides) -> dict:
@@ -209,11 +209,11 @@ def test_assign_refusals(crm_db, people):
 
 def test_what_each_role_may_do_is_reported_for_the_screens(crm_db, people):
     opportunity = new_opportunity(people.manager)
-    assert opportunity.can_edit(people.manager) and opportunity.can_edit(people.supervisor)
-    assert not opportunity.can_edit(people.other_manager)
-    assert opportunity.can_assign(people.supervisor) and not opportunity.can_assign(people.manager)
-    assert not opportunity.can_plan(people.manager)
+    assert offers(opportunity, people.manager, "edit") and offers(opportunity, people.supervisor, "edit")
+    assert not offers(opportunity, people.other_manager, "edit")
+    assert offers(opportunity, people.supervisor, "assign") and not offers(opportunity, people.manager, "assign")
+    assert not offers(opportunity, people.manager, "succeed")
     assigned = opportunity.assign_by(people.supervisor, people.manager)
-    assert not assigned.can_edit(people.manager) and not assigned.can_assign(people.supervisor)
-    assert assigned.can_plan(people.manager) and not assigned.can_plan(people.other_manager)
-    assert not assigned.can_plan(people.supervisor)
+    assert not offers(assigned, people.manager, "edit") and not offers(assigned, people.supervisor, "assign")
+    assert offers(assigned, people.manager, "succeed") and not offers(assigned, people.other_manager, "succeed")
+    assert not offers(assigned, people.supervisor, "succeed")

@@ -8,7 +8,7 @@ import pytest
 from crm_tui.models import AuditLog, Contact, Customer, Opportunity, PlanItem
 from crm_tui.models.errors import InvalidTransition, PermissionDenied, ValidationError
 from crm_tui.models.sales import ASSIGNED, FAILED, SUCCEEDED, SUCCESS_CONTACT_FIELDS
-from tests.conftest import at, customer_values
+from tests.conftest import at, customer_values, offers
 from tests.test_opportunities import new_opportunity
 
 
@@ -176,7 +176,7 @@ def test_ended_plans_are_read_only(developing, people, end):
     assert (PlanItem.get_by_id(item.id).content, PlanItem.get_by_id(item.id).result) == ("拜访", "")
     assert PlanItem.select().count() == 1
     assert Customer.select().count() == (1 if end == "succeed" else 0)
-    assert not ended.can_plan(people.manager)
+    assert not offers(ended, people.manager, "succeed")
 
 
 def test_two_sessions_ending_the_same_plan_at_once_create_one_customer(developing, people):

@@ -11,7 +11,7 @@ from crm_tui.models.errors import (ConcurrentEdit, InvalidTransition, NotFound, 
                                    ValidationError)
 from crm_tui.models.service import (ARCHIVED, ASSIGNED, HANDLED, NEW, archive_query,
                                     service_fields, service_list_query)
-from tests.conftest import at, entry, make_customer
+from tests.conftest import at, entry, make_customer, offers
 
 
 def service_values(customer, **overrides) -> dict:
@@ -237,11 +237,11 @@ def test_archive_is_searchable_by_customer_summary_type_and_date(crm_db, people)
 
 def test_what_each_role_may_do_is_reported_for_the_screens(crm_db, people):
     service = new_service(people)
-    assert service.can_assign(people.supervisor) and service.can_delete(people.supervisor)
-    assert not service.can_assign(people.manager) and not service.can_handle(people.manager)
+    assert offers(service, people.supervisor, "assign") and offers(service, people.supervisor, "delete")
+    assert not offers(service, people.manager, "assign") and not offers(service, people.manager, "handle")
     service = service.assign_by(people.supervisor, people.manager)
-    assert service.can_handle(people.manager) and not service.can_handle(people.other_manager)
-    assert not service.can_feedback(people.manager)
+    assert offers(service, people.manager, "handle") and not offers(service, people.other_manager, "handle")
+    assert not offers(service, people.manager, "feedback")
     service = service.handle_by(people.manager, {"handling": "处理"})
-    assert service.can_feedback(people.manager) and service.can_feedback(people.supervisor)
-    assert not service.can_feedback(people.executive)
+    assert offers(service, people.manager, "feedback") and offers(service, people.supervisor, "feedback")
+    assert not offers(service, people.executive, "feedback")

@@ -38,7 +38,7 @@ from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, momen
 from crm_tui.models.sales_system import COUNTED_STATUSES, Order
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import Visible, allowed, update_as_read
+from crm_tui.models.workflow import Visible, update_as_read
 
 WARNING, DEFERRED, CONFIRMED, CLOSED = "warning", "deferred", "confirmed", "closed"
 OPEN_STATUSES = (WARNING, DEFERRED)
@@ -99,12 +99,6 @@ class ChurnAlert(Visible, BaseModel):
             raise PermissionDenied(t("error.not_your_customer"))
         if self.status not in OPEN_STATUSES:
             raise InvalidTransition(t("churn.error.not_open"))
-
-    def can_defer(self, actor: User) -> bool:
-        return allowed(self.check_actionable_by, actor)
-
-    def can_confirm(self, actor: User) -> bool:
-        return allowed(self.check_confirmable_by, actor)
 
     def check_confirmable_by(self, actor: User) -> None:
         """确认流失 needs what deferring needs, and a measure taken first."""

@@ -32,8 +32,8 @@ from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_t
                                   register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import (StateMachine, Visible, allowed, delete_as_read,
-                                     update_as_read, visible_through)
+from crm_tui.models.workflow import (StateMachine, Visible, delete_as_read, update_as_read,
+                                     visible_through)
 
 UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED = "unassigned", "assigned", "succeeded", "failed"
 OPPORTUNITY_STATUSES = (UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED)
@@ -125,16 +125,7 @@ class Opportunity(Visible, StateMachine, BaseModel):
                       {perm.OPPORTUNITY_CREATE, perm.PLAN_EXECUTE},
                       lambda own: (cls.created_by == own.id) | (cls.assigned_to == own.id))
 
-    # ----- what an actor may do (the screens ask these to show actions) -
-    def can_edit(self, actor: User) -> bool:
-        return allowed(self.check_editable_by, actor)
-
-    def can_assign(self, actor: User) -> bool:
-        return allowed(self._check_assignable_by, actor)
-
-    def can_plan(self, actor: User) -> bool:
-        return allowed(self.check_plan_open_for, actor)
-
+    # ----- what an actor may do (the record kind's actions ask these) -
     def check_editable_by(self, actor: User, action: str = "edit") -> None:
         """Raise unless `actor` may edit or delete this opportunity now."""
         supervisor = actor is not None and actor.has_perm(perm.OPPORTUNITY_ASSIGN)

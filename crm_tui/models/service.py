@@ -30,7 +30,7 @@ from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_t
                                   register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import StateMachine, Visible, allowed, record_id
+from crm_tui.models.workflow import StateMachine, Visible, record_id
 
 NEW, ASSIGNED, HANDLED, ARCHIVED = "new", "assigned", "handled", "archived"
 SERVICE_STATUSES = (NEW, ASSIGNED, HANDLED, ARCHIVED)
@@ -133,19 +133,7 @@ class Service(Visible, StateMachine, BaseModel):
                 .where(ServiceEvent.service == self.id)
                 .order_by(ServiceEvent.id))
 
-    # ----- what an actor may do (the screens ask these to show actions) -
-    def can_assign(self, actor: User) -> bool:
-        return allowed(self._check_assignable_by, actor)
-
-    def can_delete(self, actor: User) -> bool:
-        return allowed(self._check_assignable_by, actor)
-
-    def can_handle(self, actor: User) -> bool:
-        return allowed(self._check_handleable_by, actor)
-
-    def can_feedback(self, actor: User) -> bool:
-        return allowed(self._check_feedback_by, actor)
-
+    # ----- what an actor may do (the record kind's actions ask these) -
     def _check_assignable_by(self, actor: User, action: str = "assign") -> None:
         require(actor, perm.SERVICE_ASSIGN)
         self._check_state(action)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from crm_tui.i18n import t
-from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied
+from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound
 
 # Ids beyond what a database integer holds would make the lookup itself fail.
 _LARGEST_ID = 2**31 - 1
@@ -102,15 +102,6 @@ def visible_through(link: Any) -> Callable[[Any, Any], Any]:
             raise NotFound(t("error.not_found"))
         return record
     return get
-
-
-def allowed(check: Callable[[Any], None], actor: Any) -> bool:
-    """Whether `check(actor)` passes: what the screens ask to offer an action."""
-    try:
-        check(actor)
-    except (PermissionDenied, InvalidTransition):
-        return False
-    return True
 
 
 class StateMachine:
