@@ -65,7 +65,7 @@ from crm_tui.models import (
     service,
     users,
 )
-from crm_tui.models import contracts
+from crm_tui.models import contracts, order_figures
 from crm_tui.models.base import is_postgres
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, SERVICE_TYPE
 
@@ -408,6 +408,8 @@ class DemoCompany:
             self.make_services()
             self.make_churn_alerts()
             self.make_contracts()
+        # The reports read the orders through the figures summed per customer.
+        order_figures.refresh(order_figures.FULL)
 
     # ----- helpers ---------------------------------------------------------
     def day_between(self, first: dt.date, last: dt.date) -> dt.date:
@@ -1039,6 +1041,8 @@ def fill_at_scale(customers: int, orders: int, seed: int = 1,
     filler.add_customers(customers)
     lines = filler.add_orders(orders)
     instalments = filler.add_contracts(contracts)
+    summed = order_figures.refresh(order_figures.FULL)
+    progress(f"order figures summed for {summed.customers:,} customers in {summed.seconds:.1f} s")
     seconds = time.perf_counter() - started
     progress(f"added {customers:,} customers, {orders:,} orders, {lines:,} order lines, "
              f"{contracts:,} contracts with {instalments:,} instalments in {seconds:.1f} s")

@@ -22,7 +22,7 @@ from croniter import croniter
 
 from crm_tui import clock
 from crm_tui.config import Config
-from crm_tui.models import churn, quotes
+from crm_tui.models import churn, order_figures, quotes
 from crm_tui.private import private_file
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -92,6 +92,7 @@ class Worker:
         try:
             run, result = churn.run_scan(trigger, self.months, self.grace_days)
             self.expire_quotes()
+            self.refresh_order_figures()
         except Exception as error:  # a lost connection must not end the worker
             log.error("scan failed (%s) after %.2f s: %s", trigger, time.perf_counter() - started,
                       _first_line(error))
@@ -130,6 +131,16 @@ class Worker:
             log.error("quote expiry failed: %s", _first_line(error))
             return
         log.info("quotes expired: %d", expired)
+
+    def refresh_order_figures(self) -> None:
+        """Sum every order again for the reports (they read the figures
+        between runs); a failure here fails no scan."""
+        try:
+            result = order_figures.refresh(order_figures.FULL)
+        except Exception as error:
+            log.error("order figures refresh failed: %s", _first_line(error))
+            return
+        log.info("order figures refreshed: %d customers, %.2f s", result.customers, result.seconds)
 
     # ----- the schedule ----------------------------------------------------
     def run_on_schedule(self) -> int:

@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 
 from crm_tui.db import open_database
-from crm_tui.models import SALES_MODELS, sales_database
+from crm_tui.models import SALES_MODELS, database, order_figures, sales_database
+from crm_tui.models.order_figures import OrderFigures, OrderTotals
 from crm_tui.models import reports
 from crm_tui.models.churn import CONFIRMED, DEFERRED, WARNING, ChurnAlert
 from crm_tui.models.customers import DELETED, LOST, NORMAL, Customer
@@ -118,7 +119,11 @@ def expected_contribution(data, user, people, name="", year=None):
 @pytest.fixture
 def data(crm_db, people, snapshots):
     # Seeded: the same rows every time, so built once and copied for each test.
-    return snapshots.restore_or_build(crm_db, "reports", lambda: build(people))
+    def build_and_sum():
+        rows = build(people)
+        order_figures.refresh(order_figures.FULL)
+        return rows
+    return snapshots.restore_or_build(crm_db, "reports", build_and_sum)
 
 
 @pytest.fixture
@@ -130,10 +135,13 @@ def separate_sales(crm_db, tmp_path):
     sales_db.connect()
     sales_db.create_tables(SALES_MODELS)
     Order.insert_many(orders).execute()
-    # The CRM's own copy is emptied, so a report that joined it would be wrong.
+    # The CRM's own copies are emptied, so a report that read them would be wrong.
     with crm_db.bind_ctx([Order]):
         Order.delete().execute()
-    assert reports.sales_is_separate()
+    OrderFigures.delete().execute()
+    OrderTotals.delete().execute()
+    assert sales_database.obj is not database.obj
+    order_figures.refresh(order_figures.FULL)
     yield sales_db
     sales_db.close()
 
@@ -144,7 +152,7 @@ ROLES = ["admin", "executive", "supervisor", "manager", "other_manager"]
 @pytest.mark.parametrize("role", ROLES)
 def test_contribution_matches_the_orders_in_each_scope(data, people, role):
     user = getattr(people, role)
-    assert not reports.sales_is_separate()
+    assert sales_database.obj is database.obj
     expected = expected_contribution(data, user, people)
     assert expected, "the data must give every scope something to sum"
     assert [tuple(row) for row in reports.contribution(user)] == expected
@@ -161,8 +169,9 @@ def test_contribution_with_orders_in_a_separate_database(data, separate_sales, p
 
 
 def test_separate_database_in_many_batches(data, separate_sales, people, monkeypatch):
-    # Batches of three customers: the merge of many sorted batches is what is checked.
-    monkeypatch.setattr(reports, "SALES_BATCH", 3)
+    # Batches of three rows: the figures are read and written in many batches.
+    monkeypatch.setattr(order_figures, "BATCH", 3)
+    order_figures.refresh(order_figures.FULL)
     expected = expected_contribution(data, people.admin, people)
     assert [tuple(row) for row in reports.contribution(people.admin)] == expected
     assert [tuple(row) for row in reports.contribution(people.admin, limit=7)] == expected[:7]

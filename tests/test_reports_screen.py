@@ -13,6 +13,7 @@ from crm_tui.config import DocumentsConfig
 from crm_tui.models import admin
 from crm_tui.models.customers import NORMAL
 from crm_tui.models.users import Role
+from crm_tui.models.sales_system import Order
 from crm_tui.screens.home import MENU_KEYS, HomeScreen
 from crm_tui.screens.reports import ReportsScreen
 from crm_tui.widgets.forms import FormModal
@@ -22,8 +23,9 @@ from tests.test_reports import build, expected_contribution, visible
 
 
 def table_rows(screen, key: str) -> list[dict]:
-    pane = screen.query_one(f"#report-{key}")
-    return pane.source.rows
+    """Every row the report's table pages through, as its source gives them."""
+    source = screen.query_one(f"#report-{key}").source
+    return source.fetch("", None, False, 0, source.count(""))
 
 
 def summary(screen, key: str) -> str:
@@ -44,14 +46,14 @@ async def test_manager_sees_figures_of_own_customers_only(sqlite_url, people):
         await sign_in(pilot, "wang")
         screen = await open_module(pilot, "reports", ReportsScreen)
         expected = expected_contribution(data, people.manager, people)
-        shown = [(row["customer_id"], row["amount"]) for row in table_rows(screen, "contribution")]
+        shown = [(row["id"], row["amount"]) for row in table_rows(screen, "contribution")]
         assert shown == [(row[0], row[5]) for row in expected]
         assert f"{sum(row[5] for row in expected):,.2f}" in summary(screen, "contribution")
 
         # A year typed in the filter, then Enter.
         await type_filter(pilot, screen, "#contribution-year", "2025")
         expected = expected_contribution(data, people.manager, people, year=2025)
-        shown = [(row["customer_id"], row["amount"]) for row in table_rows(screen, "contribution")]
+        shown = [(row["id"], row["amount"]) for row in table_rows(screen, "contribution")]
         assert shown == [(row[0], row[5]) for row in expected]
         # The chart shows the biggest customers' amounts.
         pane = screen.query_one("#report-contribution")
@@ -180,3 +182,24 @@ async def test_opening_the_reports_runs_the_contribution_once(sqlite_url, people
         assert len(churn._options) > 1, "the churn report's managers were loaded"
         assert table_rows(screen, "contribution")
         assert len(runs) == 1
+
+
+async def test_the_contribution_says_how_recent_it_is_and_ctrl_r_updates_it(sqlite_url, people):
+    data = build(people)
+    app = app_for(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "exec")
+        screen = await open_module(pilot, "reports", ReportsScreen)
+        # Opened with no figures yet: they are summed first, then shown.
+        assert "as of" in summary(screen, "contribution")
+        expected = expected_contribution(data, people.executive, people)
+        assert [row["id"] for row in table_rows(screen, "contribution")] == [row[0] for row in expected]
+
+        # The sales system ships a big order to the smallest customer meanwhile.
+        smallest = expected[-1]
+        Order.create(number="SO-NEW", customer_id=smallest[0], date=dt.date.today(), status=5,
+                     amount=Decimal("99999999.00"))
+        await press_and_settle(pilot, "ctrl+r")
+        first = table_rows(screen, "contribution")[0]
+        assert (first["id"], first["rank"], first["orders"]) == (smallest[0], 1, smallest[4] + 1)
+        assert first["amount"] == smallest[5] + Decimal("99999999.00")

@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 from crm_tui import clock
 from crm_tui.config import parse_config
 from crm_tui.models.churn import (CATCH_UP, DONE, ONCE, SCHEDULE, ChurnAlert, WorkerRun)
+from crm_tui.models.order_figures import OrderTotals
+from crm_tui.models.sales_system import Order
 from crm_tui.worker import Worker
 from tests.conftest import at, make_customer
 
@@ -131,8 +134,10 @@ def test_missed_run_is_judged_from_the_last_finished_run(sqlite_db):
 
 def test_once_runs_one_scan_and_exits_0(sqlite_db, sqlite_url, people, tmp_path):
     at(2025, 1, 1)
-    make_customer(people.manager)
+    customer = make_customer(people.manager)
     clock.set_clock(None)
+    Order.create(number="SO1", customer_id=customer.id + 1, date=dt.date(2024, 5, 1), status=6,
+                 amount=Decimal("9.50"))
     result = subprocess.run(crm_tui_command() + ["--config", str(write_config(tmp_path, sqlite_url.url)),
                                                  "worker", "--once"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
@@ -140,6 +145,10 @@ def test_once_runs_one_scan_and_exits_0(sqlite_db, sqlite_url, people, tmp_path)
     [run] = WorkerRun.select()
     assert (run.trigger, run.status, run.scanned, run.added) == (ONCE, DONE, 1, 1)
     assert "1 customers scanned, 1 alerts added, 0 closed" in result.stdout
+    # The reports' order figures are summed again with each run.
+    assert [(row.customer_id, row.orders, row.amount) for row in OrderTotals.select()] == [
+        (customer.id + 1, 1, Decimal("9.50"))]
+    assert "order figures refreshed: 1 customers" in result.stdout
 
 
 def test_once_against_an_unreachable_database_fails_with_one_line(tmp_path):

@@ -5,39 +5,33 @@ walks the result rows. Every report is scoped through
 `Customer.visible_to(user)`: executives, supervisors and administrators see
 every customer, an account manager only their own.
 
-Orders belong to the sales system, which may be another database
-(`sales_database` bound to a different database than `database`). Then
-orders cannot be joined to customers in SQL: the visible customers are read
-from the CRM in batches, the sales database sums each batch's orders
-grouped by customer, and the batches' results, each already sorted by the
-database, are merged.
+Orders belong to the sales system, which may be another database. The
+contribution report ranks customers by the order figures the CRM keeps per
+customer (models/order_figures.py), so it reads one row per customer, in
+SQL beside the customers, whichever database the orders are in.
 """
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from decimal import Decimal
-from itertools import islice
 from typing import Iterator, NamedTuple
 
-from peewee import JOIN, SQL, NodeList, fn
+from peewee import JOIN, fn
 
 from crm_tui.i18n import t
 from crm_tui.models import permissions as perm
-from crm_tui.models.base import database, is_postgres, sales_database
+from crm_tui.models.base import database, is_postgres
 from crm_tui.models.churn import CONFIRMED, ChurnAlert
 from crm_tui.models.customers import NORMAL, Customer
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, SERVICE_TYPE, DictionaryEntry
 from crm_tui.models.errors import ValidationError
-from crm_tui.models.sales_system import COUNTED_STATUSES, Order
+from crm_tui.models import order_figures
+from crm_tui.models.order_figures import OrderFigures, OrderTotals
 from crm_tui.models.service import Service
 from crm_tui.models.users import User, require
 from crm_tui.models.validation import Field, clean
 
 CENT = Decimal("0.01")
-# Customers per query to a separate sales database: well below the bound
-# parameter limits of SQLite (999 in old builds) and PostgreSQL.
-SALES_BATCH = 900
 
 LEVEL, CREDIT, SATISFACTION = "level", "credit", "satisfaction"
 DIMENSIONS = (LEVEL, CREDIT, SATISFACTION)
@@ -69,11 +63,6 @@ class ChurnRow(NamedTuple):
     reason: str
 
 
-def sales_is_separate() -> bool:
-    """True when the sales system's orders live in another database."""
-    return sales_database.obj is not database.obj
-
-
 def year_range(year: int) -> tuple[dt.date, dt.date]:
     """The first and last day of `year`, for date filters."""
     if not 1900 <= year <= 9999:
@@ -88,49 +77,45 @@ def _money(value) -> Decimal:
 
 # ----- 4.1 客户贡献分析 contribution --------------------------------------
 
-def _order_filter(year: int | None):
-    condition = Order.status.in_(COUNTED_STATUSES)
-    if year is not None:
-        first, last = year_range(year)
-        date = Order.date
-        if not is_postgres(sales_database):
-            # "+date" keeps SQLite on the covering index (customer, status,
-            # date, amount), probed per customer, instead of the date index,
-            # which would read every order row of the year from the table.
-            date = NodeList((SQL("+"), Order.date), glue="")
-            first, last = first.isoformat(), last.isoformat()
-        condition &= (date >= first) & (date <= last)
-    return condition
-
-
 def _visible_customers(user: User, name: str):
     query = (Customer.visible_to(user)
-             .select(Customer.id, Customer.number, Customer.name, User.display_name)
+             .select(Customer.id, Customer.number, Customer.name,
+                     User.display_name.alias("manager"))
              .join_from(Customer, User, JOIN.INNER, on=(Customer.manager == User.id)))
     if name.strip():
         query = query.where(Customer.name.contains(name.strip()))
     return query
 
 
-def iter_contribution(user: User, name: str = "", year: int | None = None,
-                      limit: int | None = None) -> Iterator[ContributionRow]:
+def _figures(year: int | None):
+    """The figures table to rank by, and the condition that picks the year."""
+    if year is None:
+        return OrderTotals, None
+    year_range(year)  # refuses a year out of range
+    return OrderFigures, OrderFigures.year == year
+
+
+def contribution_query(user: User, name: str = "", year: int | None = None):
     """Per visible customer with counted orders (status 5/6): number of
-    orders and their total amount, biggest total first (then by customer id).
+    orders and their total amount, biggest total first (then by customer
+    id), from the order figures (as of `order_figures.figures_as_of()`).
 
     `name` keeps customers whose name contains it; `year` keeps orders of
-    that calendar year; `limit` stops after that many customers.
+    that calendar year. Rows: id, number, name, manager, orders, amount.
     """
     require(user, perm.REPORT_VIEW)
-    if sales_is_separate():
-        yield from _contribution_across_databases(user, name, year, limit)
-        return
-    amount = fn.SUM(Order.amount)
+    figures, condition = _figures(year)
     query = (_visible_customers(user, name)
-             .select_extend(fn.COUNT(Order.id), amount)
-             .join_from(Customer, Order, JOIN.INNER, on=(Order.customer_id == Customer.id))
-             .where(_order_filter(year))
-             .group_by(Customer.id, Customer.number, Customer.name, User.display_name)
-             .order_by(amount.desc(), Customer.id))
+             .select_extend(figures.orders.alias("orders"), figures.amount.alias("amount"))
+             .join_from(Customer, figures, JOIN.INNER, on=(figures.customer_id == Customer.id))
+             .order_by(figures.amount.desc(), Customer.id))
+    return query.where(condition) if condition is not None else query
+
+
+def iter_contribution(user: User, name: str = "", year: int | None = None,
+                      limit: int | None = None) -> Iterator[ContributionRow]:
+    """The rows of `contribution_query`; `limit` stops after that many."""
+    query = contribution_query(user, name, year)
     if limit is not None:
         query = query.limit(limit)
     # The plain cursor: every column is already what the row holds, and a
@@ -145,53 +130,28 @@ def contribution(user: User, name: str = "", year: int | None = None,
     return list(iter_contribution(user, name, year, limit))
 
 
-def _batches(query, size: int) -> Iterator[list[tuple]]:
-    rows = query.tuples().iterator()
-    while batch := list(islice(rows, size)):
-        yield batch
-
-
-def _contribution_across_databases(user: User, name: str, year: int | None,
-                                   limit: int | None) -> Iterator[ContributionRow]:
-    sorted_batches = []
-    customers = _visible_customers(user, name).order_by(Customer.id)
-    for batch in _batches(customers, SALES_BATCH):
-        by_id = {customer_id: (number, customer_name, manager)
-                 for customer_id, number, customer_name, manager in batch}
-        amount = fn.SUM(Order.amount)
-        totals = (Order.select(Order.customer_id, fn.COUNT(Order.id), amount)
-                  .where(_order_filter(year) & Order.customer_id.in_(list(by_id)))
-                  .group_by(Order.customer_id)
-                  .order_by(amount.desc(), Order.customer_id))
-        if limit is not None:
-            totals = totals.limit(limit)
-        sorted_batches.append([
-            ContributionRow(customer_id, *by_id[customer_id], orders, _money(total))
-            for customer_id, orders, total in totals.tuples()])
-    merged = heapq.merge(*sorted_batches, key=lambda row: (-row.amount, row.customer_id))
-    yield from islice(merged, limit)
+def update_order_figures(user: User, now: bool = False) -> None:
+    """Before a contribution report: sum the recent orders again, when the
+    figures are stale or when the user asks for it (`now`)."""
+    require(user, perm.REPORT_VIEW)
+    if now:
+        order_figures.refresh(order_figures.RECENT)
+    else:
+        order_figures.refresh_if_stale()
 
 
 def contribution_summary(user: User, name: str = "", year: int | None = None
                          ) -> tuple[int, Decimal]:
     """(customers with counted orders, their total amount) for the same filters."""
     require(user, perm.REPORT_VIEW)
-    if not sales_is_separate():
-        query = (_visible_customers(user, name)
-                 .select(fn.COUNT(fn.DISTINCT(Customer.id)), fn.SUM(Order.amount))
-                 .join_from(Customer, Order, JOIN.INNER, on=(Order.customer_id == Customer.id))
-                 .where(_order_filter(year)))
-        customers, total = query.tuples().get()
-        return customers, _money(total)
-    customers, total = 0, Decimal(0)
-    for batch in _batches(_visible_customers(user, name).order_by(Customer.id), SALES_BATCH):
-        ids = [row[0] for row in batch]
-        count, amount = (Order.select(fn.COUNT(fn.DISTINCT(Order.customer_id)), fn.SUM(Order.amount))
-                         .where(_order_filter(year) & Order.customer_id.in_(ids))
-                         .tuples().get())
-        customers += count
-        total += _money(amount)
-    return customers, total
+    figures, condition = _figures(year)
+    query = (_visible_customers(user, name)
+             .select(fn.COUNT(Customer.id), fn.SUM(figures.amount))
+             .join_from(Customer, figures, JOIN.INNER, on=(figures.customer_id == Customer.id)))
+    if condition is not None:
+        query = query.where(condition)
+    customers, total = query.tuples().get()
+    return customers, _money(total)
 
 
 # ----- 4.2 客户构成分析 composition ---------------------------------------

@@ -19,19 +19,21 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
+from peewee import SQL
 from textual_plotext import PlotextPlot
 
 from crm_tui.i18n import t
-from crm_tui.models.kinds import money
+from crm_tui.models.kinds import moment_text, money
 from crm_tui import clock
-from crm_tui.models import contracts, reports
+from crm_tui.models import contracts, order_figures, reports
+from crm_tui.models.base import database
 from crm_tui.models.customers import Customer
 from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.validation import clean
 from crm_tui.screens.list_export import start_export
 from crm_tui.widgets.connection import in_thread, in_thread_cancellable
 from crm_tui.widgets.footer import CrmFooter
-from crm_tui.widgets.lazy_table import Column, LazyTable
+from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 from crm_tui.plain_text import plain
 from crm_tui.widgets.plain import PlainStatic, plain_content
 
@@ -88,6 +90,8 @@ class ReportResult:
     # (label, value) of each bar, in order.
     bars: list[tuple[str, float]] = field(default_factory=list)
     summary: str = ""
+    # A report read page by page: the query of its rows for a table search.
+    query: Any = None
 
 
 def _short(text: str, cells: int) -> str:
@@ -164,10 +168,16 @@ class ReportPane(Vertical):
             summary.update(str(error))
             return
         self.result = result
-        self.source.set_rows(result.rows)
+        self.show_rows(result)
         self.query_one(LazyTable).reload()
         summary.update(result.summary)
         self.draw_chart(result.bars)
+
+    def show_rows(self, result: ReportResult) -> None:
+        self.source.set_rows(result.rows)
+
+    def export_count(self) -> int:
+        return len(self.source.rows)
 
     def filter_label(self, name: str) -> str:
         return f"report.filter.{name}"
@@ -196,16 +206,51 @@ class ReportPane(Vertical):
         plot.refresh()
 
 
+class ContributionSource:
+    """The contribution report's rows for a LazyTable, read page by page
+    from the database (a hundred thousand customers are never all read):
+    the report's query for the last filters, searched by customer name
+    within the table. In the report's own order the first column is each
+    customer's rank."""
+
+    id_key = "id"
+
+    def __init__(self, columns: Sequence[Column]):
+        self.columns = list(columns)
+        self._pages: QuerySource | None = None
+
+    def set_query(self, query_for_filter: Any) -> None:
+        self._pages = QuerySource(query_for_filter, self.columns)
+
+    def count(self, filter_text: str) -> int:
+        return self._pages.count(filter_text) if self._pages else 0
+
+    def fetch(self, filter_text: str, sort: Column | None, descending: bool,
+              offset: int, limit: int) -> list[dict]:
+        if self._pages is None:
+            return []
+        rows = self._pages.fetch(filter_text, sort, descending, offset, limit)
+        for position, row in enumerate(rows, start=offset + 1):
+            row["rank"] = position if sort is None else None
+        return rows
+
+
 class ContributionPane(ReportPane):
     key = "contribution"
     columns = [
-        Column("id", "report.column.rank", 4, "id"),
-        Column("number", "report.column.number", 13, "number"),
-        Column("name", "report.column.customer", 22, "name"),
-        Column("manager", "report.column.manager", 8, "manager"),
-        Column("orders", "report.column.orders", 6, "orders"),
-        Column("amount", "report.column.amount", 16, "amount", format=money),
+        Column("rank", "report.column.rank", 4),
+        Column("number", "report.column.number", 13, Customer.number),
+        Column("name", "report.column.customer", 22, Customer.name),
+        Column("manager", "report.column.manager", 8, SQL("manager")),
+        Column("orders", "report.column.orders", 6, SQL("orders")),
+        Column("amount", "report.column.amount", 16, SQL("amount"), format=money),
     ]
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.source = ContributionSource(self.columns)
+        self.customers = 0
+        # Ctrl+R: sum the recent orders again now, however fresh the figures.
+        self.refresh_asked = False
 
     def filter_widgets(self) -> ComposeResult:
         yield Label(t("report.filter.name"))
@@ -217,14 +262,41 @@ class ContributionPane(ReportPane):
     def compute(self, user: Any, values: dict[str, Any]) -> ReportResult:
         data = clean(reports.CONTRIBUTION_FILTERS, values)
         name, year = data["name"], data["year"]
-        rows = [{"id": rank, **row._asdict()}
-                for rank, row in enumerate(reports.iter_contribution(user, name, year), start=1)]
-        total = sum((row["amount"] for row in rows), Decimal(0))
+        asked, self.refresh_asked = self.refresh_asked, False
+        reports.update_order_figures(user, now=asked)
+        customers, total = reports.contribution_summary(user, name, year)
+
+        def query_for_filter(text: str) -> Any:
+            return reports.contribution_query(user, f"{name} {text}".strip() if text else name, year)
+
+        bars = [(row.name, row.amount) for row in reports.iter_contribution(user, name, year, CHART_TOP)]
         period = t("report.year", year=year) if year else t("report.all_years")
-        summary = t("report.contribution.summary", customers=len(rows), amount=money(total),
+        summary = t("report.contribution.summary", customers=customers, amount=money(total),
                     period=period)
-        bars = [(row["name"], row["amount"]) for row in rows[:CHART_TOP]]
-        return ReportResult(rows, bars, summary)
+        as_of = order_figures.figures_as_of()
+        if as_of is not None:
+            summary += "  " + t("report.as_of", moment=moment_text(as_of))
+        result = ReportResult([], bars, summary)
+        result.query = query_for_filter
+        self.customers = customers
+        return result
+
+    def show_rows(self, result: ReportResult) -> None:
+        self.source.set_query(result.query)
+
+    def export_count(self) -> int:
+        return self.customers
+
+    def export_rows(self) -> tuple[list[str], Iterator[tuple]]:
+        headers = [t(column.label_key) for column in self.columns]
+        query_for_filter = self.result.query
+
+        def rows() -> Iterator[tuple]:
+            ranked = enumerate(database.execute(query_for_filter("")), start=1)
+            for rank, (_id, number, name, manager, orders, amount) in ranked:
+                yield rank, number, name, manager, orders, amount
+
+        return headers, rows()
 
     def filter_label(self, name: str) -> str:
         return "report.filter.name" if name == "name" else f"report.filter.{name}"
@@ -480,7 +552,10 @@ class ReportsScreen(Screen):
         self.query_one(TabbedContent).active = f"tab-{name}"
 
     def action_run(self) -> None:
-        self.pane.run()
+        pane = self.pane
+        if isinstance(pane, ContributionPane):
+            pane.refresh_asked = True
+        pane.run()
 
     def action_layout(self) -> None:
         """Table and chart; the table alone; the chart alone."""
@@ -500,7 +575,7 @@ class ReportsScreen(Screen):
             self.notify(t("report.export.nothing"), severity="warning")
             return
         headers, rows = pane.export_rows()
-        count = len(pane.source.rows)
+        count = pane.export_count()
         start_export(self.app, lambda: (headers, rows, count), pane.key)
 
 
