@@ -48,7 +48,7 @@ STRINGS = {
     "report.all_years": "all years",
     "report.range": "{first} to {last}",
     "report.all_dates": "all dates",
-    "report.as_of": "(orders as of {moment}; Ctrl+R: update now)",
+    "report.as_of": "· as of {moment}",
     "report.contribution.summary": "{customers} customers with orders (shipped or paid), "
                                    "{period}: total {amount}",
     "report.composition.summary": "{customers} customers (status normal) by {dimension}",

@@ -48,7 +48,7 @@ STRINGS = {
     "report.all_years": "全部年份",
     "report.range": "{first} 至 {last}",
     "report.all_dates": "全部日期",
-    "report.as_of": "（订单统计截至 {moment}；Ctrl+R 立即更新）",
+    "report.as_of": "· 截至 {moment}",
     "report.contribution.summary": "{period}有订单（已发货或已回款）的客户 {customers} 个，合计 {amount}",
     "report.composition.summary": "正常状态客户 {customers} 个，{dimension}",
     "report.services.summary": "服务 {services} 个，{period}",
