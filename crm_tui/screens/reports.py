@@ -476,7 +476,7 @@ FUNCTION_KEYS = ("f2", "f3", "f4", "f5", "f6", "f7")
 
 
 class ReportsScreen(Screen):
-    """The four reports, one tab each."""
+    """The reports, one tab each."""
 
     BINDINGS = [
         # The tab bar shows these keys; the footer keeps room for the others.
@@ -497,25 +497,40 @@ class ReportsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(t("report.title"), classes="screen-title")
+        # Only the report shown is built now; each other one when its tab
+        # is first opened (a report's filters, table and chart are dozens
+        # of widgets, and most visits look at one report).
         with TabbedContent(initial=f"tab-{self.initial}", id="report-tabs"):
             for key, pane in zip(FUNCTION_KEYS, PANES.values()):
                 with TabPane(f"{key.upper()} {t(f'report.{pane.key}.tab')}", id=f"tab-{pane.key}"):
-                    yield pane(id=f"report-{pane.key}", classes="report-pane")
+                    if pane.key == self.initial:
+                        yield self.new_pane(pane.key)
         yield CrmFooter()
+
+    def new_pane(self, key: str) -> ReportPane:
+        return PANES[key](id=f"report-{key}", classes="report-pane")
+
+    @property
+    def active_key(self) -> str:
+        return self.query_one(TabbedContent).active.removeprefix("tab-")
 
     @property
     def pane(self) -> ReportPane:
-        active = self.query_one(TabbedContent).active.removeprefix("tab-")
-        return self.query_one(f"#report-{active}", ReportPane)
+        return self.query_one(f"#report-{self.active_key}", ReportPane)
 
-    def on_mount(self) -> None:
-        self._activated()
+    async def on_mount(self) -> None:
+        await self._activated()
 
     @on(TabbedContent.TabActivated)
-    def _tab_activated(self) -> None:
-        self._activated()
+    async def _tab_activated(self) -> None:
+        await self._activated()
 
-    def _activated(self) -> None:
+    async def _activated(self) -> None:
+        key = self.active_key
+        tab = self.query_one(f"#tab-{key}", TabPane)
+        if not tab.query(ReportPane):
+            await tab.mount(self.new_pane(key))
+            self._show_layout()
         pane = self.pane
         if not pane.ran:
             pane.run()
@@ -559,14 +574,14 @@ class ReportsScreen(Screen):
 
     def action_layout(self) -> None:
         """Table and chart; the table alone; the chart alone."""
-        body_classes = self.LAYOUTS
-        self.layout_index = (self.layout_index + 1) % len(body_classes)
+        self.layout_index = (self.layout_index + 1) % len(self.LAYOUTS)
+        self._show_layout()
+
+    def _show_layout(self) -> None:
         for body in self.query(".report-body"):
-            for name in body_classes:
-                if name:
-                    body.remove_class(name)
-            if body_classes[self.layout_index]:
-                body.add_class(body_classes[self.layout_index])
+            body.set_class(False, *filter(None, self.LAYOUTS))
+            if self.LAYOUTS[self.layout_index]:
+                body.add_class(self.LAYOUTS[self.layout_index])
 
     def action_export(self) -> None:
         """Write the report's rows, as last run, to a CSV or XLSX file."""
