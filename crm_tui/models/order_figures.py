@@ -11,7 +11,7 @@ The figures are as of their last refresh (`figures_as_of`):
   each scheduled scan, and a user can ask for one from the Reports screen;
 - a recent refresh sums again only the customers with orders dated from a
   week before the last refresh (new orders, and orders shipped or paid
-  since); the Reports screen runs one when the figures are older than
+  since), and of those only the years from that date on; the Reports screen runs one when the figures are older than
   `FRESH_FOR`. An order older than that whose status changes is counted at
   the next full refresh.
 
@@ -145,8 +145,10 @@ def _order_year():
     return fn.strftime("%Y", Order.date).cast("integer")
 
 
-def _sums_by_customer_and_year(customer_ids: list[int] | None):
-    """(customer, year, orders, amount, last date) of counted orders."""
+def _sums_by_customer_and_year(customer_ids: list[int] | None, from_year: int | None = None):
+    """(customer, year, orders, amount, last date) of counted orders, of
+    every customer or those of `customer_ids`, of every year or those from
+    `from_year` on."""
     year = _order_year()
     # Rounded to cents: SQLite sums decimal columns as floating point.
     query = (Order.select(Order.customer_id, year, fn.COUNT(Order.id),
@@ -155,6 +157,8 @@ def _sums_by_customer_and_year(customer_ids: list[int] | None):
              .group_by(Order.customer_id, year))
     if customer_ids is not None:
         query = query.where(Order.customer_id.in_(customer_ids))
+    if from_year is not None:
+        query = query.where(Order.date >= dt.date(from_year, 1, 1))
     return query.tuples()
 
 
@@ -174,13 +178,17 @@ def _refresh_all() -> int:
 
 
 def _refresh_since(since: dt.date) -> int:
-    changed = (Order.select(Order.customer_id).distinct()
-               .where(Order.date >= since).tuples().iterator())
-    customers = 0
-    while batch := [customer_id for (customer_id,) in islice(changed, BATCH)]:
-        OrderFigures.delete().where(OrderFigures.customer_id.in_(batch)).execute()
+    # Made distinct here: asked for DISTINCT, SQLite reads the whole
+    # (customer, ...) index instead of the few days of the date index.
+    dated_since = Order.select(Order.customer_id).where(Order.date >= since).tuples()
+    changed = iter(sorted({customer_id for (customer_id,) in dated_since}))
+    # Only the years an order since then can be in are summed again.
+    customers, from_year = 0, since.year
+    while batch := list(islice(changed, BATCH)):
+        (OrderFigures.delete()
+         .where(OrderFigures.customer_id.in_(batch) & (OrderFigures.year >= from_year)).execute())
         OrderTotals.delete().where(OrderTotals.customer_id.in_(batch)).execute()
-        _insert_figures(_sums_by_customer_and_year(batch))
+        _insert_figures(_sums_by_customer_and_year(batch, from_year))
         _total_figures(batch)
         customers += len(batch)
     return customers
