@@ -10,9 +10,10 @@ exported. Printed, each the best of --repeat runs:
 - CSV floor: the export's own SQL on a plain cursor, written by a plain
   `csv.writer` loop that also neutralises formula cells; then crm-tui's CSV
   export (`export_rows` of `customer_export`) and the ratio;
-- XLSX floors: the same rows through openpyxl's write-only workbook and
-  through XlsxWriter in constant-memory mode (the writer crm-tui uses); then
-  crm-tui's XLSX export and its ratio to each.
+- XLSX floors: the same rows through openpyxl's write-only workbook,
+  through XlsxWriter in constant-memory mode, and through
+  rustpy-xlsxwriter (the writer crm-tui uses) fed straight from the cursor;
+  then crm-tui's XLSX export and its ratio to each.
 """
 from __future__ import annotations
 
@@ -86,6 +87,20 @@ def floor_xlsxwriter(path: Path, sql: str, params: list, headers: list[str]) -> 
     return count
 
 
+def floor_rustpy(path: Path, sql: str, params: list, headers: list[str]) -> int:
+    import rustpy_xlsxwriter
+
+    count = 0
+
+    def records():
+        nonlocal count
+        for count, row in enumerate(database.execute_sql(sql, params), start=1):
+            yield dict(zip(headers, row))
+
+    rustpy_xlsxwriter.FastExcel(str(path)).sheet("export", records()).save()
+    return count
+
+
 def crm_export(path: Path, admin: User) -> int:
     headers, rows = customer_export(customer_list_query(admin, ""))
     return export_rows(path, headers, rows)
@@ -138,9 +153,12 @@ def main(argv: list[str] | None = None) -> int:
         openpyxl, _ = best(lambda: floor_openpyxl(folder / "o.xlsx", sql, params, headers), args.xlsx_repeat)
         xlsxwriter, _ = best(lambda: floor_xlsxwriter(folder / "x.xlsx", sql, params, headers),
                              args.xlsx_repeat)
+        rustpy, _ = best(lambda: floor_rustpy(folder / "r.xlsx", sql, params, headers),
+                         args.xlsx_repeat)
         crm_xlsx, _ = best(lambda: crm_export(folder / "crm.xlsx", admin), args.xlsx_repeat)
         print(f"XLSX, {rows:,} customers: openpyxl write-only {openpyxl:.2f}, XlsxWriter "
-              f"constant_memory {xlsxwriter:.2f}, crm-tui {crm_xlsx:.2f}; ratio "
+              f"constant_memory {xlsxwriter:.2f}, rustpy-xlsxwriter {rustpy:.2f}, "
+              f"crm-tui {crm_xlsx:.2f}; ratio {ratio(crm_xlsx, rustpy)} to rustpy-xlsxwriter, "
               f"{ratio(crm_xlsx, xlsxwriter)} to XlsxWriter, {ratio(crm_xlsx, openpyxl)} to openpyxl")
     return 0
 

@@ -131,3 +131,9 @@ def test_xlsx_keeps_numbers_numeric_and_text_as_text(tmp_path):
         assert re.sub("_x([0-9A-F]{4})_", lambda m: chr(int(m[1], 16)), cell.value) == text
         number = sheet.cell(row=index, column=2)
         assert number.data_type == "n" and Decimal(str(number.value)) == numbers[(index - 2) % len(numbers)]
+
+
+def test_xlsx_keeps_every_column_of_repeated_headers(tmp_path):
+    path = tmp_path / "a.xlsx"
+    export_rows(path, ["名称", "名称", "金额"], [["甲", "乙", 1], ["丙", "丁", 2]])
+    assert _read_xlsx(path) == [["名称", "名称 (2)", "金额"], ["甲", "乙", 1], ["丙", "丁", 2]]
