@@ -662,6 +662,7 @@ def _contract_form_values(contract: Contract, _actor: User) -> dict[str, Any]:
 
 CONTRACT = register(RecordKind(
     name="contract", title="contract.list_title", opens="contract", child="instalment",
+    documents=lambda contract: (contract.customer_id, contract.id),
     parent="customer", status_filters=CONTRACT_STATUSES, status_label=status_label,
     transitions=CONTRACT_TRANSITIONS,
     columns=[

@@ -1,5 +1,9 @@
 """Documents attached to customers (M8), stored once per content hash.
 
+A document may also belong to one of the customer's contracts (M11:
+"documents attach as in M8"); it is still the customer's, listed with the
+others, and the contract lists its own.
+
 Access follows the customer: whoever may see the customer may list and
 export its documents; whoever may edit it (customer.edit on own customers,
 customer.edit_all on any) may attach and delete. The files themselves are
@@ -19,6 +23,7 @@ from crm_tui.documents import (DocumentStore, FileRefused, StoredFileDamaged, St
 from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models.base import BaseModel, database
+from crm_tui.models.contracts import Contract
 from crm_tui.models.customers import Customer, customer_for_write
 from crm_tui.models.errors import CrmError, NotFound, PermissionDenied, ValidationError
 from crm_tui.models.users import User
@@ -33,17 +38,21 @@ class Document(BaseModel):
     sha256 = CharField(max_length=64, index=True)
     uploaded_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     uploaded_at = DateTimeField(default=clock.now)
+    contract = ForeignKeyField(Contract, null=True, backref="documents", on_delete="SET NULL")
 
     @classmethod
-    def of_customer(cls, user: User, customer_id: int):
-        """One customer's documents, newest first, with the uploader's name
-        (NotFound unless `user` may see the customer)."""
+    def of_customer(cls, user: User, customer_id: int, contract_id: int | None = None):
+        """One customer's documents (or those of one of its contracts),
+        newest first, with the uploader's name (NotFound unless `user` may
+        see the customer)."""
         Customer.get_visible(user, customer_id)
-        return (cls.select(cls, User.display_name.alias("uploader_name"))
-                .join_from(cls, User, JOIN.LEFT_OUTER, on=(cls.uploaded_by == User.id))
-                .where(cls.customer == customer_id)
-                .order_by(cls.uploaded_at.desc(), cls.id.desc())
-                .objects())
+        query = (cls.select(cls, User.display_name.alias("uploader_name"))
+                 .join_from(cls, User, JOIN.LEFT_OUTER, on=(cls.uploaded_by == User.id))
+                 .where(cls.customer == customer_id)
+                 .order_by(cls.uploaded_at.desc(), cls.id.desc()))
+        if contract_id is not None:
+            query = query.where(cls.contract == contract_id)
+        return query.objects()
 
     @classmethod
     def get_visible(cls, user: User, document_id: int) -> "Document":
@@ -55,10 +64,12 @@ class Document(BaseModel):
 
     @classmethod
     def attach(cls, actor: User, customer_id: int, path: str | os.PathLike,
-               store: DocumentStore) -> "Document":
-        """Store the file at `path` and record it as the customer's."""
+               store: DocumentStore, contract_id: int | None = None) -> "Document":
+        """Store the file at `path` and record it as the customer's (and,
+        with `contract_id`, as that contract's)."""
         with database.atomic():
             customer_for_write(actor, customer_id)  # refuse before reading the file
+            _check_contract(actor, customer_id, contract_id)
         reader, name = _open_upload(path, store)
         try:
             with reader:
@@ -77,11 +88,15 @@ class Document(BaseModel):
         try:
             with database.atomic():
                 customer = customer_for_write(actor, customer_id)
-                document = cls.create(customer=customer.id, name=name[:NAME_LIMIT],
+                _check_contract(actor, customer_id, contract_id)
+                document = cls.create(customer=customer.id, contract=contract_id,
+                                      name=name[:NAME_LIMIT],
                                       size=incoming.size, sha256=incoming.sha256,
                                       uploaded_by=actor.id, uploaded_at=clock.now())
-                audit.record(actor, "document", document.id, audit.CREATE,
-                             {"name": ("", document.name), "sha256": ("", document.sha256)})
+                changes = {"name": ("", document.name), "sha256": ("", document.sha256)}
+                if contract_id is not None:
+                    changes["contract"] = ("", contract_id)
+                audit.record(actor, "document", document.id, audit.CREATE, changes)
         except BaseException:
             incoming.discard()
             raise
@@ -130,6 +145,15 @@ class Document(BaseModel):
                          {"name": (self.name, ""), "sha256": (self.sha256, "")})
         return store.remove_if_unused(
             self.sha256, lambda: Document.select().where(Document.sha256 == self.sha256).exists())
+
+
+def _check_contract(actor: User, customer_id: int, contract_id: int | None) -> None:
+    """A document goes to a contract the actor may see, of the same customer."""
+    if contract_id is None:
+        return
+    contract = Contract.get_visible(actor, contract_id)
+    if contract.customer_id != customer_id:
+        raise ValidationError({"contract": t("error.not_a_choice")})
 
 
 def _open_upload(path: str | os.PathLike, store: DocumentStore) -> tuple[BinaryIO, str]:

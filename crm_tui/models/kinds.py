@@ -170,6 +170,9 @@ class RecordKind:
     rows: Callable[[Any], list[tuple[str, Any]]] | None = None
     sections: Callable[[Any], list[tuple[str, list[str]]]] | None = None
     transitions: Transitions | None = None
+    # Where the record's documents are: (customer id, contract id or None);
+    # its screen then lists and attaches them (f).
+    documents: Callable[[Any], tuple[int, int | None]] | None = None
     opens: str | None = None
     parent: str | None = None
     child: str | None = None

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import DirectoryTree, Input, Label, Static
 
@@ -28,6 +28,7 @@ from crm_tui.screens.customer_pane import CustomerPaneScreen
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.plain import PlainStatic
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 
 
@@ -153,7 +154,8 @@ class PathModal(ModalScreen[Any]):
 
 
 class CustomerDocumentsPane(Widget):
-    """A customer's documents: n attaches, x (or Enter) exports a copy, d deletes."""
+    """A customer's documents (or those of one of its contracts): n
+    attaches, x (or Enter) exports a copy, d deletes."""
 
     BINDINGS = [
         Binding("n", "new", "documents.attach", id="documents.attach"),
@@ -161,9 +163,10 @@ class CustomerDocumentsPane(Widget):
         Binding("d", "delete", "documents.delete", id="documents.delete"),
     ]
 
-    def __init__(self, customer_id: int):
+    def __init__(self, customer_id: int, contract_id: int | None = None):
         super().__init__(classes="customer-pane")
         self.customer_id = customer_id
+        self.contract_id = contract_id
 
     @property
     def store(self) -> DocumentStore:
@@ -175,7 +178,7 @@ class CustomerDocumentsPane(Widget):
         yield LazyTable(source, id="documents-table")
 
     def _query(self, user, text: str):
-        query = Document.of_customer(user, self.customer_id)
+        query = Document.of_customer(user, self.customer_id, self.contract_id)
         for word in text.split():
             query = query.where(Document.name.contains(word))
         return query
@@ -203,7 +206,7 @@ class CustomerDocumentsPane(Widget):
         user, store = self.app.user, self.store
 
         def attach(path: str) -> Document:
-            return Document.attach(user, self.customer_id, path, store)
+            return Document.attach(user, self.customer_id, path, store, self.contract_id)
 
         def attached(document: Document | None) -> None:
             if document is not None:
@@ -263,4 +266,23 @@ class CustomerDocumentsScreen(CustomerPaneScreen):
     heading_key = "documents.title"
 
 
-__all__ = ["CustomerDocumentsPane", "CustomerDocumentsScreen", "human_size"]
+class RecordDocumentsScreen(Screen):
+    """The documents of one record of a customer (a contract's)."""
+
+    def __init__(self, customer_id: int, contract_id: int | None, heading: str):
+        super().__init__()
+        self.customer_id = customer_id
+        self.contract_id = contract_id
+        self.heading = heading
+
+    def compose(self) -> ComposeResult:
+        yield PlainStatic(t("documents.of_record", record=self.heading), classes="screen-title")
+        yield CustomerDocumentsPane(self.customer_id, self.contract_id)
+        yield CrmFooter()
+
+    def on_mount(self) -> None:
+        self.query_one(CustomerDocumentsPane).focus_main()
+
+
+__all__ = ["CustomerDocumentsPane", "CustomerDocumentsScreen", "RecordDocumentsScreen",
+           "human_size"]

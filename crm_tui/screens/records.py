@@ -504,6 +504,9 @@ class RecordScreen(ActionHost, Screen):
         self.record_id = record_id
         self.child = kind(self.kind.child) if self.kind.child else None
         self.bind_actions([self.child] if self.child else [], row_only=[self.kind])
+        if self.kind.documents is not None:
+            self._bindings.key_to_bindings.setdefault("f", []).append(
+                Binding("f", "documents", "records.documents", id="records.documents"))
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="screen-title record-heading")
@@ -537,6 +540,18 @@ class RecordScreen(ActionHost, Screen):
             self.dismiss()
             return
         self.refresh_allowed()
+
+    def action_documents(self) -> None:
+        """The record's documents, on a screen of their own."""
+        record = self.query_one(RecordView).record
+        if record is None or self.kind.documents is None:
+            return
+        # Imported when first used: most record screens never open it.
+        from crm_tui.screens.documents import RecordDocumentsScreen
+
+        customer_id, contract_id = self.kind.documents(record)
+        heading = self.kind.heading(record) if self.kind.heading else ""
+        self.app.push_screen(RecordDocumentsScreen(customer_id, contract_id, heading))
 
     def on_lazy_table_row_chosen(self, message: Any) -> None:
         message.stop()

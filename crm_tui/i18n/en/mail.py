@@ -68,6 +68,7 @@ STRINGS = {
     "mail.module": "Mail",
     # documents
     "documents.module": "Documents",
+    "documents.of_record": "Documents of {record}",
     "documents.title": "Documents of {customer}",
     "documents.name": "Name",
     "documents.size": "Size",

@@ -1,5 +1,6 @@
 """Strings of the screens drawn from record kinds, and of Textual's own keys."""
 STRINGS = {
+    "records.documents": "Documents",
     "records.actions": "Actions",
     "records.actions_title": "Actions (Enter runs one, Escape closes)",
     "records.all_states": "all states",

@@ -58,6 +58,7 @@ STRINGS = {
     "mail.no_contact_email": "该客户的联系人都没有电子邮件地址。",
     "mail.module": "邮件",
     "documents.module": "文档",
+    "documents.of_record": "{record} 的文档",
     "documents.title": "{customer} 的文档",
     "documents.name": "文件名",
     "documents.size": "大小",

@@ -1,5 +1,6 @@
 """按记录类型绘制的界面用语，以及 Textual 自带按键的中文说明。"""
 STRINGS = {
+    "records.documents": "文档",
     "records.actions": "操作",
     "records.actions_title": "操作（回车执行，Esc 关闭）",
     "records.all_states": "全部状态",

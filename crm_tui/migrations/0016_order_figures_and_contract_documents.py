@@ -1,9 +1,11 @@
 """Order figures per customer and year, and per customer over all years,
 summed from the sales system's orders (models/order_figures.py), and the
 record of each refresh. Filled by the first refresh, not here: a large
-sales database would make the migration long."""
+sales database would make the migration long.
+
+Documents may belong to a contract of their customer."""
 from peewee import (CharField, CompositeKey, DateField, DateTimeField, DecimalField,
-                    IntegerField, Model)
+                    ForeignKeyField, IntegerField, Model)
 
 
 def up(migrator, db):
@@ -43,3 +45,13 @@ def up(migrator, db):
             table_name = "order_figures_refresh"
 
     db.create_tables([OrderFigures, OrderTotals, OrderFiguresRefresh])
+
+    class Contract(Model):
+        class Meta:
+            database = db
+            table_name = "contract"
+
+    migrator.migrate(migrator.add_column(
+        "document", "contract_id",
+        ForeignKeyField(Contract, field=Contract.id, null=True, backref="+",
+                        on_delete="SET NULL")))
