@@ -107,6 +107,18 @@ def test_submitting_needs_a_plan_that_adds_up(draft, people):
     assert submitted.status == SUBMITTED
 
 
+@pytest.mark.parametrize("amounts", [("25899.99",), ("0.10", "0.20", "25899.69"),
+                                     ("33333.33", "33333.33", "33333.34")])
+def test_a_plan_in_cents_adds_up_exactly(customer, people, amounts):
+    # SQLite sums decimal columns as floating point: 0.1 + 0.2 must still
+    # equal 0.30, and a plan of cents must still submit.
+    total = sum(Decimal(amount) for amount in amounts)
+    draft = Contract.create_by(people.manager, contract_values(customer, amount=str(total)))
+    draft = with_plan(draft, people.manager, *amounts)
+    assert draft.planned_total() == total
+    assert draft.submit_by(people.manager).status == SUBMITTED
+
+
 def test_a_submitted_contract_and_its_plan_cannot_be_edited(submitted, people):
     with pytest.raises(InvalidTransition):
         submitted.update_by(people.manager, {"title": "changed"})

@@ -18,6 +18,7 @@ from crm_tui.models.quotes import (ACCEPTED, DRAFT, EXPIRED, QUOTE_TRANSITIONS, 
 from crm_tui.models.sales import Opportunity
 from crm_tui.models.sales_system import Product
 from tests.conftest import at, make_customer
+from tests.test_contracts import with_plan
 
 
 def product(name="配电柜 GGD", price="12500.00", unit="台") -> Product:
@@ -256,13 +257,24 @@ def test_rights_by_role(sent, customer, people):
         sent.reject_by(people.executive)
     with pytest.raises(PermissionDenied):
         Quote.create_by(people.executive, quote_values(customer))
-    # A supervisor acts on every quote, but accepting drafts a contract,
-    # which is the account manager's right.
     with pytest.raises(PermissionDenied):
-        sent.accept_by(people.supervisor)
+        sent.accept_by(people.executive)
     assert sent.reject_by(people.supervisor).status == REJECTED
     theirs = Quote.create_by(people.supervisor, quote_values(customer))
     assert theirs.status == DRAFT
+
+
+def test_a_supervisor_accepts_and_the_draft_is_the_account_managers(sent, customer, people):
+    accepted = sent.accept_by(people.supervisor)
+    contract = Contract.get_by_id(accepted.contract_id)
+    # The draft is the customer's manager's: they plan and submit it, and
+    # the supervisor who accepted the quote may still approve it.
+    assert (contract.status, contract.created_by_id, contract.amount) == (
+        "draft", people.manager.id, sent.total())
+    assert AuditLog.get(AuditLog.table_name == "contract", AuditLog.row_id == contract.id,
+                        AuditLog.action == "create").actor_id == people.supervisor.id
+    with_plan(contract, people.manager, str(sent.total())).submit_by(people.manager)
+    assert Contract.get_by_id(contract.id).approve_by(people.supervisor, {}).status == "approved"
 
 
 def test_every_transition_of_the_graph_is_exercised():

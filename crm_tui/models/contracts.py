@@ -39,7 +39,7 @@ from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_t
                                   money, register, user_name)
 from crm_tui.models.numbering import next_number
 from crm_tui.models.users import User, require, scoped
-from crm_tui.models.validation import Field, clean
+from crm_tui.models.validation import Field, cents, clean
 from crm_tui.models.workflow import StateMachine, Visible, record_id, visible_through
 
 DRAFT, SUBMITTED, REJECTED, APPROVED = "draft", "submitted", "rejected", "approved"
@@ -171,13 +171,12 @@ class Contract(Visible, StateMachine, BaseModel):
 
     # ----- figures -----------------------------------------------------
     def planned_total(self) -> Decimal:
-        total = (Instalment.select(fn.SUM(Instalment.amount))
-                 .where(Instalment.contract == self.id).scalar())
-        return Decimal(total or 0)
+        return cents(Instalment.select(fn.SUM(Instalment.amount))
+                     .where(Instalment.contract == self.id).scalar())
 
     def received_total(self) -> Decimal:
-        total = Payment.select(fn.SUM(Payment.amount)).where(Payment.contract == self.id).scalar()
-        return Decimal(total or 0)
+        return cents(Payment.select(fn.SUM(Payment.amount))
+                     .where(Payment.contract == self.id).scalar())
 
     def needs_executive(self) -> bool:
         return Decimal(self.amount) > executive_approval_amount
@@ -225,8 +224,24 @@ class Contract(Visible, StateMachine, BaseModel):
         if customer.manager_id != actor.id and not actor.has_perm(perm.CONTRACT_VIEW_ALL):
             raise ValidationError({"customer": t("error.not_your_customer")})
         _check_signer(data, customer.id)
+        return cls._draft(actor, actor.id, data)
+
+    @classmethod
+    def draft_for_quote(cls, actor: User, values: dict[str, Any]) -> "Contract":
+        """The draft an accepted quote becomes. Accepting is the quote's
+        right (a supervisor accepts any quote); the draft is the customer's
+        account manager's, who adds the plan and submits it, so that the
+        supervisor can still approve it. Called by `Quote.accept_by` only,
+        after its own checks."""
+        data = _clean_contract(actor, values, contract_fields(actor))
+        manager_id = (Customer.select(Customer.manager).where(Customer.id == data["customer"])
+                      .scalar())
+        return cls._draft(actor, manager_id, data)
+
+    @classmethod
+    def _draft(cls, actor: User, owner_id: int, data: dict[str, Any]) -> "Contract":
         with database.atomic():
-            contract = cls.create(number=next_number(Contract.number, "HT"), created_by=actor.id,
+            contract = cls.create(number=next_number(Contract.number, "HT"), created_by=owner_id,
                                   created_at=clock.now(), status=DRAFT, **data)
             audit.record(actor, "contract", contract.id, audit.CREATE)
         return contract
@@ -575,15 +590,10 @@ def receivables(user: User, today: dt.date | None = None) -> list[ReceivableRow]
     rows = []
     for contract_id, number, customer, amount, due, received, *overdue in database.execute_sql(
             sql, scope_params):
-        due, received = _cents(due), _cents(received)
-        rows.append(ReceivableRow(contract_id, number, customer, _cents(amount), due, received,
-                                  due - received, tuple(_cents(value) for value in overdue)))
+        due, received = cents(due), cents(received)
+        rows.append(ReceivableRow(contract_id, number, customer, cents(amount), due, received,
+                                  due - received, tuple(cents(value) for value in overdue)))
     return rows
-
-
-def _cents(value: Any) -> Decimal:
-    """A sum from the database as money (SQLite may hand back a float)."""
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 # ----- the record kinds --------------------------------------------------------

@@ -23,6 +23,7 @@ from crm_tui.models.sales import Opportunity
 from crm_tui.models.sales_system import COUNTED_STATUSES, Order
 from crm_tui.models.service import Service
 from crm_tui.models.users import User
+from crm_tui.models.validation import cents
 
 
 @dataclass(frozen=True)
@@ -91,4 +92,4 @@ def month_order_amount(user: User, granted: set[str]) -> Decimal:
             if not ids:
                 return Decimal("0")
             query = query.where(Order.customer_id.in_(ids))
-    return Decimal(query.scalar() or 0).quantize(Decimal("0.01"))
+    return cents(query.scalar())

@@ -28,10 +28,10 @@ from crm_tui.models.sales_system import (
     Stock,
 )
 from crm_tui.models.users import User, require
+from crm_tui.models.validation import cents
 
 STATUS_LABELS = {SHIPPED: "order.status.shipped", PAID: "order.status.paid"}
 PAGE_SIZE = 20
-CENT = Decimal("0.01")
 
 
 def status_label(status: int) -> str:
@@ -110,16 +110,11 @@ def order_detail(user: User, order_id: int) -> OrderDetail:
             .where(OrderLine.order == order.id)
             .order_by(OrderLine.id)
             .tuples())
-    lines = [OrderLineRow(name, model, quantity, unit, _money(price), _money(amount))
+    lines = [OrderLineRow(name, model, quantity, unit, cents(price), cents(amount))
              for name, model, quantity, unit, price, amount in rows]
     total = (OrderLine.select(fn.SUM(OrderLine.amount)).where(OrderLine.order == order.id)
              .scalar())
-    return OrderDetail(order=order, lines=lines, total=_money(total or 0))
-
-
-def _money(value: Any) -> Decimal:
-    # SQLite keeps decimals as floating point: round to the cent for display.
-    return Decimal(str(value)).quantize(CENT)
+    return OrderDetail(order=order, lines=lines, total=cents(total or 0))
 
 
 def _words(text: str) -> list[str]:

@@ -199,9 +199,10 @@ class Quote(Visible, StateMachine, BaseModel):
             raise PermissionDenied(t("error.not_your_customer"))
 
     def check_acceptable_by(self, actor: User) -> None:
-        """Accepting drafts a contract: the actor needs that right too."""
+        """Whoever acts on the quote accepts it (SPEC M10: an account
+        manager on own customers, supervisors on all); the contract draft
+        it becomes is the account manager's (`Contract.draft_for_quote`)."""
         self.check_owner(actor, "accept")
-        require(actor, perm.CONTRACT_CREATE)
 
     # ----- writes ------------------------------------------------------
     @classmethod
@@ -272,7 +273,7 @@ class Quote(Visible, StateMachine, BaseModel):
         with database.atomic():
             self._change_state("accept", {"status": ACCEPTED},
                                Quote.valid_until >= clock.today())
-            contract = Contract.create_by(actor, self._contract_values())
+            contract = Contract.draft_for_quote(actor, self._contract_values())
             Quote.update(contract=contract.id).where(Quote.id == self.id).execute()
             audit.record(actor, "quote", self.id, "accept", {"contract": (None, contract.number)})
         return Quote.get_by_id(self.id)

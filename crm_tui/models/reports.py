@@ -29,9 +29,8 @@ from crm_tui.models import order_figures
 from crm_tui.models.order_figures import OrderFigures, OrderTotals
 from crm_tui.models.service import Service
 from crm_tui.models.users import User, require
-from crm_tui.models.validation import Field, clean
+from crm_tui.models.validation import Field, cents, clean
 
-CENT = Decimal("0.01")
 
 LEVEL, CREDIT, SATISFACTION = "level", "credit", "satisfaction"
 DIMENSIONS = (LEVEL, CREDIT, SATISFACTION)
@@ -68,11 +67,6 @@ def year_range(year: int) -> tuple[dt.date, dt.date]:
     if not 1900 <= year <= 9999:
         raise ValidationError({"year": t("error.out_of_range", minimum=1900, maximum=9999)})
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
-
-
-def _money(value) -> Decimal:
-    # SQLite sums DECIMAL columns as floating point: round back to cents.
-    return Decimal(str(value or 0)).quantize(CENT)
 
 
 # ----- 4.1 客户贡献分析 contribution --------------------------------------
@@ -122,7 +116,7 @@ def iter_contribution(user: User, name: str = "", year: int | None = None,
     # hundred thousand rows through the model layer's converters cost more
     # than the query itself.
     for customer_id, number, customer_name, manager, orders, total in database.execute(query):
-        yield ContributionRow(customer_id, number, customer_name, manager, orders, _money(total))
+        yield ContributionRow(customer_id, number, customer_name, manager, orders, cents(total))
 
 
 def contribution(user: User, name: str = "", year: int | None = None,
@@ -151,7 +145,7 @@ def contribution_summary(user: User, name: str = "", year: int | None = None
     if condition is not None:
         query = query.where(condition)
     customers, total = query.tuples().get()
-    return customers, _money(total)
+    return customers, cents(total)
 
 
 # ----- 4.2 客户构成分析 composition ---------------------------------------

@@ -50,6 +50,16 @@ class Field:
     multiline: bool = False
 
 
+
+CENT = Decimal("0.01")
+
+
+def cents(value: Any) -> Decimal:
+    """An amount read from the database as money, to the cent. SQLite sums
+    and stores decimal columns as floating point, so a float is read
+    through its shortest text (25899.99, not 25899.989999...)."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
