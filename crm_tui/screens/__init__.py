@@ -56,6 +56,7 @@ MODULES: list[Module] = [
     # manager sees own opportunities and services, supervisors and
     # executives all, a role without any of these rights none).
     Module("opportunities", "module.opportunities", records("opportunity")),
+    Module("board", "module.board", screen("crm_tui.screens.board", "BoardScreen")),
     Module("contracts", "module.contracts", records("contract"),
            (perm.CONTRACT_CREATE, perm.CONTRACT_VIEW_ALL)),
     Module("quotes", "module.quotes", records("quote"), (perm.QUOTE_CREATE, perm.QUOTE_VIEW_ALL)),
