@@ -93,6 +93,8 @@ class CrmApp(App):
         # The periodic churn scan.
         from crm_tui.churn_check import start_churn_timer
         start_churn_timer(self)
+        from crm_tui.agenda_check import start_agenda_timer
+        start_agenda_timer(self)
 
     def permissions(self) -> set[str]:
         """The signed-in user's permission codes, read fresh."""
