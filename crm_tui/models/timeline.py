@@ -128,7 +128,8 @@ class EventSource:
             query = query.where(self._after(after, newest_first))
         order = ((self.time.desc(), self.row_id.desc()) if newest_first
                  else (self.time.asc(), self.row_id.asc()))
-        return [self._event(row) for row in query.order_by(*order).limit(limit).objects()]
+        # Named tuples: a tenth of the cost of model instances per row.
+        return [self._event(row) for row in query.order_by(*order).limit(limit).namedtuples()]
 
     def count(self, customer_id: int, search: str = "") -> int:
         return self._searched(self.select(customer_id), search).count()
@@ -240,7 +241,7 @@ SOURCES: list[EventSource] = [
                 lambda row: Event(row.at, "", row.id, t(
                     "timeline.service", summary=row.summary,
                     step=t(f"service.event.{row.kind}"), text=row.text),
-                    ("service", row.service_id)),
+                    ("service", row.service)),
                 words=(Service.summary, ServiceEvent.text)),
     EventSource("order", "order", Order.date, Order.id, _orders,
                 lambda row: Event(row.date, "", row.id, t(
@@ -261,7 +262,7 @@ SOURCES: list[EventSource] = [
                     ("churn_alert", row.id))),
     EventSource("churn_measure", "churn", ChurnMeasure.created_at, ChurnMeasure.id, _measures,
                 lambda row: Event(row.created_at, "", row.id, row.text,
-                                  ("churn_alert", row.alert_id)),
+                                  ("churn_alert", row.alert)),
                 words=(ChurnMeasure.text,)),
     EventSource("contract", "contract", Contract.created_at, Contract.id, _contracts,
                 lambda row: Event(row.created_at, "", row.id,
@@ -271,12 +272,12 @@ SOURCES: list[EventSource] = [
     EventSource("contract_step", "contract", ContractStep.at, ContractStep.id, _contract_steps,
                 lambda row: Event(row.at, "", row.id,
                                   f"{row.number} {t('contract.step.' + row.step)} {row.comment}"
-                                  .strip(), ("contract", row.contract_id)),
+                                  .strip(), ("contract", row.contract)),
                 words=(Contract.number, ContractStep.comment)),
     EventSource("payment", "contract", Payment.date, Payment.id, _payments,
                 lambda row: Event(row.date, "", row.id, t(
                     "timeline.payment", number=row.number, amount=money(row.amount)),
-                    ("contract", row.contract_id)),
+                    ("contract", row.contract)),
                 words=(Contract.number,), is_day=True),
     EventSource("quote", "quote", Quote.created_at, Quote.id, _quotes,
                 lambda row: Event(row.created_at, "", row.id, row.number, ("quote", row.id)),
