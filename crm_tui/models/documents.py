@@ -34,6 +34,10 @@ class Document(BaseModel):
     uploaded_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     uploaded_at = DateTimeField(default=clock.now)
 
+    class Meta:
+        # A customer's timeline reads its documents newest first.
+        indexes = ((("customer", "uploaded_at"), False),)
+
     @classmethod
     def of_customer(cls, user: User, customer_id: int):
         """One customer's documents, newest first, with the uploader's name
