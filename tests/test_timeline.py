@@ -147,3 +147,27 @@ def test_contracts_steps_and_payments(crm_db, people):
     kinds = [kind for _t, kind, _k in read_all(rows, 2)]
     assert kinds[0] == "payment" and kinds[-1] == "contract"
     assert kinds.count("contract_step") >= 3
+
+
+from tests.test_orders_queries import separate_sales_database  # noqa: E402,F401  (a fixture)
+
+
+def test_orders_from_a_separate_sales_database_merge_by_time(separate_sales_database):
+    from tests.conftest import make_user
+
+    crm_only, sales = separate_sales_database
+    manager = make_user("manager", "wang")
+    customer = make_customer(manager)
+    for day in range(1, 11):
+        Interaction.create(customer=customer.id, date=dt.date(2026, 1, day), place="厂区",
+                           summary=f"拜访{day}", created_by=manager.id)
+        Order.create(number=f"SO-{day}", customer_id=customer.id, date=dt.date(2026, 1, day),
+                     status=6, amount=day)
+    assert "sales_order" not in crm_only.get_tables()
+    rows = TimelineRows(manager, customer.id)
+    for size in (1, 3, 7):
+        found = read_all(rows, size)
+        # Each day: the order before the interaction (same time, kind order), newest day first.
+        assert [kind for _t, kind, _k in found] == ["order", "interaction"] * 10
+        assert [when.day for when, _k, _i in found] == [day for day in range(10, 0, -1)
+                                                        for _ in range(2)]

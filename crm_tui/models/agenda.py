@@ -13,7 +13,7 @@ order of `SOURCES` (a plan item before a service, ...), then by id.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from peewee import fn
@@ -42,6 +42,9 @@ class AgendaItem:
     text: str
     # Ranks items of the same day: the source's place in SOURCES.
     order: int = 0
+    # True: `due` is a deadline (a plan item's day, an instalment's due
+    # date); False: the day it began to wait (a service, an alert).
+    deadline: bool = True
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -71,7 +74,7 @@ def plan_items_due(user: User, today: dt.date, limit: int) -> tuple[int, list[Ag
     rows = query.order_by(PlanItem.date, PlanItem.id).limit(limit).objects()
     return query.count(), [
         AgendaItem("plan", "opportunity", row.opportunity_id, row.date,
-                   f"{row.customer_name}: {row.content}") for row in rows]
+                   t("agenda.line", name=row.customer_name, text=row.content)) for row in rows]
 
 
 def services_waiting(user: User, today: dt.date, limit: int) -> tuple[int, list[AgendaItem]]:
@@ -87,7 +90,8 @@ def services_waiting(user: User, today: dt.date, limit: int) -> tuple[int, list[
     rows = query.order_by(since, Service.id).limit(limit).objects()
     return query.count(), [
         AgendaItem("service", "service", row.id, _day(_moment(row.since), today),
-                   f"{row.customer_name}: {row.summary}") for row in rows]
+                   t("agenda.line", name=row.customer_name, text=row.summary), deadline=False)
+        for row in rows]
 
 
 def churn_alerts(user: User, today: dt.date, limit: int) -> tuple[int, list[AgendaItem]]:
@@ -99,7 +103,8 @@ def churn_alerts(user: User, today: dt.date, limit: int) -> tuple[int, list[Agen
     rows = query.order_by(ChurnAlert.created_at, ChurnAlert.id).limit(limit).objects()
     return query.count(), [
         AgendaItem("churn", "churn_alert", row.id, _day(row.created_at, today),
-                   t("agenda.churn_text", name=row.customer_name)) for row in rows]
+                   t("agenda.churn_text", name=row.customer_name), deadline=False)
+        for row in rows]
 
 
 def contracts_to_approve(user: User, today: dt.date, limit: int) -> tuple[int, list[AgendaItem]]:
@@ -113,7 +118,8 @@ def contracts_to_approve(user: User, today: dt.date, limit: int) -> tuple[int, l
     return query.count(), [
         AgendaItem("approval", "contract", row.id,
                    _day(_moment(row.submitted_at) or row.created_at, today),
-                   f"{row.number} {row.title} {money(row.amount)}") for row in rows]
+                   f"{row.number} {row.title} {money(row.amount)}", deadline=False)
+        for row in rows]
 
 
 def overdue_instalments(user: User, today: dt.date, limit: int) -> tuple[int, list[AgendaItem]]:
@@ -156,8 +162,7 @@ def agenda(user: User, today: dt.date | None = None, limit: int = LIMIT) -> Agen
     for order, source in enumerate(SOURCES):
         found, some = source(user, today, limit)
         count += found
-        items.extend(AgendaItem(item.source, item.kind, item.record_id, item.due, item.text,
-                                order) for item in some)
+        items.extend(replace(item, order=order) for item in some)
     items.sort(key=lambda item: (item.due, item.order, item.record_id))
     return Agenda(count, items)
 

@@ -90,12 +90,15 @@ def age_text(created: Any) -> str:
     return t("board.age", days=max(0, (clock.now() - created).days))
 
 
-# The amount a card shows: the opportunity's expected amount once it has one.
+# The amount a card shows: the opportunity's expected amount once it has
+# one; until then its success rate.
 _AMOUNT = Opportunity._meta.fields.get("expected_amount")
 
 CARD_COLUMNS = [
-    Column("customer_name", "opportunity.customer_name", 14 if _AMOUNT else 22,
+    Column("customer_name", "opportunity.customer_name", 12 if _AMOUNT else 17,
            Opportunity.customer_name),
-    *([Column("expected_amount", "board.amount", 9, _AMOUNT, format=money)] if _AMOUNT else []),
-    Column("created_at", "board.age_column", 4, Opportunity.created_at, format=age_text),
+    (Column("expected_amount", "board.amount", 9, _AMOUNT, format=money) if _AMOUNT else
+     Column("success_rate", "opportunity.column.rate", 4, Opportunity.success_rate,
+            format=lambda value: "" if value is None else f"{value}%")),
+    Column("created_at", "board.age_column", 5, Opportunity.created_at, format=age_text),
 ]

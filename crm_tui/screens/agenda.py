@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich.cells import set_cell_size
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,17 +23,19 @@ from crm_tui.widgets.footer import CrmFooter
 
 
 def when_text(item: AgendaItem, today: dt.date) -> str:
-    late = item.days_late(today)
-    if late > 0:
-        return t("agenda.days_late", days=late)
-    return t("agenda.today")
+    days = item.days_late(today)
+    if days <= 0:
+        return t("agenda.today")
+    return t("agenda.days_late" if item.deadline else "agenda.days_waiting", days=days)
 
 
 def item_line(item: AgendaItem, today: dt.date) -> Text:
-    """One line: how late, what it is, its text (plain: it quotes records)."""
+    """One line: how late (or how long it waits), what it is, its text
+    (plain: it quotes records); columns by terminal cells, CJK counting two."""
+    late = item.deadline and item.days_late(today) > 0
     line = Text()
-    line.append(f"{when_text(item, today):<8} ", style="bold" if item.days_late(today) else "")
-    line.append(f"{t('agenda.source.' + item.source)}  ")
+    line.append(set_cell_size(when_text(item, today), 11) + " ", style="bold" if late else "")
+    line.append(set_cell_size(t("agenda.source." + item.source), 8) + " ")
     line.append(plain(item.text))
     return line
 
