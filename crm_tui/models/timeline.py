@@ -293,14 +293,26 @@ class Timeline:
     group of sources (None: all) and to events whose words hold every word
     of a search."""
 
-    def __init__(self, user: User, customer_id: int, group: str | None = None):
-        # The customer must be one the user may see (NotFound otherwise).
-        self.customer_id = Customer.get_visible(user, customer_id).id
+    def __init__(self, user: User, customer_id: int, group: str | None = None,
+                 seen: bool = False):
+        # The customer must be one the user may see (NotFound otherwise);
+        # `seen`: checked already, by the count the pages follow.
+        self.customer_id = customer_id if seen else Customer.get_visible(user, customer_id).id
         self.sources = [source for source in SOURCES
                         if source.allowed(user) and group in (None, source.group)]
 
+    def counts(self, search: str = "") -> dict[str, int]:
+        """The number of events of each source."""
+        return {source.kind: source.count(self.customer_id, search) for source in self.sources}
+
     def count(self, search: str = "") -> int:
-        return sum(source.count(self.customer_id, search) for source in self.sources)
+        return sum(self.counts(search).values())
+
+    def only(self, kinds: set[str]) -> "Timeline":
+        """This timeline read from the sources `kinds` alone (those a count
+        found events in: an empty source costs a query per page otherwise)."""
+        self.sources = [source for source in self.sources if source.kind in kinds]
+        return self
 
     def page(self, after: Key | None, limit: int, search: str = "") -> list[Event]:
         """The `limit` events that follow `after` (from the newest when None)."""
@@ -330,16 +342,22 @@ class TimelineRows:
         self._lock = threading.Lock()
         self._anchors: dict[int, Key] = {}
         self._count: int | None = None
+        # The sources the last count found events in (None: not counted yet).
+        self._filled: set[str] | None = None
 
     def timeline(self) -> Timeline:
-        return Timeline(self.user, self.customer_id, self.group)
+        filled = self._filled
+        if filled is None:
+            return Timeline(self.user, self.customer_id, self.group)
+        return Timeline(self.user, self.customer_id, self.group, seen=True).only(filled)
 
     def count(self, filter_text: str) -> int:
-        count = self.timeline().count(filter_text)
+        counts = Timeline(self.user, self.customer_id, self.group).counts(filter_text)
         with self._lock:
             self._anchors = {}
-            self._count = count
-        return count
+            self._count = sum(counts.values())
+            self._filled = {kind for kind, number in counts.items() if number}
+        return self._count
 
     def fetch(self, filter_text: str, _sort: Any, _descending: bool, offset: int,
               limit: int) -> list[dict]:
