@@ -147,3 +147,11 @@ def test_an_action_registers_its_own_inverse(crm_db, people):
 def test_nothing_to_undo(crm_db, people):
     with pytest.raises(NotFound):
         undo_last_by(people.other_manager)
+
+
+def test_a_table_without_a_record_kind_has_no_generic_inverse(crm_db, people):
+    from crm_tui.models import accounts
+
+    accounts.create_user(people.admin, "qian", "钱经理", "manager", "long enough pw")
+    with pytest.raises(InvalidTransition):
+        undo_last_by(people.admin)
