@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crm_tui.models import ChurnAlert, Instalment, Service
+from crm_tui.models import ChurnAlert, Contract, Instalment, Service
 from crm_tui.models.agenda import agenda, agenda_count, newly_due
 from crm_tui.models.home import home_figures
 from tests.conftest import at, make_customer
 from tests.test_contracts import contract_values, with_plan
 from tests.test_opportunities import new_opportunity
 from tests.test_service import service_values
-from crm_tui.models.contracts import Contract
 
 
 def plan_of(people, customer_name: str):

@@ -10,7 +10,7 @@ from crm_tui.screens.board import BoardScreen
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.forms import FormModal
 from tests.pilot import (app_for, choose, notices, offered, open_module, press_and_settle, save,
-                         settle, sign_in)
+                         sign_in)
 from tests.test_opportunities import new_opportunity
 
 

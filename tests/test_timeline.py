@@ -129,13 +129,13 @@ def test_scope_of_the_customer(crm_db, people):
 
 
 def test_contracts_steps_and_payments(crm_db, people):
+    from crm_tui.models import Contract, Instalment
     from tests.test_contracts import contract_values, method, with_plan
-    from crm_tui.models import Instalment
 
     at(2026, 3, 1)
     customer = make_customer(people.manager)
-    contract = with_plan(__import__("crm_tui.models", fromlist=["Contract"]).Contract.create_by(
-        people.manager, contract_values(customer)), people.manager, "300000")
+    contract = with_plan(Contract.create_by(people.manager, contract_values(customer)),
+                         people.manager, "300000")
     at(2026, 3, 2)
     contract = contract.submit_by(people.manager)
     at(2026, 3, 3)

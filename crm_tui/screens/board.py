@@ -21,7 +21,6 @@ from textual.widgets import Static
 
 from crm_tui.i18n import t
 from crm_tui.models.board import BOARD_GROUPING, CARD_COLUMNS, Grouping, card_moves, lane_query
-from crm_tui.models.errors import CrmError
 from crm_tui.models.kinds import Action, RecordKind, kind
 from crm_tui.screens.records import ActionHost, ActionRun, RecordTable, Target, load
 from crm_tui.widgets.confirm import ConfirmModal
