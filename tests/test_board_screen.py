@@ -9,6 +9,7 @@ from crm_tui.models.sales import ASSIGNED, FAILED, UNASSIGNED
 from crm_tui.screens.board import BoardScreen
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.forms import FormModal
+from tests.conftest import at
 from tests.pilot import (app_for, choose, notices, offered, open_module, press_and_settle, save,
                          sign_in)
 from tests.test_opportunities import new_opportunity
@@ -19,12 +20,21 @@ def lane_counts(screen: BoardScreen) -> dict[str, int]:
 
 
 async def test_supervisor_moves_a_card_to_assigned(sqlite_url, people):
+    at(2026, 3, 1)
     first = new_opportunity(people.manager, customer_name="华东电力")
+    at(2026, 3, 2)
     new_opportunity(people.other_manager, customer_name="西北钢铁")
+    # Two cards in the assigned lane already: one older, one newer.
+    at(2026, 2, 1)
+    new_opportunity(people.manager, customer_name="甲").assign_by(people.supervisor,
+                                                                   people.manager.id)
+    at(2026, 4, 1)
+    new_opportunity(people.manager, customer_name="乙").assign_by(people.supervisor,
+                                                                   people.manager.id)
     async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
         board = await open_module(pilot, "board", BoardScreen)
-        assert lane_counts(board) == {"unassigned": 2, "assigned": 0, "succeeded": 0,
+        assert lane_counts(board) == {"unassigned": 2, "assigned": 2, "succeeded": 0,
                                       "failed": 0}
         assert board.current_lane.current_row["customer_name"] == "华东电力"
         assert "board.move_right" in offered(pilot.app, "board.")
@@ -33,9 +43,10 @@ async def test_supervisor_moves_a_card_to_assigned(sqlite_url, people):
         await choose(pilot, "manager", "王经理")
         await save(pilot)
         assert pilot.app.screen is board
-        assert lane_counts(board) == {"unassigned": 1, "assigned": 1, "succeeded": 0,
+        assert lane_counts(board) == {"unassigned": 1, "assigned": 3, "succeeded": 0,
                                       "failed": 0}
-        # The cursor followed the card into its new lane.
+        # The cursor followed the card into its new lane, onto the card
+        # (the second: the oldest first).
         assert board.current_lane.lane == ASSIGNED
         assert board.current_lane.current_row["customer_name"] == "华东电力"
         # ← and → walk the lanes; the last lanes are scrolled into view.

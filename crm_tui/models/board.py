@@ -83,6 +83,14 @@ def lane_query(user: User, grouping: Grouping, lane: str, search: str = ""):
             .order_by(Opportunity.created_at, Opportunity.id))
 
 
+def card_position(user: User, grouping: Grouping, lane: str, record: Any) -> int:
+    """Where the card of `record` stands in its lane (0: first), by the
+    lane's order: to put the cursor on a card that has just moved there."""
+    before = ((Opportunity.created_at < record.created_at)
+              | ((Opportunity.created_at == record.created_at) & (Opportunity.id < record.id)))
+    return lane_query(user, grouping, lane).where(before).count()
+
+
 def age_text(created: Any) -> str:
     """Days since `created`: "12d"."""
     if not isinstance(created, dt.datetime):

@@ -20,7 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from crm_tui.i18n import t
-from crm_tui.models.board import BOARD_GROUPING, CARD_COLUMNS, Grouping, card_moves, lane_query
+from crm_tui.models.board import (BOARD_GROUPING, CARD_COLUMNS, Grouping, card_moves,
+                                  card_position, lane_query)
 from crm_tui.models.kinds import Action, RecordKind, kind
 from crm_tui.screens.records import ActionHost, ActionRun, RecordTable, Target, load
 from crm_tui.widgets.confirm import ConfirmModal
@@ -162,10 +163,13 @@ class BoardScreen(ActionHost, Screen):
     def after_action(self, record_kind: RecordKind, action: Action, record: Any) -> None:
         super().after_action(record_kind, action, record)
         if self._moving_to is not None:
-            # The card went there: so does the cursor (the lane reads anew).
+            # The card went there: so does the cursor, onto the card (the
+            # lane reads anew and keeps the cursor's place).
             target = next((lane for lane in self.lanes if lane.lane == self._moving_to), None)
             self._moving_to = None
             if target is not None:
+                target.view.cursor = card_position(self.app.user, self.grouping, target.lane,
+                                                   record)
                 self.focus_lane(target)
         self.refresh_allowed()
 
