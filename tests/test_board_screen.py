@@ -96,3 +96,27 @@ async def test_fail_from_the_board_asks_first(sqlite_url, people):
         await press_and_settle(pilot, "right", "right", "enter")
         assert pilot.app.screen.record_id == opportunity.id
     assert Opportunity.get_by_id(opportunity.id).status == FAILED
+
+
+async def test_a_grouping_move_may_fill_in_its_form(sqlite_url, people):
+    """A grouping by another column (a stage, say) moves a card with an
+    action whose form starts filled in for the target lane: here the edit
+    action, its summary set by the move."""
+    from crm_tui.models.board import Grouping
+    from tests.pilot import push_and_settle
+
+    opportunity = new_opportunity(people.manager, customer_name="华东电力", summary="旧")
+    by_summary = Grouping("summary", Opportunity.summary, ("旧", "新"), str,
+                          lambda _record, _source, target: ("edit", {"summary": target}))
+    async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "wang")
+        board = await push_and_settle(pilot, BoardScreen(by_summary))
+        assert lane_counts(board) == {"旧": 1, "新": 0}
+        await press_and_settle(pilot, "shift+right")
+        form = pilot.app.screen
+        assert isinstance(form, FormModal)
+        assert form.values()["summary"] == "新"
+        await save(pilot)
+        assert lane_counts(board) == {"旧": 0, "新": 1}
+        assert board.current_lane.lane == "新"
+    assert Opportunity.get_by_id(opportunity.id).summary == "新"

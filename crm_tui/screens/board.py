@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Iterable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll, Vertical
@@ -34,10 +35,11 @@ class BoardLane(LazyTable):
 
     _last_row_id: Any = None
 
-    def __init__(self, user: Any, grouping: Grouping, lane: str):
+    def __init__(self, user: Any, grouping: Grouping, lane: str, position: int):
         self.lane = lane
         source = QuerySource(lambda text: lane_query(user, grouping, lane, text), CARD_COLUMNS)
-        super().__init__(source, id=f"lane-{lane}", classes="shows-records board-cards")
+        # By position: a lane's value (a stage's name) need not make a widget id.
+        super().__init__(source, id=f"lane-{position}", classes="shows-records board-cards")
 
     def shows(self, kind_names: Iterable[str]) -> bool:
         return "opportunity" in kind_names
@@ -77,10 +79,10 @@ class BoardScreen(ActionHost, Screen):
     def compose(self) -> ComposeResult:
         yield Static(t("board.title"), classes="screen-title")
         with HorizontalScroll(id="board-lanes", can_focus=False):
-            for lane in self.grouping.lanes:
+            for position, lane in enumerate(self.grouping.lanes):
                 with Vertical(classes="board-lane"):
-                    yield Static(self.grouping.label(lane), classes="board-lane-title")
-                    yield BoardLane(self.app.user, self.grouping, lane)
+                    yield Static(Text(self.grouping.label(lane)), classes="board-lane-title")
+                    yield BoardLane(self.app.user, self.grouping, lane, position)
         yield CrmFooter()
 
     def on_mount(self) -> None:
