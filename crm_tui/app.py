@@ -49,6 +49,8 @@ class CrmApp(App):
                 id="app.command_palette"),
         Binding("ctrl+q", "quit", "app.quit", show=False, priority=True, id="app.quit"),
         Binding("escape", "back", "app.back", id="app.back"),
+        # Not before the focused widget: a text box undoes its own typing.
+        Binding("ctrl+z", "undo_last", "undo.last_key", show=False, id="app.undo_last"),
     ]
 
     # How often the idle lock looks at the time since the last key.
@@ -93,6 +95,8 @@ class CrmApp(App):
         # The periodic churn scan.
         from crm_tui.churn_check import start_churn_timer
         start_churn_timer(self)
+        from crm_tui.agenda_check import start_agenda_timer
+        start_agenda_timer(self)
 
     def permissions(self) -> set[str]:
         """The signed-in user's permission codes, read fresh."""
@@ -254,6 +258,12 @@ class CrmApp(App):
         # The CRM's own keys (those with an id) first, then the widgets' built-in ones.
         rows.sort(key=lambda row: not row[2])
         self.push_screen(HelpScreen(rows))
+
+    def action_undo_last(self) -> None:
+        from crm_tui.screens.undo import ask_undo_last
+
+        if self.user is not None and not self.locked:
+            ask_undo_last(self)
 
     def action_back(self) -> None:
         self.pop_screen()

@@ -2,6 +2,7 @@
 the change it records, by `record()`."""
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,8 @@ class AuditLog(BaseModel):
     field = CharField(max_length=60, default="")
     old = TextField(default="")
     new = TextField(default="")
+    # Shared by the rows one change wrote (one call of `record`): undone together.
+    change = CharField(max_length=32, default="", index=True)
 
     class Meta:
         indexes = ((("table_name", "row_id"), False),)
@@ -40,15 +43,16 @@ def _text(value: Any) -> str:
 def record(actor: User | None, table: str, row_id: int, action: str,
            changes: dict[str, tuple[Any, Any]] | None = None) -> None:
     """Write audit rows: one per changed field, or one for the action itself."""
+    change = uuid.uuid4().hex
     rows = [
         {"actor": actor, "at": clock.now(), "table_name": table, "row_id": row_id,
-         "action": action, "field": name, "old": _text(old), "new": _text(new)}
+         "action": action, "field": name, "old": _text(old), "new": _text(new), "change": change}
         for name, (old, new) in (changes or {}).items()
         if _text(old) != _text(new)
     ]
     if not rows:
         rows = [{"actor": actor, "at": clock.now(), "table_name": table, "row_id": row_id,
-                 "action": action, "field": "", "old": "", "new": ""}]
+                 "action": action, "field": "", "old": "", "new": "", "change": change}]
     AuditLog.insert_many(rows).execute()
 
 

@@ -152,6 +152,25 @@ class Customer(Visible, BaseModel):
                            *self._owned_by(actor), why=self._refusal_for(actor))
             audit.record(actor, "customer", self.id, audit.DELETE, {"status": (self.status, DELETED)})
 
+    def restore_by(self, actor: User) -> Customer:
+        """Undo a soft delete: the customer is normal again (its own manager
+        or whoever edits every customer)."""
+        require(actor, perm.CUSTOMER_EDIT)
+        if self.manager_id != actor.id and not actor.has_perm(perm.CUSTOMER_EDIT_ALL):
+            raise PermissionDenied(t("error.not_your_customer"))
+        if self.status != DELETED:
+            raise InvalidTransition(t("customer.error.not_deleted"))
+
+        def why(current: Customer) -> Exception | None:
+            if current.status != DELETED:
+                return InvalidTransition(t("customer.error.not_deleted"))
+            return None
+        with database.atomic():
+            update_as_read(self, {"status": NORMAL}, Customer.status == DELETED,
+                           *self._owned_by(actor), why=why)
+            audit.record(actor, "customer", self.id, "restore", {"status": (DELETED, NORMAL)})
+        return Customer.get_by_id(self.id)
+
 
 def active_managers():
     """Active users with the account-manager role: who may own customers."""

@@ -40,6 +40,10 @@ class Document(BaseModel):
     uploaded_at = DateTimeField(default=clock.now)
     contract = ForeignKeyField(Contract, null=True, backref="documents", on_delete="SET NULL")
 
+    class Meta:
+        # A customer's timeline reads its documents newest first.
+        indexes = ((("customer", "uploaded_at"), False),)
+
     @classmethod
     def of_customer(cls, user: User, customer_id: int, contract_id: int | None = None):
         """One customer's documents (or those of one of its contracts),

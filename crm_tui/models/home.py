@@ -16,6 +16,7 @@ from peewee import fn
 from crm_tui import clock
 from crm_tui.models import permissions as perm
 from crm_tui.models import contracts, sales, service
+from crm_tui.models.agenda import agenda_count
 from crm_tui.models.base import database, sales_database
 from crm_tui.models.churn import open_alert_count
 from crm_tui.models.customers import Customer
@@ -35,6 +36,7 @@ class HomeFigures:
     month_order_amount: Decimal
     contracts_to_approve: int
     overdue_instalments: int
+    agenda: int
 
 
 def home_figures(user: User) -> HomeFigures:
@@ -47,6 +49,7 @@ def home_figures(user: User) -> HomeFigures:
         month_order_amount=month_order_amount(user, granted),
         contracts_to_approve=contracts.waiting_for_approval(user).count(),
         overdue_instalments=contracts.overdue_instalments(user).count(),
+        agenda=agenda_count(user),
     )
 
 

@@ -110,6 +110,10 @@ class MailMessage(BaseModel):
     original = BlobField(null=True)
     original_sha256 = CharField(max_length=64, default="")
 
+    class Meta:
+        # A customer's timeline reads its mail newest first.
+        indexes = ((("customer", "date"), False),)
+
     # ----- reading -------------------------------------------------------
     @classmethod
     def of_customer(cls, user: User, customer_id: int):

@@ -81,6 +81,11 @@ MODULES: list[Module] = [
            screen("crm_tui.screens.admin", "AdminScreen"), perm.USER_MANAGE),
     Module("audit", "module.audit",
            screen("crm_tui.screens.audit", "AuditScreen"), perm.AUDIT_VIEW),
+    # Last, so that the keys people learnt for the modules above stay; the
+    # home screen also opens the agenda with "t" (today).
+    Module("agenda", "module.agenda", screen("crm_tui.screens.agenda", "AgendaScreen")),
+    # The opportunities as a board: scoped like their list, open to every role.
+    Module("board", "module.board", screen("crm_tui.screens.board", "BoardScreen")),
 ]
 
 

@@ -50,6 +50,7 @@ class AuditScreen(Screen):
         Binding("u", "focus_filter('#audit-user')", "audit.user", id="audit.user"),
         Binding("g", "focus_filter('#audit-table-name')", "audit.table", id="audit.table"),
         Binding("f", "focus_filter('#audit-date_from')", "audit.dates", id="audit.dates"),
+        Binding("z", "undo", "undo.key", id="audit.undo"),
     ]
 
     def __init__(self) -> None:
@@ -84,6 +85,14 @@ class AuditScreen(Screen):
     @property
     def table(self) -> LazyTable:
         return self.query_one("#audit-log", LazyTable)
+
+    def action_undo(self) -> None:
+        """Undo the change of the row under the cursor (models/undo.py says who may)."""
+        from crm_tui.screens.undo import ask_undo_row
+
+        row_id = self.table.current_row_id
+        if row_id is not None:
+            ask_undo_row(self.app, row_id, after=self.table.reload)
 
     def action_focus_filter(self, selector: str) -> None:
         self.query_one(selector).focus()

@@ -25,7 +25,7 @@ from crm_tui.models import permissions as perm
 from crm_tui.screens.records import ActionHost, RecordPane, RecordView, Target
 from crm_tui.widgets.footer import CrmFooter
 
-TAB_KEYS = "123456789"
+TAB_KEYS = "1234567890"
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ DETAIL_TABS: list[DetailTab] = [
     DetailTab("mail", "mail.module", pane("crm_tui.screens.mail", "CustomerMailPane")),
     DetailTab("documents", "documents.module",
               pane("crm_tui.screens.documents", "CustomerDocumentsPane")),
+    DetailTab("timeline", "customer.tab.timeline",
+              pane("crm_tui.screens.timeline", "TimelinePane")),
 ]
 
 

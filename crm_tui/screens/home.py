@@ -17,6 +17,7 @@ from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.plain import PlainStatic
 
 FIGURES = (
+    ("agenda", "home.agenda"),
     ("customers", "home.customers"),
     ("open_opportunities", "home.open_opportunities"),
     ("services_waiting", "home.services_waiting"),
@@ -25,7 +26,7 @@ FIGURES = (
     ("contracts_to_approve", "home.contracts_to_approve"),
     ("overdue_instalments", "home.overdue_instalments"),
 )
-# Digits first, then letters that no other key of this screen uses (p, r).
+# Digits first, then letters that no other key of this screen uses (p, r, t).
 MENU_KEYS = "1234567890abcdefghij"
 
 
@@ -47,6 +48,7 @@ class HomeScreen(Screen):
                   id=f"home.module_{key}") for position, key in enumerate(MENU_KEYS)],
         Binding("p", "change_password", "home.change_password", id="home.change_password"),
         Binding("r", "refresh", "home.refresh", id="home.refresh"),
+        Binding("t", "agenda", "home.agenda_key", id="home.agenda"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -117,6 +119,10 @@ class HomeScreen(Screen):
     def action_open_number(self, position: int) -> None:
         if position < len(MODULES):
             self.app.open_module(MODULES[position])
+
+    def action_agenda(self) -> None:
+        """Today's agenda, the first thing to look at after the figures."""
+        self.app.open_module(next(module for module in MODULES if module.key == "agenda"))
 
     def action_change_password(self) -> None:
         self.app.change_password()
