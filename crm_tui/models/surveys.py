@@ -76,8 +76,8 @@ CODE_PREFIX = "DY-"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 REPLY_CODE = re.compile(r"\bDY-([A-Z0-9]{%d})\b" % CODE_LENGTH, re.IGNORECASE)
-# "3: 4", "Q3：很好" (full-width forms are folded first).
-ANSWER_LINE = re.compile(r"^\s*[Qq]?(\d{1,3})\s*:\s*(.*?)\s*$")
+# "3: 4", "Q3：很好", "３：５" (the number and the score in full-width forms too).
+ANSWER_LINE = re.compile(r"^\s*[QqＱｑ]?([0-9０-９]{1,3})\s*[:：]\s*(.*?)\s*$")
 # A reply is read this far: a reply is a few lines, not a book.
 REPLY_LINES_READ = 500
 PROBLEMS_KEPT = 20
@@ -619,13 +619,13 @@ def parse_answers(body: str, questions: list[SurveyQuestion]) -> ParsedReply:
     by_number = {question.number: question for question in questions}
     parsed = ParsedReply()
     for position, raw_line in enumerate(body.splitlines()[:REPLY_LINES_READ], start=1):
-        line = unicodedata.normalize("NFKC", raw_line)
-        if line.lstrip().startswith(">"):
+        if raw_line.lstrip().startswith((">", "＞")):
             continue
-        match = ANSWER_LINE.match(line)
+        match = ANSWER_LINE.match(raw_line)
         if not match:
             continue
-        number, value = int(match.group(1)), without_refused(match.group(2), allow="")
+        number = int(unicodedata.normalize("NFKC", match.group(1)))
+        value = without_refused(match.group(2), allow="").strip()
         if not value:
             continue  # the template's empty line
         problem = _answer_problem(by_number.get(number), number, value, parsed)
@@ -635,10 +635,15 @@ def parse_answers(body: str, questions: list[SurveyQuestion]) -> ParsedReply:
             continue
         question = by_number[number]
         if question.kind == SCORE:
-            parsed.answers[question.id] = int(value.removesuffix("分").strip())
+            parsed.answers[question.id] = int(_score_text(value))
         else:
             parsed.answers[question.id] = value[:TEXT_ANSWER_LIMIT]
     return parsed
+
+
+def _score_text(value: str) -> str:
+    """"５分" → "5": full-width digits folded, a trailing 分 dropped."""
+    return unicodedata.normalize("NFKC", value).removesuffix("分").strip()
 
 
 def _answer_problem(question: SurveyQuestion | None, number: int, value: str,
@@ -648,7 +653,7 @@ def _answer_problem(question: SurveyQuestion | None, number: int, value: str,
     if question.id in parsed.answers:
         return t("survey.reply.twice", number=number)
     if question.kind == SCORE:
-        score = value.removesuffix("分").strip()
+        score = _score_text(value)
         if not (score.isascii() and score.isdigit()) or not MIN_SCORE <= int(score) <= MAX_SCORE:
             return t("survey.reply.bad_score", number=number, value=value[:40])
     return ""
