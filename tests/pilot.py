@@ -240,5 +240,7 @@ async def push_and_settle(pilot, screen):
 
 async def open_tab(pilot, key: str) -> None:
     """Press the number key of the customer screen's tab `key`."""
+    from crm_tui.screens.customer_detail import TAB_KEYS
+
     keys = [tab.key for tab in pilot.app.screen.tabs()]
-    await press_and_settle(pilot, str(keys.index(key) + 1))
+    await press_and_settle(pilot, TAB_KEYS[keys.index(key)])

@@ -796,6 +796,15 @@ def _by_question(user: User, survey: Survey) -> list[ResultRow]:
     return rows
 
 
+def responses_in_scope(user: User, survey_id: int) -> int:
+    """How many responses to the survey `user` may see."""
+    query = (SurveyResponse.select()
+             .join(Customer, on=(SurveyResponse.customer == Customer.id))
+             .where(SurveyResponse.survey == survey_id))
+    return scoped(query, user, perm.SURVEY_VIEW_ALL, {perm.SURVEY_ANSWER},
+                  lambda own: Customer.manager == own.id).count()
+
+
 def follow_up_count(survey_id: int) -> int:
     return SurveyFollowUp.select().where(SurveyFollowUp.survey == survey_id).count()
 

@@ -25,7 +25,8 @@ from crm_tui.models import permissions as perm
 from crm_tui.screens.records import ActionHost, RecordPane, RecordView, Target
 from crm_tui.widgets.footer import CrmFooter
 
-TAB_KEYS = "123456789"
+# 1-9, then 0 for the tenth tab.
+TAB_KEYS = "1234567890"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ DETAIL_TABS: list[DetailTab] = [
     DetailTab("mail", "mail.module", pane("crm_tui.screens.mail", "CustomerMailPane")),
     DetailTab("documents", "documents.module",
               pane("crm_tui.screens.documents", "CustomerDocumentsPane")),
+    DetailTab("organisation", "customer.tab.organisation",
+              pane("crm_tui.screens.organisation", "OrganisationPane")),
 ]
 
 
