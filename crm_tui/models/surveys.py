@@ -896,7 +896,7 @@ SURVEY = register(RecordKind(
         Column("title", "survey.title", 36, Survey.title),
         Column("status", "survey.status", 8, Survey.status, format=status_label),
         Column("question_count", "survey.questions", 6),
-        Column("response_count", "survey.responses", 6),
+        Column("response_count", "survey.responses", 7),
         Column("created_at", "survey.created_at", 16, Survey.created_at, format=moment_text),
     ],
     query=_surveys_query, get=Survey.get_visible,

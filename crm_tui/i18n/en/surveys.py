@@ -111,7 +111,7 @@ STRINGS = {
     "survey_results.by.level": "By customer level",
     "survey_results.by.region": "By region",
     "survey_results.by.month": "By month",
-    "survey_results.label": "Of",
+    "survey_results.label": "Group",
     "survey_results.responses": "Answers",
     "survey_results.scores": "Scores",
     "survey_results.average": "Average",
