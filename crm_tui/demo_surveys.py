@@ -24,8 +24,10 @@ from crm_tui.models import customers
 from crm_tui.models.customers import Contact
 from crm_tui.models.mail import IncomingMail, MailMessage
 from crm_tui.models.organisation import Department, place_contact_by
+from crm_tui.models.users import User
 from crm_tui.models.errors import ValidationError
-from crm_tui.models.surveys import SCORE, Survey, SurveyFollowUp, SurveyInvitation
+from crm_tui.models.surveys import (SCORE, Survey, SurveyFollowUp, SurveyInvitation,
+                                    SurveyQuestion)
 
 CLOSED_SURVEY = ("2026年第三季度客户满意度调查",
                  (("销售人员的服务态度", SCORE), ("产品质量", SCORE), ("交货及时性", SCORE),
@@ -197,3 +199,98 @@ def make_demo_surveys(company: Any) -> str:
 
 
 __all__ = ["make_demo_surveys"]
+
+
+# ----- at scale ---------------------------------------------------------------------
+
+SCALE_SURVEY_TITLE = "规模数据满意度调查"
+SCALE_QUESTIONS = (("整体满意度", SCORE), ("产品质量", SCORE), ("交货及时性", SCORE),
+                   ("售后服务", SCORE), ("意见和建议", "text"))
+SCALE_CHUNK = 5_000
+SCALE_MONTHS = 12
+
+
+def fill_surveys_at_scale(responses: int, seed: int = 1, progress: Any = print) -> int:
+    """One open survey answered `responses` times by customers of the bound
+    database (scores over the last year, by call), with the follow-ups of
+    those averaging below 3: what the results screen and the agenda read at
+    scale. Written in chunks of plain INSERTs, not through the rules, as
+    `demo-data`'s other tables are. Returns the follow-ups made."""
+    import random
+
+    from peewee import fn
+
+    from crm_tui.models import database
+    from crm_tui.models.customers import Customer
+    from crm_tui.models.surveys import (BY_CALL, FOLLOW_UP_BELOW, OPEN, SurveyAnswer,
+                                        SurveyResponse, average)
+
+    if responses <= 0:
+        return 0
+    rng = random.Random(seed)
+    customer_ids = [customer_id for (customer_id,) in
+                    Customer.select(Customer.id).where(Customer.status == customers.NORMAL)
+                    .tuples()]
+    manager = User.select().where(User.active == True).order_by(User.id).first()  # noqa: E712
+    if not customer_ids or manager is None:
+        raise ValueError("no customers to survey: fill customers first")
+    now = clock.now()
+    with database.atomic():
+        survey = Survey.create(title=SCALE_SURVEY_TITLE, status=OPEN, created_by=manager.id,
+                               created_at=now - dt.timedelta(days=366),
+                               opened_at=now - dt.timedelta(days=365))
+        questions = [SurveyQuestion.create(survey=survey.id, number=number, text=text, kind=kind)
+                     for number, (text, kind) in enumerate(SCALE_QUESTIONS, start=1)]
+    moods = {}
+    for start in range(0, responses, SCALE_CHUNK):
+        count = min(SCALE_CHUNK, responses - start)
+        with database.atomic():
+            first_id = (SurveyResponse.select(fn.MAX(SurveyResponse.id)).scalar() or 0) + 1
+            rows, answers = [], []
+            for offset in range(count):
+                customer_id = rng.choice(customer_ids)
+                mood = moods.setdefault(customer_id, rng.choice((1.8, 3.5, 4.0, 4.3, 4.5)))
+                rows.append({"id": first_id + offset, "survey": survey.id,
+                             "customer": customer_id, "source": BY_CALL,
+                             "answered_at": now - dt.timedelta(
+                                 days=rng.randrange(SCALE_MONTHS * 30), minutes=rng.randrange(600)),
+                             "note": ""})
+                for question in questions:
+                    if question.kind == SCORE:
+                        score = max(1, min(5, round(rng.gauss(mood, 0.8))))
+                        answers.append({"response": first_id + offset, "question": question.id,
+                                        "score": score, "text": ""})
+                    elif rng.random() < 0.3:
+                        answers.append({"response": first_id + offset, "question": question.id,
+                                        "score": None, "text": rng.choice(SUGGESTIONS[:-1])})
+            for batch in range(0, len(rows), 500):
+                SurveyResponse.insert_many(rows[batch:batch + 500]).execute()
+            for batch in range(0, len(answers), 500):
+                SurveyAnswer.insert_many(answers[batch:batch + 500]).execute()
+        progress(f"  {start + count:,} survey responses")
+    _sync_sequence(SurveyResponse)
+    low = (SurveyAnswer.select(SurveyResponse.customer, fn.SUM(SurveyAnswer.score),
+                               fn.COUNT(SurveyAnswer.score))
+           .join(SurveyResponse, on=(SurveyAnswer.response == SurveyResponse.id))
+           .where((SurveyResponse.survey == survey.id) & SurveyAnswer.score.is_null(False))
+           .group_by(SurveyResponse.customer).tuples())
+    follow_ups = [{"survey": survey.id, "customer": customer_id,
+                   "average": average(total, scores), "created_at": now}
+                  for customer_id, total, scores in low
+                  if average(total, scores) < FOLLOW_UP_BELOW]
+    with database.atomic():
+        for batch in range(0, len(follow_ups), 500):
+            SurveyFollowUp.insert_many(follow_ups[batch:batch + 500]).execute()
+    progress(f"  {responses:,} survey responses, {len(follow_ups):,} follow-ups")
+    return len(follow_ups)
+
+
+def _sync_sequence(model: Any) -> None:
+    """On PostgreSQL, rows inserted with their own ids leave the id
+    sequence behind: move it past them."""
+    from crm_tui.models.base import database, is_postgres
+
+    if is_postgres():
+        table = model._meta.table_name
+        database.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                             f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))")

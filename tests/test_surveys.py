@@ -428,3 +428,28 @@ def test_results_match_a_computation_of_their_own(crm_db, people):
                          & SurveyAnswer.score.is_null(False))]
     assert own[0].scores == len(own_scores)
     assert own[0].average == (mean(own_scores) if own_scores else None)
+
+
+def test_demo_data_at_scale_files_responses_and_their_follow_ups(crm_db, people):
+    from crm_tui.demo_surveys import fill_surveys_at_scale
+    from crm_tui.models.surveys import customer_average
+
+    for number in range(12):
+        make_customer(people.manager, name=f"规模客户{number}")
+    made = fill_surveys_at_scale(60, seed=3, progress=lambda _line: None)
+
+    survey = Survey.get()
+    assert SurveyResponse.select().count() == 60
+    low = {customer_id for (customer_id,) in SurveyResponse.select(SurveyResponse.customer)
+           .distinct().tuples()
+           if customer_average(survey.id, customer_id) < Decimal(3)}
+    assert {f.customer_id for f in SurveyFollowUp.select()} == low and made == len(low)
+    # The ids continue after the rows written with their own ids.
+    survey.answer_by(people.supervisor, typed(survey, first_customer(), "4"))
+    assert SurveyResponse.select().count() == 61
+
+
+def first_customer():
+    from crm_tui.models import Customer
+
+    return Customer.select().order_by(Customer.id).first()
