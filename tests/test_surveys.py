@@ -453,3 +453,22 @@ def first_customer():
     from crm_tui.models import Customer
 
     return Customer.select().order_by(Customer.id).first()
+
+
+def test_a_survey_read_before_another_session_changed_it_is_refused(customer, people):
+    """Questions added, or answers typed, on a survey opened or closed by
+    someone else since it was read: refused, nothing written."""
+    stale_draft = draft_survey(people)
+    Survey.get_by_id(stale_draft.id).open_by(people.admin)
+    with pytest.raises(InvalidTransition):
+        stale_draft.add_question_by(people.supervisor, {"text": "迟到的题", "kind": "score"})
+    assert len(questions(stale_draft)) == 3
+
+    stale_open = Survey.get_by_id(stale_draft.id)
+    Survey.get_by_id(stale_open.id).close_by(people.admin)
+    with pytest.raises(InvalidTransition):
+        stale_open.answer_by(people.manager, typed(stale_open, customer, "4"))
+    with pytest.raises(InvalidTransition):
+        stale_open.invite_by(people.supervisor, {"customer": customer.id})
+    assert SurveyResponse.select().count() == 0
+    assert SurveyInvitation.select().count() == 0

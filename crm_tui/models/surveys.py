@@ -156,13 +156,34 @@ def answer_fields(survey: "Survey", actor: User) -> tuple[Field, ...]:
                     search=search_customers(actor), describe=describe_customer),
               Field("note", "survey.answer.note", max_length=200)]
     for question in survey.questions():
-        label = f"{question.number}. {question.text}"
+        label = _within_cells(f"{question.number}. {question.text}", FORM_LABEL_CELLS)
         if question.kind == SCORE:
             fields.append(Field(f"q{question.id}", label, kind="int",
                                 minimum=MIN_SCORE, maximum=MAX_SCORE))
         else:
             fields.append(Field(f"q{question.id}", label, max_length=TEXT_ANSWER_LIMIT))
     return tuple(fields)
+
+
+# A form's labels have this many terminal cells (see the forms' style).
+FORM_LABEL_CELLS = 21
+
+
+def _within_cells(text: str, cells: int) -> str:
+    """`text` cut to `cells` terminal cells (Chinese characters take two),
+    with "…" where it was cut."""
+    def width(char: str) -> int:
+        return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+    if sum(width(char) for char in text) <= cells:
+        return text
+    kept, used = [], 1
+    for char in text:
+        if used + width(char) > cells:
+            break
+        kept.append(char)
+        used += width(char)
+    return "".join(kept) + "…"
 
 
 class Survey(Visible, StateMachine, BaseModel):

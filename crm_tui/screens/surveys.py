@@ -125,7 +125,7 @@ class SurveyResultsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("", id="survey-results-title", classes="screen-title")
         yield Static("", id="survey-results-summary")
-        yield LazyTable(self.source, id="survey-results-table")
+        yield LazyTable(self.source, id="survey-results-table", openable=False)
         yield CrmFooter()
 
     def on_mount(self) -> None:
