@@ -472,3 +472,13 @@ def test_a_survey_read_before_another_session_changed_it_is_refused(customer, pe
         stale_open.invite_by(people.supervisor, {"customer": customer.id})
     assert SurveyResponse.select().count() == 0
     assert SurveyInvitation.select().count() == 0
+
+
+def test_the_results_bar_is_the_average_out_of_5():
+    from crm_tui.screens.surveys import BAR_CELLS, bar
+
+    assert bar(None) == ""
+    assert bar(Decimal("5.00")) == "█" * BAR_CELLS
+    assert bar(Decimal("2.50")) == "█" * (BAR_CELLS // 2)
+    assert bar(Decimal("1.00")) == "█" * 4
+    assert bar(Decimal("3.57")) == "█" * 14 + "▎"

@@ -711,6 +711,8 @@ def _file_reply(message: MailMessage, code: str, actor: User | None) -> SurveyRe
                                    status=REPLY_UNMATCHED if reason else REPLY_FILED,
                                    reason=reason, received_at=clock.now())
         if not reason:
+            # Held: a close at the same moment waits, or this refuses.
+            survey.hold("answer")
             response = _file_response(survey, invitation.customer_id, invitation, BY_MAIL,
                                       message.date, parsed.answers, mail_message=message)
             (SurveyInvitation.update(status=ANSWERED)
