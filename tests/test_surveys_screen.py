@@ -171,3 +171,36 @@ async def test_a_department_tree_is_built_and_a_contact_moved(sqlite_url, people
     assert (move.contact_id, move.to_name, move.to_position, move.moved_by_id) == (
         contact.id, "Sales / North", "Team lead", people.manager.id)
     assert Contact.get_by_id(contact.id).position == "Team lead"
+
+
+async def test_the_results_by_month_are_exported(sqlite_url, people, tmp_path):
+    import csv
+
+    from textual.widgets import Input
+
+    from crm_tui.config import DocumentsConfig
+    from tests.pilot import type_text
+    from tests.test_surveys import open_survey, typed
+
+    customer = make_customer(people.manager, name="Yuanda Tech")
+    survey = open_survey(people)
+    for month, scores in ((10, ("4", "2")), (11, ("5", "5")), (11, ("1", ""))):
+        at(2026, month, 3)
+        survey.answer_by(people.manager, typed(survey, customer, *scores))
+    app = app_for(sqlite_url, documents=DocumentsConfig(export_folder=str(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "exec")
+        await push_and_settle(pilot, SurveyResultsScreen(survey.id, "month"))
+        text = screen_text(pilot.app)
+        assert "2026-10" in text and "3.00" in text and "2026-11" in text and "3.67" in text
+        await press_and_settle(pilot, "ctrl+o")
+        assert isinstance(pilot.app.screen, FormModal)
+        path_input = pilot.app.screen.query_one("#form-input-path", Input)
+        path_input.value = ""
+        await type_text(pilot, str(tmp_path / "results.csv"))
+        await save(pilot)
+        await settle(pilot)
+    with open(tmp_path / "results.csv", encoding="utf-8-sig") as file:
+        rows = list(csv.reader(file))
+    assert rows == [["Group", "Answers", "Scores", "Average"],
+                    ["2026-10", "1", "2", "3.00"], ["2026-11", "2", "3", "3.67"]]
