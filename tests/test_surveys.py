@@ -354,6 +354,8 @@ def test_a_reply_that_cannot_be_filed_is_kept_unmatched_with_the_reason(customer
     assert reply.reason
     assert reply.response_id is None
     assert SurveyResponse.select().count() == (1 if case == "answered" else 0)
+    # The mail says so where it is shown.
+    assert reply.reason in MailMessage.get_by_id(reply.mail_message_id).problem
 
 
 def test_hostile_replies_never_stop_the_filing(customer, people):

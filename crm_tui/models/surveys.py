@@ -696,9 +696,18 @@ def read_survey_reply(message: MailMessage, actor: User | None = None) -> Survey
         reason = t("survey.reply.unstorable", reason=" ".join(str(error).split())[:300])
         reply = SurveyReply.create(mail_message=message.id, code=code, status=REPLY_UNMATCHED,
                                    reason=reason, received_at=clock.now())
+        _note_on_mail(message, reason)
         audit.record(actor, "survey_reply", reply.id, "receive",
                      {"status": ("", REPLY_UNMATCHED)})
         return reply
+
+
+def _note_on_mail(message: MailMessage, reason: str) -> None:
+    """Say on the mail itself why its survey answers were not filed: whoever
+    opens the message (the customer's mail, the unmatched list) sees it."""
+    note = t("survey.reply.mail_problem", reason=reason)
+    problem = f"{message.problem}\n{note}" if message.problem else note
+    MailMessage.update(problem=problem[:2000]).where(MailMessage.id == message.id).execute()
 
 
 def _file_reply(message: MailMessage, code: str, actor: User | None) -> SurveyReply:
@@ -710,6 +719,8 @@ def _file_reply(message: MailMessage, code: str, actor: User | None) -> SurveyRe
                                    survey=survey.id if survey else None,
                                    status=REPLY_UNMATCHED if reason else REPLY_FILED,
                                    reason=reason, received_at=clock.now())
+        if reason:
+            _note_on_mail(message, reason)
         if not reason:
             # Held: a close at the same moment waits, or this refuses.
             survey.hold("answer")

@@ -76,6 +76,7 @@ STRINGS = {
     "survey.reply.answered": "this invitation was answered already",
     "survey.reply.no_answers": "no answer lines \"<number>: <answer>\" found",
     "survey.reply.unstorable": "the answers could not be stored: {reason}",
+    "survey.reply.mail_problem": "Survey answers not filed: {reason}",
     "survey.reply.status.filed": "filed",
     "survey.reply.status.unmatched": "not filed",
     "survey_question.title": "Questions",

@@ -76,6 +76,7 @@ STRINGS = {
     "survey.reply.answered": "该邀请已经回复过",
     "survey.reply.no_answers": "没有找到“题号: 答案”格式的答案行",
     "survey.reply.unstorable": "答案无法保存：{reason}",
+    "survey.reply.mail_problem": "调查答卷未归档：{reason}",
     "survey.reply.status.filed": "已归档",
     "survey.reply.status.unmatched": "未归档",
     "survey_question.title": "题目",
