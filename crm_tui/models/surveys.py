@@ -870,13 +870,10 @@ def _survey_rows(survey: Survey) -> list[tuple[str, Any]]:
                                                fn.COUNT(SurveyInvitation.id))
                        .where(SurveyInvitation.survey == survey.id)
                        .group_by(SurveyInvitation.status).tuples())
+    # The heading shows the title; the figures come first, where a short
+    # screen still shows them.
     return [
-        ("survey.title", survey.title),
         ("survey.status", status_label(survey.status)),
-        ("survey.created_by", f"{user_name(survey.created_by_id)}  "
-                              f"{moment_text(survey.created_at)}"),
-        ("survey.opened_at", moment_text(survey.opened_at)),
-        ("survey.closed_at", moment_text(survey.closed_at)),
         ("survey.invitations", t("survey.invitation_counts",
                                  sent=invitations.get(INVITED, 0) + invitations.get(ANSWERED, 0),
                                  answered=invitations.get(ANSWERED, 0),
@@ -884,6 +881,10 @@ def _survey_rows(survey: Survey) -> list[tuple[str, Any]]:
                                  pending=invitations.get(PENDING, 0))),
         ("survey.responses", _count(SurveyResponse, SurveyResponse.survey == survey.id)),
         ("survey.follow_ups", follow_up_count(survey.id)),
+        ("survey.created_by", f"{user_name(survey.created_by_id)}  "
+                              f"{moment_text(survey.created_at)}"),
+        ("survey.opened_at", moment_text(survey.opened_at)),
+        ("survey.closed_at", moment_text(survey.closed_at)),
     ]
 
 
