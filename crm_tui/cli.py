@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     fill.add_argument("--orders", type=int, default=10000, help="orders to add (default 10000)")
     fill.add_argument("--contracts", type=int, default=None,
                       help="contracts to add, four instalments each (default: half the customers)")
+    fill.add_argument("--survey-responses", type=int, default=None,
+                      help="satisfaction survey responses to add (default: a tenth of the customers)")
     fill.add_argument("--seed", type=int, default=1, help="random seed, for the same data again")
 
     init = command(commands, "init", "create or upgrade the database (safe to run again); prints where "
@@ -199,6 +201,11 @@ def run_demo_data(args: argparse.Namespace, config: Config) -> int:
     open_databases(config)
     demo.fill_at_scale(args.customers, args.orders, seed=args.seed, progress=print,
                        contracts=contracts)
+    from crm_tui.demo_surveys import fill_surveys_at_scale
+
+    responses = (args.customers // 10 if args.survey_responses is None
+                 else max(0, args.survey_responses))
+    fill_surveys_at_scale(responses, seed=args.seed, progress=print)
     return 0
 
 

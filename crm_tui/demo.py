@@ -38,6 +38,7 @@ from platformdirs import user_data_dir
 from crm_tui import clock
 from crm_tui import demo_vocabulary as words
 from crm_tui.config import Config, DatabaseConfig
+from crm_tui.demo_surveys import make_demo_surveys
 from crm_tui.models import (
     accounts,
     ChurnAlert,
@@ -408,6 +409,7 @@ class DemoCompany:
             self.make_services()
             self.make_churn_alerts()
             self.make_contracts()
+            self.progress(make_demo_surveys(self))
         # The reports read the orders through the figures summed per customer.
         order_figures.refresh(order_figures.FULL)
 

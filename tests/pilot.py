@@ -239,8 +239,12 @@ async def push_and_settle(pilot, screen):
 
 
 async def open_tab(pilot, key: str) -> None:
-    """Press the number key of the customer screen's tab `key`."""
+    """Press the number key of the customer screen's tab `key` (past the
+    tenth: 0, then ] until it is shown)."""
     from crm_tui.screens.customer_detail import TAB_KEYS
 
-    keys = [tab.key for tab in pilot.app.screen.tabs()]
-    await press_and_settle(pilot, TAB_KEYS[keys.index(key)])
+    position = [tab.key for tab in pilot.app.screen.tabs()].index(key)
+    if position < len(TAB_KEYS):
+        await press_and_settle(pilot, TAB_KEYS[position])
+        return
+    await press_and_settle(pilot, TAB_KEYS[-1], *["right_square_bracket"] * (position - len(TAB_KEYS) + 1))

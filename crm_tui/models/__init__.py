@@ -11,10 +11,13 @@ from crm_tui.models.dictionary import DictionaryEntry
 from crm_tui.models.documents import Document
 from crm_tui.models.mail import MailMessage
 from crm_tui.models.order_figures import OrderFigures, OrderFiguresRefresh, OrderTotals
+from crm_tui.models.organisation import ContactMove, ContactPlacement, Department
 from crm_tui.models.quotes import Quote, QuoteLine
 from crm_tui.models.sales import Opportunity, PlanItem
 from crm_tui.models.sales_system import Order, OrderLine, Product, Stock
 from crm_tui.models.service import Service, ServiceEvent
+from crm_tui.models.surveys import (Survey, SurveyAnswer, SurveyFollowUp, SurveyInvitation,
+                                    SurveyQuestion, SurveyReply, SurveyResponse)
 from crm_tui.models.users import Permission, Role, RolePermission, User
 
 # The CRM's own tables, in dependency order.
@@ -24,6 +27,8 @@ CRM_MODELS = [
     Service, ServiceEvent, ChurnAlert, ChurnMeasure, WorkerRun,
     MailMessage, Document, Contract, ContractStep, Instalment, Payment,
     Quote, QuoteLine, OrderFigures, OrderTotals, OrderFiguresRefresh,
+    Survey, SurveyQuestion, SurveyInvitation, SurveyResponse, SurveyAnswer, SurveyReply,
+    SurveyFollowUp, Department, ContactPlacement, ContactMove,
 ]
 # The sales system's tables, read only for the CRM.
 SALES_MODELS = [Product, Stock, Order, OrderLine]

@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Callable
 
 from peewee import (JOIN, BlobField, CharField, DateTimeField, ForeignKeyField, IntegrityError,
                     TextField, fn)
@@ -54,6 +54,12 @@ ORIGINAL_LIMIT = 1024 * 1024
 ENCODED_WORD = re.compile(r"=\?([^?]*)\?([bBqQ])\?(.*?)\?=", re.DOTALL)
 # Fields that become header lines of a sent message.
 HEADER_FIELDS = ("to", "subject")
+
+# Further readers of every received message once it is stored (a survey
+# reply with its code files its answers): called inside the filing's
+# transaction with the stored message and the actor; each keeps its own
+# failures to itself, so the mail stays filed whatever the message holds.
+RECEIVED_MAIL_READERS: list[Callable[["MailMessage", Any], Any]] = []
 
 COMPOSE_FIELDS = (
     Field("to", "mail.to", kind="email", required=True, max_length=100),
@@ -211,6 +217,8 @@ class MailMessage(BaseModel):
                     **kept)
                 audit.record(actor, "mail_message", message.id, "receive",
                              {"status": ("", message.status)})
+                for read in RECEIVED_MAIL_READERS:
+                    read(message, actor)
         except IntegrityError:
             # Another fetch stored the same Message-ID a moment ago.
             return DUPLICATE

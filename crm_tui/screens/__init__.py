@@ -69,6 +69,10 @@ MODULES: list[Module] = [
     # Fetching and filing mail writes interactions: users who edit customers.
     Module("mail", "mail.module",
            screen("crm_tui.screens.mail", "UnmatchedMailScreen"), perm.CUSTOMER_EDIT),
+    Module("surveys", "module.surveys", screen("crm_tui.screens.surveys", "SurveyListScreen"),
+           (perm.SURVEY_MANAGE, perm.SURVEY_VIEW_ALL, perm.SURVEY_ANSWER)),
+    Module("survey_follow_ups", "module.survey_follow_ups", records("survey_follow_up"),
+           (perm.SURVEY_ANSWER, perm.SURVEY_VIEW_ALL)),
     Module("reports", "module.reports",
            screen("crm_tui.screens.reports", "ReportsScreen"), perm.REPORT_VIEW),
     Module("products", "module.products",

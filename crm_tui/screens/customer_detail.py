@@ -25,6 +25,7 @@ from crm_tui.models import permissions as perm
 from crm_tui.screens.records import ActionHost, RecordPane, RecordView, Target
 from crm_tui.widgets.footer import CrmFooter
 
+# 1-9, then 0 for the tenth tab; [ and ] step to the tabs before and after.
 TAB_KEYS = "1234567890"
 
 
@@ -66,6 +67,8 @@ DETAIL_TABS: list[DetailTab] = [
               pane("crm_tui.screens.documents", "CustomerDocumentsPane")),
     DetailTab("timeline", "customer.tab.timeline",
               pane("crm_tui.screens.timeline", "TimelinePane")),
+    DetailTab("organisation", "customer.tab.organisation",
+              pane("crm_tui.screens.organisation", "OrganisationPane")),
 ]
 
 
@@ -123,9 +126,13 @@ class ContactsPane(RecordPane):
 class CustomerDetailScreen(Screen):
     """A customer's tabs. Dismisses with True when the customer was deleted."""
 
-    BINDINGS = [Binding(key, f"tab({position})", t("customer.tab_number", number=key),
-                        show=False, id=f"customer.tab_{key}")
-                for position, key in enumerate(TAB_KEYS)]
+    BINDINGS = [*(Binding(key, f"tab({position})", t("customer.tab_number", number=key),
+                          show=False, id=f"customer.tab_{key}")
+                  for position, key in enumerate(TAB_KEYS)),
+                Binding("left_square_bracket", "step_tab(-1)", "customer.tab_before",
+                        show=False, id="customer.tab_before"),
+                Binding("right_square_bracket", "step_tab(1)", "customer.tab_after",
+                        show=False, id="customer.tab_after")]
 
     def __init__(self, customer_id: int):
         super().__init__()
@@ -154,6 +161,12 @@ class CustomerDetailScreen(Screen):
         self.query_one(TabbedContent).active = f"tab-{tabs[position].key}"
         # At once, so a key typed right after the tab's number reaches the tab.
         self._focus_active()
+
+    def action_step_tab(self, delta: int) -> None:
+        """The tab before or after the one shown (the tabs past the tenth have no number)."""
+        keys = [tab.key for tab in self.tabs()]
+        active = self.query_one(TabbedContent).active.removeprefix("tab-")
+        self.action_tab((keys.index(active) + delta) % len(keys))
 
     def _focus_active(self) -> None:
         tabbed = self.query_one(TabbedContent)

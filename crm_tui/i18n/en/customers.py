@@ -77,6 +77,8 @@ STRINGS = {
     "customer.tab.contacts": "Contacts",
     "customer.tab.interactions": "Interactions",
     "customer.tab.orders": "Orders",
+    "customer.tab_before": "The tab before",
+    "customer.tab_after": "The tab after",
     "customer.tab_number": "Tab {number}",
     "customer.new": "New",
     "customer.edit": "Edit",

@@ -71,6 +71,8 @@ STRINGS = {
     "customer.tab.contacts": "联系人",
     "customer.tab.interactions": "交往记录",
     "customer.tab.orders": "历史订单",
+    "customer.tab_before": "上一个标签页",
+    "customer.tab_after": "下一个标签页",
     "customer.tab_number": "第 {number} 页",
     "customer.new": "新建",
     "customer.edit": "编辑",
