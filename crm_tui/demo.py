@@ -36,6 +36,7 @@ from peewee import Database, Model
 from platformdirs import user_data_dir
 
 from crm_tui import clock
+from crm_tui import demo_campaigns
 from crm_tui import demo_vocabulary as words
 from crm_tui.config import Config, DatabaseConfig
 from crm_tui.models import (
@@ -68,6 +69,7 @@ from crm_tui.models import (
 from crm_tui.models import contracts
 from crm_tui.models.base import is_postgres
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, SERVICE_TYPE
+from crm_tui.models.names import company_key
 
 Progress = Callable[[str], None]
 
@@ -408,6 +410,7 @@ class DemoCompany:
             self.make_services()
             self.make_churn_alerts()
             self.make_contracts()
+            demo_campaigns.make_campaigns(self)
 
     # ----- helpers ---------------------------------------------------------
     def day_between(self, first: dt.date, last: dt.date) -> dt.date:
@@ -516,6 +519,7 @@ class DemoCompany:
     def customer_row(self, customer: DemoCustomer) -> dict[str, Any]:
         changed = customer.status != customers.NORMAL
         return {**customer.company.fields, "id": customer.id, "number": customer.number,
+                "name_key": company_key(customer.name),
                 "manager": customer.manager.id, "level": customer.level_id,
                 "status": customer.status, "lost_at": customer.lost_at,
                 "created_at": customer.created_at, "version": 2 if changed else 1}
@@ -1000,7 +1004,7 @@ SCALE_MANAGER_LOGIN = "sales{:03d}"
 SCALE_CREATED_DAYS = (731, 1095)
 ORDER_DAYS = 730
 STALE_AFTER_DAYS = 213  # seven months
-CUSTOMER_COLUMNS = ("id", "number", "name", "region", "manager", "level", "satisfaction",
+CUSTOMER_COLUMNS = ("id", "number", "name", "name_key", "region", "manager", "level", "satisfaction",
                     "credit", "address", "postcode", "phone", "fax", "website",
                     "licence_number", "legal_representative", "registered_capital",
                     "annual_turnover", "bank", "bank_account", "local_tax_number",
@@ -1023,7 +1027,7 @@ ORDER_WEIGHT_BY_LEVEL_RANK = (1.0, 1.5, 3.0, 2.0, 4.0)
 
 
 def fill_at_scale(customers: int, orders: int, seed: int = 1,
-                  progress: Progress = print, contracts: int = 0) -> ScaleFill:
+                  progress: Progress = print, contracts: int = 0, leads: int = 0) -> ScaleFill:
     """Add `customers` customers and `orders` orders (1-3 lines each) to the
     bound databases, in transactions of a few thousand rows.
 
@@ -1039,6 +1043,7 @@ def fill_at_scale(customers: int, orders: int, seed: int = 1,
     filler.add_customers(customers)
     lines = filler.add_orders(orders)
     instalments = filler.add_contracts(contracts)
+    demo_campaigns.fill_leads_at_scale(leads, random.Random(seed), progress)
     seconds = time.perf_counter() - started
     progress(f"added {customers:,} customers, {orders:,} orders, {lines:,} order lines, "
              f"{contracts:,} contracts with {instalments:,} instalments in {seconds:.1f} s")
@@ -1142,6 +1147,7 @@ class _ScaleFiller:
                     values = self.maker.company(rank).fields
                     created = f"{day} {rng.randrange(9, 18):02d}:{rng.randrange(60):02d}:00"
                     values.update(id=customer_id, number=f"KH{key}{sequences[key]:03d}",
+                                  name_key=company_key(values["name"]),
                                   manager=self.manager_ids[rng.randrange(len(self.manager_ids))],
                                   level=self.levels[rank], status=customers.NORMAL,
                                   created_at=created, version=1)
