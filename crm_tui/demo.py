@@ -1043,7 +1043,7 @@ def fill_at_scale(customers: int, orders: int, seed: int = 1,
     filler.add_customers(customers)
     lines = filler.add_orders(orders)
     instalments = filler.add_contracts(contracts)
-    demo_campaigns.fill_leads_at_scale(leads, random.Random(seed), progress)
+    demo_campaigns.fill_leads_at_scale(leads, filler.maker, insert_rows, reserve_ids, progress)
     seconds = time.perf_counter() - started
     progress(f"added {customers:,} customers, {orders:,} orders, {lines:,} order lines, "
              f"{contracts:,} contracts with {instalments:,} instalments in {seconds:.1f} s")

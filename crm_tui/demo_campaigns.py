@@ -21,7 +21,7 @@ import random
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crm_tui import clock
 from crm_tui import demo_vocabulary as words
@@ -29,12 +29,12 @@ from crm_tui.models import (Campaign, Contact, Customer, DictionaryEntry, Lead, 
                             Quote, contracts, customers, sales)
 from crm_tui.models import campaigns as marketing
 from crm_tui.models import permissions as perm
-from crm_tui.models.dictionary import REGION
-
-if TYPE_CHECKING:
-    from crm_tui.demo import DemoCompany
 
 Progress = Callable[[str], None]
+# The demo's own writers (crm_tui.demo, which calls this module): insert
+# rows as the model would, reserve ids for rows to come.
+InsertRows = Callable[[Any, list[dict[str, Any]]], None]
+ReserveIds = Callable[[Any, Any, int], list[int]]
 
 # (name, type, days from today to the start, days it lasts, final state,
 #  budget, actual cost, target, how many leads).
@@ -66,7 +66,7 @@ SPELLINGS = (("股份有限公司", ("有限公司",)), ("有限责任公司", (
              ("有限公司", ("股份有限公司", "有限责任公司", "（有限）公司")))
 
 
-def make_campaigns(company: "DemoCompany") -> None:
+def make_campaigns(company: Any) -> None:
     """The demo's campaigns and leads (see the module's description)."""
     clock_before = clock.current_clock()
     try:
@@ -77,7 +77,7 @@ def make_campaigns(company: "DemoCompany") -> None:
 
 
 class _DemoCampaigns:
-    def __init__(self, company: "DemoCompany"):
+    def __init__(self, company: Any):
         self.company = company
         self.rng = company.rng
         self.supervisor = company.supervisor
@@ -196,8 +196,10 @@ class _DemoCampaigns:
         valid_until = (clock.today() + dt.timedelta(days=30)).isoformat()
         quote = Quote.create_by(manager, {"customer": customer.id, "valid_until": valid_until,
                                           "opportunity": opportunity.id, "note": ""})
-        quote.add_line_by(manager, {"product": product["id"], "quantity": "8", "unit_price": "",
-                                    "discount": "5"})
+        # A sale worth about three times what the campaign cost.
+        quantity = max(1, int(Decimal(340000) / Decimal(product["price"])))
+        quote.add_line_by(manager, {"product": product["id"], "quantity": str(quantity),
+                                    "unit_price": "", "discount": "5"})
         quote = Quote.get_by_id(quote.id).send_by(manager)
         self.at(start + dt.timedelta(days=26))
         quote = quote.accept_by(manager)
@@ -229,22 +231,21 @@ SCALE_LEAD_STATES = ((marketing.NEW, 25), (marketing.CONTACTED, 20), (marketing.
 SCALE_BATCH = 2_000
 
 
-def fill_leads_at_scale(count: int, rng: random.Random, progress: Progress = print) -> int:
+def fill_leads_at_scale(count: int, maker: Any, insert_rows: InsertRows,
+                        reserve_ids: ReserveIds, progress: Progress = print) -> int:
     """Add about `count` / 200 campaigns (mostly ended) and `count` leads
-    to the bound database; returns how many opportunities the converted
-    leads became."""
+    to the bound database, with companies from the demo's `maker` (a
+    demo.CompanyMaker); returns how many opportunities the converted leads
+    became."""
     if count <= 0:
         return 0
     started = time.perf_counter()
-    from crm_tui.demo import CompanyMaker, insert_rows  # the demo's own generators
-
+    rng = maker.rng
     supervisor = _a_user_with(perm.LEAD_ASSIGN)
     managers = [manager.id for manager in customers.active_managers()]
     if supervisor is None or not managers:
         raise ValueError("leads need a supervisor and an account manager: run crm-tui init "
                          "and add users first")
-    regions = [(entry.id, entry.item) for entry in DictionaryEntry.of_type(REGION)]
-    maker = CompanyMaker(rng, regions)
     today = clock.today()
     campaign_ids = _scale_campaigns(-(-count // LEADS_PER_CAMPAIGN), rng, supervisor, today)
     on_file = _customers_sample(rng, count // 8 + 1)
@@ -282,7 +283,7 @@ def fill_leads_at_scale(count: int, rng: random.Random, progress: Progress = pri
             if state == marketing.CONVERTED:
                 converted.append((leads[-1], person, customer))
         with Lead._meta.database.atomic():
-            opportunity_ids = _scale_opportunities(converted, rng, insert_rows)
+            opportunity_ids = _scale_opportunities(converted, rng, insert_rows, reserve_ids)
             for (lead, _person, _customer), opportunity_id in zip(converted, opportunity_ids):
                 lead["opportunity"] = opportunity_id
             insert_rows(Lead, leads)
@@ -346,11 +347,10 @@ def _customers_sample(rng: random.Random, count: int) -> list[tuple[int, str, in
     return found
 
 
-def _scale_opportunities(converted: list, rng: random.Random, insert_rows) -> list[int]:
+def _scale_opportunities(converted: list, rng: random.Random, insert_rows: InsertRows,
+                         reserve_ids: ReserveIds) -> list[int]:
     """The opportunities of converted leads, unassigned or in development,
     of the customer on file when the lead named one. Returns their ids."""
-    from crm_tui.demo import reserve_ids
-
     ids = reserve_ids(Opportunity._meta.database.obj, Opportunity, len(converted))
     rows = []
     for (lead, person, customer), opportunity_id in zip(converted, ids):

@@ -4,7 +4,7 @@ a customer's name key (`models.names.company_key`), kept beside the name
 and indexed, so that converting a lead finds the customer it names however
 the name is spelt."""
 from peewee import (CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
-                    IntegerField, Model, Table, TextField)
+                    IntegerField, Model, SqliteDatabase, Table, TextField)
 
 PERMISSIONS = {
     "campaign.view": "see campaigns and their results",
@@ -95,10 +95,18 @@ def up(migrator, db):
 
     db.create_tables([Campaign, Lead])
 
-    migrator.migrate(
-        migrator.add_column("customer", "name_key", CharField(max_length=100, default="")),
-        migrator.add_index("customer", ("name_key",), False),
-    )
+    if isinstance(db, SqliteDatabase):
+        # Not the migrator's add_column: on SQLite it copies the table to
+        # make the column NOT NULL, and the copy loses the customer's text
+        # index triggers (migration 0007). SQLite adds such a column as is.
+        db.execute_sql("ALTER TABLE customer ADD COLUMN name_key VARCHAR(100) NOT NULL "
+                       "DEFAULT ''")
+        migrator.migrate(migrator.add_index("customer", ("name_key",), False))
+    else:
+        migrator.migrate(
+            migrator.add_column("customer", "name_key", CharField(max_length=100, default="")),
+            migrator.add_index("customer", ("name_key",), False),
+        )
     _fill_name_keys(db)
 
     role = Table("role", ("id", "key")).bind(db)
@@ -142,5 +150,5 @@ def _fill_name_keys(db):
 def down(migrator, db):
     db.execute_sql('DROP TABLE "lead"')
     db.execute_sql("DROP TABLE campaign")
-    migrator.migrate(migrator.drop_index("customer", "customer_name_key"),
-                     migrator.drop_column("customer", "name_key"))
+    migrator.migrate(migrator.drop_index("customer", "customer_name_key"))
+    db.execute_sql("ALTER TABLE customer DROP COLUMN name_key")

@@ -414,7 +414,9 @@ OPPORTUNITY = register(RecordKind(
     query=_opportunities_query, get=Opportunity.get_visible,
     transitions=OPPORTUNITY_TRANSITIONS, status_label=status_label,
     words=lambda opportunity: {"name": opportunity.customer_name,
-                               "summary": opportunity.summary},
+                               "summary": opportunity.summary,
+                               "whom": t("plan.whom.on_file" if opportunity.customer_id
+                                         else "plan.whom.new")},
     heading=lambda opportunity: t("plan.title", name=opportunity.customer_name,
                                   status=status_label(opportunity.status)),
     rows=_opportunity_rows, changes=("customer",),
