@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from crm_tui.models import Campaign, Customer, Lead, Opportunity
 from crm_tui.models.campaigns import CONTACTED, CONVERTED, QUALIFIED, RUNNING
+from crm_tui.models.sales import SUCCEEDED
 from crm_tui.screens.records import RecordListScreen, RecordScreen
 from crm_tui.widgets.forms import FormModal
 from tests.conftest import at, make_customer
@@ -81,3 +82,18 @@ async def test_a_campaign_brings_a_lead_converted_for_a_customer_on_file(sqlite_
         assert opportunity.created_by_id == people.manager.id
         assert Customer.select().count() == customers_before
         assert offered(app, "lead.") == set()          # converted: nothing left to do
+
+    # The supervisor assigns the opportunity; its development succeeds
+    # with a confirmation alone: the customer is on file.
+    opportunity.assign_by(people.supervisor, people.manager)
+    async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
+        app = pilot.app
+        await sign_in(pilot, "wang")
+        await open_module(pilot, "opportunities", RecordListScreen)
+        await press_and_settle(pilot, "enter")
+        await press_and_settle(pilot, "c")
+        assert isinstance(app.screen, FormModal) and app.screen.fields == []
+        assert "customer on file" in text_of(app, ".form-title")
+        await save(pilot)
+        assert Opportunity.get_by_id(opportunity.id).status == SUCCEEDED
+        assert Customer.select().count() == customers_before
