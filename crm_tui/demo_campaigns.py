@@ -241,13 +241,15 @@ def fill_leads_at_scale(count: int, maker: Any, insert_rows: InsertRows,
         return 0
     started = time.perf_counter()
     rng = maker.rng
-    supervisor = _a_user_with(perm.LEAD_ASSIGN)
     managers = [manager.id for manager in customers.active_managers()]
-    if supervisor is None or not managers:
-        raise ValueError("leads need a supervisor and an account manager: run crm-tui init "
-                         "and add users first")
+    if not managers:
+        raise ValueError("leads need an account manager to work them")
+    # Who runs the campaigns and enters the leads: a supervisor, or without
+    # one an account manager (then each lead is entered by its own).
+    supervisor = _a_user_with(perm.LEAD_ASSIGN)
+    runner = supervisor.id if supervisor else managers[0]
     today = clock.today()
-    campaign_ids = _scale_campaigns(-(-count // LEADS_PER_CAMPAIGN), rng, supervisor, today)
+    campaign_ids = _scale_campaigns(-(-count // LEADS_PER_CAMPAIGN), rng, runner, today)
     on_file = _customers_sample(rng, count // 8 + 1)
     states = [state for state, weight in SCALE_LEAD_STATES for _ in range(weight)]
     opportunities = made = 0
@@ -278,7 +280,7 @@ def fill_leads_at_scale(count: int, maker: Any, insert_rows: InsertRows,
                 "customer": customer[0] if customer else None,
                 "converted_at": created + dt.timedelta(days=12)
                 if state == marketing.CONVERTED else None,
-                "created_by": supervisor.id, "created_at": created,
+                "created_by": runner if supervisor else owner, "created_at": created,
                 "version": 1 + LEAD_STEPS[state]})
             if state == marketing.CONVERTED:
                 converted.append((leads[-1], person, customer))
@@ -307,7 +309,7 @@ def _a_user_with(code: str):
     return None
 
 
-def _scale_campaigns(count: int, rng: random.Random, supervisor: Any,
+def _scale_campaigns(count: int, rng: random.Random, runner: int,
                      today: dt.date) -> list[int]:
     types = [entry.id for entry in DictionaryEntry.of_type(marketing.CAMPAIGN_TYPE)]
     cities = [city for region in words.CITIES_BY_REGION.values() for city in region]
@@ -323,8 +325,8 @@ def _scale_campaigns(count: int, rng: random.Random, supervisor: Any,
                 name=f"{start:%Y} {city.name}推介活动 {number + 1}", type=type_id,
                 start_date=start, end_date=start + dt.timedelta(days=rng.randrange(1, 30)),
                 budget=budget, actual_cost=None if running else budget * Decimal("0.9"),
-                owner=supervisor.id, status=marketing.RUNNING if running else marketing.DONE,
-                created_by=supervisor.id,
+                owner=runner, status=marketing.RUNNING if running else marketing.DONE,
+                created_by=runner,
                 created_at=dt.datetime.combine(start - dt.timedelta(days=30), dt.time(10)),
                 version=2 if running else 3)
             ids.append(campaign.id)
