@@ -1004,8 +1004,8 @@ SCALE_MANAGER_LOGIN = "sales{:03d}"
 SCALE_CREATED_DAYS = (731, 1095)
 ORDER_DAYS = 730
 STALE_AFTER_DAYS = 213  # seven months
-CUSTOMER_COLUMNS = ("id", "number", "name", "name_key", "region", "manager", "level", "satisfaction",
-                    "credit", "address", "postcode", "phone", "fax", "website",
+CUSTOMER_COLUMNS = ("id", "number", "name", "name_key", "region", "manager", "level",
+                    "satisfaction", "credit", "address", "postcode", "phone", "fax", "website",
                     "licence_number", "legal_representative", "registered_capital",
                     "annual_turnover", "bank", "bank_account", "local_tax_number",
                     "national_tax_number", "status", "created_at", "version")

@@ -166,8 +166,9 @@ def test_a_supervisors_lead_waits_for_an_account_manager(running, people):
     assert waiting.owner_id is None
     given = Lead.create_by(people.supervisor, lead_values(owner=people.other_manager.id))
     assert given.owner_id == people.other_manager.id
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         Lead.create_by(people.supervisor, lead_values(owner=people.supervisor.id))
+    assert "owner" in refused.value.errors
 
 
 def test_an_account_manager_cannot_give_a_lead_away(running, people):

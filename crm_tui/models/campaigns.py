@@ -381,11 +381,10 @@ class Lead(Visible, StateMachine, BaseModel):
         data = _clean_lead(lead_fields(actor, in_campaign=campaign is not None), values)
         if campaign is not None:
             data["campaign"] = campaign.id
-        if "owner" in data:
-            data["owner"] = active_manager(data["owner"]).id if data["owner"] is not None \
-                else None
-        else:
-            data["owner"] = actor.id
+        if "owner" not in data:
+            data["owner"] = actor.id  # an account manager's lead is their own
+        elif data["owner"] is not None:
+            data["owner"] = _active_owner(data["owner"])
         with database.atomic():
             _check_campaign(data.get("campaign"))
             lead = cls.create(created_by=actor.id, created_at=clock.now(), status=NEW, **data)
@@ -406,11 +405,7 @@ class Lead(Visible, StateMachine, BaseModel):
     def assign_by(self, actor: User, values: dict[str, Any]) -> "Lead":
         """A supervisor gives the lead to an active account manager."""
         self.check_assignable_by(actor)
-        owner = clean(ASSIGN_FIELDS, values)["owner"]
-        try:
-            owner_id = active_manager(owner).id
-        except ValidationError as error:
-            raise ValidationError({"owner": error.errors["manager"]}) from None
+        owner_id = _active_owner(clean(ASSIGN_FIELDS, values)["owner"])
         with database.atomic():
             self._change_state("assign", {"owner": owner_id})
             audit.record(actor, "lead", self.id, "assign", {"owner": (self.owner_id, owner_id)})
@@ -482,6 +477,15 @@ class Lead(Visible, StateMachine, BaseModel):
     def customer_on_file(self) -> Customer | None:
         """The customer this lead's company already is, if any."""
         return customers_named(self.company_name).first()
+
+
+def _active_owner(value: Any) -> int:
+    """The id of the active account manager `value` names; a
+    ValidationError at the field "owner" otherwise."""
+    try:
+        return active_manager(value).id
+    except ValidationError as error:
+        raise ValidationError({"owner": error.errors["manager"]}) from None
 
 
 def _clean_lead(fields: tuple[Field, ...], values: dict[str, Any], partial: bool = False,
