@@ -493,3 +493,26 @@ def test_results_without_cost_or_leads_leave_the_ratios_blank(campaign):
 def test_the_lead_state_graph(lead):
     assert LEAD_TRANSITIONS.states == {NEW, CONTACTED, QUALIFIED, CONVERTED, DISQUALIFIED}
     assert LEAD_TRANSITIONS.sources("disqualify") == {NEW, CONTACTED, QUALIFIED}
+
+
+def test_the_lists_show_what_the_user_may_see(lead, people, running):
+    from crm_tui.models.kinds import kind
+
+    theirs = Lead.create_by(people.other_manager, lead_values(company_name="厦门港务",
+                                                              campaign=running.id))
+    elsewhere = Lead.create_by(people.manager, lead_values(company_name="泉州水务"))
+    leads = kind("lead")
+
+    def ids(user, **within):
+        return {row.id for row in leads.query(user, "", {"parent": None, "status": None,
+                                                        **within})}
+
+    # A campaign's screen lists its leads, in the user's scope.
+    assert ids(people.supervisor, parent=running.id) == {lead.id, theirs.id}
+    assert ids(people.manager, parent=running.id) == {lead.id}
+    assert ids(people.manager) == {lead.id, elsewhere.id}
+    lead.contact_by(people.manager)
+    assert ids(people.supervisor, status=CONTACTED) == {lead.id}
+    assert {row.id for row in leads.query(people.supervisor, "厦门", {})} == {theirs.id}
+    counts = {row.id: row.lead_count for row in kind("campaign").query(people.manager, "", {})}
+    assert counts == {running.id: 2}
