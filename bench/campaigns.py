@@ -123,8 +123,10 @@ def main() -> None:
                                      (key,)).fetchone(), args.repeat)
     assert found is not None
     row("conversion: customer by name key", lookup_ms, "hand indexed lookup", hand_ms)
-    scan_ms, _ = best_ms(lambda: next((customer_id for customer_id, other in sql(
-        "SELECT id, name FROM customer") if company_key(other) == key), None), 1)
+    # Every name read and keyed (the scan cannot stop at a first match:
+    # there may be several).
+    scan_ms, _ = best_ms(lambda: [customer_id for customer_id, other in sql(
+        "SELECT id, name FROM customer") if company_key(other) == key], 1)
     row("  without the stored key: every name keyed", scan_ms, "(that scan)", scan_ms)
 
 
