@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="contracts to add, four instalments each (default: half the customers)")
     fill.add_argument("--survey-responses", type=int, default=None,
                       help="satisfaction survey responses to add (default: a tenth of the customers)")
+    fill.add_argument("--leads", type=int, default=None,
+                      help="leads to add, in campaigns (default: a tenth of the customers)")
     fill.add_argument("--seed", type=int, default=1, help="random seed, for the same data again")
 
     init = command(commands, "init", "create or upgrade the database (safe to run again); prints where "
@@ -199,8 +201,9 @@ def run_demo_data(args: argparse.Namespace, config: Config) -> int:
     if args.customers < 1 or args.orders < 0 or contracts < 0:
         raise CliError("--customers must be at least 1, --orders and --contracts 0 or more")
     open_databases(config)
+    leads = args.customers // 10 if args.leads is None else max(args.leads, 0)
     demo.fill_at_scale(args.customers, args.orders, seed=args.seed, progress=print,
-                       contracts=contracts)
+                       contracts=contracts, leads=leads)
     from crm_tui.demo_surveys import fill_surveys_at_scale
 
     responses = (args.customers // 10 if args.survey_responses is None

@@ -36,6 +36,7 @@ from peewee import Database, Model
 from platformdirs import user_data_dir
 
 from crm_tui import clock
+from crm_tui import demo_campaigns
 from crm_tui import demo_vocabulary as words
 from crm_tui.config import Config, DatabaseConfig
 from crm_tui.demo_surveys import make_demo_surveys
@@ -69,6 +70,7 @@ from crm_tui.models import (
 from crm_tui.models import contracts, order_figures
 from crm_tui.models.base import is_postgres
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, SERVICE_TYPE
+from crm_tui.models.names import company_key
 
 Progress = Callable[[str], None]
 
@@ -410,6 +412,7 @@ class DemoCompany:
             self.make_churn_alerts()
             self.make_contracts()
             self.progress(make_demo_surveys(self))
+            demo_campaigns.make_campaigns(self)
         # The reports read the orders through the figures summed per customer.
         order_figures.refresh(order_figures.FULL)
 
@@ -520,6 +523,7 @@ class DemoCompany:
     def customer_row(self, customer: DemoCustomer) -> dict[str, Any]:
         changed = customer.status != customers.NORMAL
         return {**customer.company.fields, "id": customer.id, "number": customer.number,
+                "name_key": company_key(customer.name),
                 "manager": customer.manager.id, "level": customer.level_id,
                 "status": customer.status, "lost_at": customer.lost_at,
                 "created_at": customer.created_at, "version": 2 if changed else 1}
@@ -1004,8 +1008,8 @@ SCALE_MANAGER_LOGIN = "sales{:03d}"
 SCALE_CREATED_DAYS = (731, 1095)
 ORDER_DAYS = 730
 STALE_AFTER_DAYS = 213  # seven months
-CUSTOMER_COLUMNS = ("id", "number", "name", "region", "manager", "level", "satisfaction",
-                    "credit", "address", "postcode", "phone", "fax", "website",
+CUSTOMER_COLUMNS = ("id", "number", "name", "name_key", "region", "manager", "level",
+                    "satisfaction", "credit", "address", "postcode", "phone", "fax", "website",
                     "licence_number", "legal_representative", "registered_capital",
                     "annual_turnover", "bank", "bank_account", "local_tax_number",
                     "national_tax_number", "status", "created_at", "version")
@@ -1027,7 +1031,7 @@ ORDER_WEIGHT_BY_LEVEL_RANK = (1.0, 1.5, 3.0, 2.0, 4.0)
 
 
 def fill_at_scale(customers: int, orders: int, seed: int = 1,
-                  progress: Progress = print, contracts: int = 0) -> ScaleFill:
+                  progress: Progress = print, contracts: int = 0, leads: int = 0) -> ScaleFill:
     """Add `customers` customers and `orders` orders (1-3 lines each) to the
     bound databases, in transactions of a few thousand rows.
 
@@ -1043,6 +1047,7 @@ def fill_at_scale(customers: int, orders: int, seed: int = 1,
     filler.add_customers(customers)
     lines = filler.add_orders(orders)
     instalments = filler.add_contracts(contracts)
+    demo_campaigns.fill_leads_at_scale(leads, filler.maker, insert_rows, reserve_ids, progress)
     summed = order_figures.refresh(order_figures.FULL)
     progress(f"order figures summed for {summed.customers:,} customers in {summed.seconds:.1f} s")
     seconds = time.perf_counter() - started
@@ -1148,6 +1153,7 @@ class _ScaleFiller:
                     values = self.maker.company(rank).fields
                     created = f"{day} {rng.randrange(9, 18):02d}:{rng.randrange(60):02d}:00"
                     values.update(id=customer_id, number=f"KH{key}{sequences[key]:03d}",
+                                  name_key=company_key(values["name"]),
                                   manager=self.manager_ids[rng.randrange(len(self.manager_ids))],
                                   level=self.levels[rank], status=customers.NORMAL,
                                   created_at=created, version=1)

@@ -19,6 +19,7 @@ from crm_tui.models import (
     Contact,
     Customer,
     Interaction,
+    Lead,
     MailMessage,
     Opportunity,
     Order,
@@ -265,7 +266,10 @@ def test_opportunities_have_plans_and_the_succeeded_ones_their_customer(demo_db)
             assert customer.manager_id == opportunity.assigned_to_id
             assert customer.contacts.where(Contact.name == opportunity.contact).exists()
         else:
-            assert opportunity.customer is None
+            # Only a lead's opportunity is of a customer on file before its end.
+            assert opportunity.customer is None or Lead.select().where(
+                (Lead.opportunity == opportunity.id)
+                & (Lead.customer == opportunity.customer_id)).exists()
 
 
 def test_the_same_seed_builds_the_same_company(tmp_path):
@@ -367,3 +371,39 @@ def test_fill_at_scale_adds_contracts_with_their_plans(crm_db, people):
     # A second fill continues the numbers instead of colliding with them.
     demo.fill_at_scale(10, 0, seed=4, progress=lambda line: None, contracts=50)
     assert Contract.select().count() == 450
+
+
+# ----- campaigns and leads -----------------------------------------------------
+
+def test_the_demo_has_campaigns_and_leads_in_every_state(demo_db):
+    from crm_tui.models import Campaign
+    from crm_tui.models import campaigns as marketing
+
+    assert {c.status for c in Campaign.select()} == set(marketing.CAMPAIGN_STATUSES)
+    assert {lead.status for lead in Lead.select()} == set(marketing.LEAD_STATUSES)
+    onto = Lead.select().where(Lead.customer.is_null(False))
+    assert onto.count() > 0
+    for lead in onto:
+        customer = Customer.get_by_id(lead.customer_id)
+        assert lead.company_name != customer.name
+        assert customers.customers_named(lead.company_name).first().id == customer.id
+    won = [marketing.campaign_results(c) for c in Campaign.select()]
+    assert any(results.won_amount > 0 and results.return_on_cost is not None
+               for results in won)
+
+
+def test_fill_at_scale_adds_leads_in_campaigns(crm_db, people):
+    from crm_tui.models import Campaign
+
+    demo.fill_at_scale(300, 0, seed=6, progress=lambda line: None, leads=900)
+    assert Lead.select().count() == 900
+    assert Campaign.select().count() == 5
+    converted = Lead.select().where(Lead.status == "converted")
+    assert converted.count() == Lead.select().where(Lead.opportunity.is_null(False)).count() > 0
+    for lead in converted.where(Lead.customer.is_null(False)):
+        opportunity = Opportunity.get_by_id(lead.opportunity_id)
+        assert opportunity.customer_id == lead.customer_id
+        assert customers.customers_named(lead.company_name).where(
+            Customer.id == lead.customer_id).exists()
+    # Every generated customer carries its name key.
+    assert not Customer.select().where(Customer.name_key == "").exists()

@@ -3,6 +3,7 @@ import pytest
 from peewee import CharField, ForeignKeyField
 
 from crm_tui.i18n import set_locale
+from crm_tui.models.campaigns import CAMPAIGN_TYPE
 from crm_tui.models.base import BaseModel
 
 from crm_tui.models import AuditLog
@@ -176,7 +177,8 @@ def test_required_fields_are_named(crm_db, people):
 
 def test_list_filters_by_type_and_text(crm_db, people):
     new_region(people)
-    assert set(dictionary_types()) == {REGION, CUSTOMER_LEVEL, SERVICE_TYPE, PAYMENT_METHOD}
+    assert set(dictionary_types()) == {REGION, CUSTOMER_LEVEL, SERVICE_TYPE, PAYMENT_METHOD,
+                                       CAMPAIGN_TYPE}
     levels = list(dictionary_query(CUSTOMER_LEVEL))
     assert [e.item for e in levels] == ["普通客户", "重点开发客户", "大客户", "合作伙伴", "战略合作伙伴"]
     assert [e.item for e in dictionary_query("", "西藏")] == ["西藏"]

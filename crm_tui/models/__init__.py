@@ -4,6 +4,7 @@ Nothing here imports Textual: every rule can run without a terminal.
 """
 from crm_tui.models.audit import AuditLog
 from crm_tui.models.base import database, sales_database
+from crm_tui.models.campaigns import Campaign, Lead
 from crm_tui.models.churn import ChurnAlert, ChurnMeasure, WorkerRun
 from crm_tui.models.contracts import Contract, ContractStep, Instalment, Payment
 from crm_tui.models.customers import Contact, Customer, Interaction
@@ -28,7 +29,7 @@ CRM_MODELS = [
     MailMessage, Document, Contract, ContractStep, Instalment, Payment,
     Quote, QuoteLine, OrderFigures, OrderTotals, OrderFiguresRefresh,
     Survey, SurveyQuestion, SurveyInvitation, SurveyResponse, SurveyAnswer, SurveyReply,
-    SurveyFollowUp, Department, ContactPlacement, ContactMove,
+    SurveyFollowUp, Department, ContactPlacement, ContactMove, Campaign, Lead,
 ]
 # The sales system's tables, read only for the CRM.
 SALES_MODELS = [Product, Stock, Order, OrderLine]

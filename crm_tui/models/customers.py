@@ -38,6 +38,7 @@ from crm_tui.models.errors import (
     ValidationError,
 )
 from crm_tui.models.kinds import Action, Column, RecordKind, register
+from crm_tui.models.names import company_key
 from crm_tui.models.numbering import next_number
 from crm_tui.models.users import MANAGER, Role, User, require, scoped
 from crm_tui.models.validation import Field, clean
@@ -51,6 +52,9 @@ CUSTOMER_STATUSES = (NORMAL, LOST, DELETED)
 class Customer(Visible, BaseModel):
     number = CharField(max_length=20, unique=True)
     name = CharField(max_length=100, index=True)
+    # company_key(name): one company however its name is spelt (a lead's
+    # conversion looks customers up by it).
+    name_key = CharField(max_length=100, default="", index=True)
     region = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT")
     manager = ForeignKeyField(User, backref="customers", on_delete="RESTRICT")
     level = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT")
@@ -126,7 +130,8 @@ class Customer(Visible, BaseModel):
             if data["manager"] != actor.id:
                 raise PermissionDenied(t("error.not_your_customer"))
         with database.atomic():
-            customer = cls.create(number=next_number(Customer.number, "KH"), **data)
+            customer = cls.create(number=next_number(Customer.number, "KH"),
+                                  name_key=company_key(data["name"]), **data)
             audit.record(actor, "customer", customer.id, audit.CREATE)
         return customer
 
@@ -139,6 +144,8 @@ class Customer(Visible, BaseModel):
                 raise PermissionDenied(t("customer.error.reassign"))
         with database.atomic():
             changes = audit.diff(self, data)
+            if "name" in data:
+                data["name_key"] = company_key(data["name"])
             update_as_read(self, data, Customer.status == NORMAL, *self._owned_by(actor),
                            why=self._refusal_for(actor))
             audit.record(actor, "customer", self.id, audit.UPDATE, changes)
@@ -170,6 +177,17 @@ class Customer(Visible, BaseModel):
                            *self._owned_by(actor), why=why)
             audit.record(actor, "customer", self.id, "restore", {"status": (DELETED, NORMAL)})
         return Customer.get_by_id(self.id)
+
+
+def customers_named(name: str):
+    """Customers on file (not deleted) whose name is `name` however spelt
+    (the same `company_key`), the oldest first."""
+    key = company_key(name)
+    if not key:
+        return Customer.select().where(False)
+    return (Customer.select()
+            .where((Customer.name_key == key) & (Customer.status != DELETED))
+            .order_by(Customer.id))
 
 
 def active_managers():

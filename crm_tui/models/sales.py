@@ -163,13 +163,18 @@ class Opportunity(Visible, StateMachine, BaseModel):
 
     # ----- writes ------------------------------------------------------
     @classmethod
-    def create_by(cls, actor: User, values: dict[str, Any]) -> "Opportunity":
+    def create_by(cls, actor: User, values: dict[str, Any],
+                  customer: Customer | None = None) -> "Opportunity":
+        """A new opportunity; with `customer`, one of that customer already
+        on file (a converted lead's), whose success creates no other."""
         require(actor, perm.OPPORTUNITY_CREATE)
         data = clean(OPPORTUNITY_FIELDS, values)
         with database.atomic():
             opportunity = cls.create(created_by=actor.id, created_at=clock.now(),
-                                     status=UNASSIGNED, **data)
-            audit.record(actor, "opportunity", opportunity.id, audit.CREATE)
+                                     status=UNASSIGNED,
+                                     customer=customer.id if customer else None, **data)
+            audit.record(actor, "opportunity", opportunity.id, audit.CREATE,
+                         {"customer": (None, customer.id)} if customer else None)
         return opportunity
 
     def update_by(self, actor: User, values: dict[str, Any]) -> "Opportunity":
@@ -222,6 +227,8 @@ class Opportunity(Visible, StateMachine, BaseModel):
         opportunity lacks (SUCCESS_CUSTOMER_FIELDS) and, when it names a
         contact, the contact person's (SUCCESS_CONTACT_FIELDS)."""
         self.check_plan_open_for(actor)
+        if self.customer_id is not None:
+            return self._succeed_for_customer(actor)
         fields = self.success_fields()
         # Check the whole form first, so every wrong field is named at once;
         # the customer's and the contact's own rules check again on create.
@@ -246,6 +253,16 @@ class Opportunity(Visible, StateMachine, BaseModel):
                          {"status": (self.status, SUCCEEDED), "customer": (None, customer.id)})
         return customer
 
+    def _succeed_for_customer(self, actor: User) -> Customer:
+        """开发成功 of an opportunity of a customer already on file: the
+        plan ends; no customer is made."""
+        with database.atomic():
+            self._change_state("succeed", {"status": SUCCEEDED, "ended_at": clock.now()},
+                               Opportunity.assigned_to == actor.id)
+            audit.record(actor, "opportunity", self.id, "succeed",
+                         {"status": (self.status, SUCCEEDED)})
+        return Customer.get_by_id(self.customer_id)
+
     def fail_by(self, actor: User) -> "Opportunity":
         """终止开发: development ends without a customer."""
         self.check_plan_open_for(actor)
@@ -257,6 +274,8 @@ class Opportunity(Visible, StateMachine, BaseModel):
 
     # ----- the 开发成功 form ------------------------------------------
     def success_fields(self) -> tuple[Field, ...]:
+        if self.customer_id is not None:
+            return ()  # the customer is on file already
         if self.contact:
             return SUCCESS_CUSTOMER_FIELDS + SUCCESS_CONTACT_FIELDS
         return SUCCESS_CUSTOMER_FIELDS
@@ -360,9 +379,10 @@ def _opportunity_rows(opportunity: Opportunity) -> list[tuple[str, Any]]:
     ]
     if opportunity.ended_at:
         rows.append(("opportunity.ended_at", moment_text(opportunity.ended_at)))
-        customer = Customer.get_or_none(Customer.id == opportunity.customer_id)
-        if customer is not None:
-            rows.append(("opportunity.customer", f"{customer.name} {customer.number}"))
+    # The customer its success created, or the one on file it is for.
+    customer = Customer.get_or_none(Customer.id == opportunity.customer_id)
+    if customer is not None:
+        rows.append(("opportunity.customer", f"{customer.name} {customer.number}"))
     return rows
 
 
@@ -394,7 +414,9 @@ OPPORTUNITY = register(RecordKind(
     query=_opportunities_query, get=Opportunity.get_visible,
     transitions=OPPORTUNITY_TRANSITIONS, status_label=status_label,
     words=lambda opportunity: {"name": opportunity.customer_name,
-                               "summary": opportunity.summary},
+                               "summary": opportunity.summary,
+                               "whom": t("plan.whom.on_file" if opportunity.customer_id
+                                         else "plan.whom.new")},
     heading=lambda opportunity: t("plan.title", name=opportunity.customer_name,
                                   status=status_label(opportunity.status)),
     rows=_opportunity_rows, changes=("customer",),

@@ -59,6 +59,8 @@ MODULES: list[Module] = [
     Module("contracts", "module.contracts", records("contract"),
            (perm.CONTRACT_CREATE, perm.CONTRACT_VIEW_ALL)),
     Module("quotes", "module.quotes", records("quote"), (perm.QUOTE_CREATE, perm.QUOTE_VIEW_ALL)),
+    Module("campaigns", "module.campaigns", records("campaign"), perm.CAMPAIGN_VIEW),
+    Module("leads", "module.leads", records("lead"), (perm.LEAD_CREATE, perm.LEAD_VIEW_ALL)),
     Module("services", "module.services", records("service")),
     Module("service_archive", "module.service_archive", records("service_archive")),
     # Managers see their customers' alerts (churn.act), others all of them.

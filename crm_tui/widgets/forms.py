@@ -115,9 +115,10 @@ class FormModal(ModalScreen[Any]):
 
     def on_mount(self) -> None:
         self._opened_with = self.values()
-        first = self.query(".form-input").first()
-        if first is not None:
-            first.focus()
+        # A form may ask for nothing more (a confirmation with ctrl+s).
+        inputs = self.query(".form-input")
+        if inputs:
+            inputs.first().focus()
 
     # ----- reading -----------------------------------------------------
     def widget_for(self, name: str) -> Widget:

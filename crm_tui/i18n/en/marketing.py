@@ -73,12 +73,14 @@ STRINGS = {
     "plan.edit_title": "Plan item of {date}",
     "plan.result_title": "Result of {date}: {content}",
     "plan.delete_question": "Delete the plan item of {date}: {content}?",
-    "plan.succeed_title": "Development succeeded: the new customer {name}",
+    "plan.succeed_title": "Development succeeded: {whom} {name}",
+    "plan.whom.new": "the new customer",
+    "plan.whom.on_file": "the customer on file",
     "plan.fail_question": "Stop developing {name}? The opportunity becomes failed and its "
                           "plan read only.",
     "plan.item_added": "Plan item added.",
     "plan.item_saved": "Plan item saved.",
     "plan.item_deleted": "Plan item deleted.",
-    "plan.succeeded": "Customer {name} ({number}) created.",
+    "plan.succeeded": "Development succeeded: customer {name} ({number}).",
     "plan.failed": "Development stopped.",
 }
