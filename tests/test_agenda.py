@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crm_tui.models import ChurnAlert, Contract, Instalment, Service
+from crm_tui.models import ChurnAlert, Contract, Instalment, Service, SurveyFollowUp
 from crm_tui.models.agenda import agenda, agenda_count, newly_due
 from crm_tui.models.home import home_figures
 from tests.conftest import at, make_customer
@@ -116,3 +116,21 @@ def test_one_source_is_capped_but_counted_whole(crm_db, people):
     capped = agenda(people.manager, limit=3)
     assert capped.count == 5
     assert [item.text for item in capped.items] == ["甲公司: 第1次", "甲公司: 第2次", "甲公司: 第3次"]
+
+
+def test_a_survey_follow_up_is_on_the_managers_agenda_until_done(crm_db, people):
+    from tests.test_surveys import open_survey, typed
+
+    at(2026, 3, 1)
+    customer = make_customer(people.manager, name="华东电力")
+    survey = open_survey(people)
+    at(2026, 3, 2)
+    survey.answer_by(people.manager, typed(survey, customer, "2", "1"))
+    at(2026, 3, 9)
+    [item] = agenda(people.manager).items
+    assert (item.source, item.kind, item.record_id, item.due) == (
+        "follow_up", "customer", customer.id, dt.date(2026, 3, 2))
+    assert "华东电力" in item.text and "1.50" in item.text
+    assert agenda(people.other_manager).items == []
+    SurveyFollowUp.get().set_done_by(people.manager)
+    assert agenda_count(people.manager) == 0

@@ -20,7 +20,7 @@ from peewee import fn
 
 from crm_tui import clock
 from crm_tui.i18n import t
-from crm_tui.models import contracts, permissions as perm, sales, service
+from crm_tui.models import contracts, permissions as perm, sales, service, surveys
 from crm_tui.models.churn import OPEN_STATUSES, ChurnAlert
 from crm_tui.models.contracts import Contract, ContractStep
 from crm_tui.models.customers import Customer
@@ -28,6 +28,7 @@ from crm_tui.models.kinds import money
 from crm_tui.models.sales import Opportunity, PlanItem
 from crm_tui.models.service import Service
 from crm_tui.models.users import User
+from crm_tui.models.validation import cents
 
 # The most items one source puts on the list (its count still counts all).
 LIMIT = 200
@@ -132,6 +133,17 @@ def overdue_instalments(user: User, today: dt.date, limit: int) -> tuple[int, li
                      amount=money(row.amount))) for row in rows]
 
 
+def survey_follow_ups(user: User, today: dt.date, limit: int) -> tuple[int, list[AgendaItem]]:
+    """Customers of the user whose survey average fell below 3, not yet
+    followed up; Enter opens the customer."""
+    query = surveys.follow_ups_due(user)
+    return query.count(), [
+        AgendaItem("follow_up", "customer", row.customer_id, _day(row.created_at, today),
+                   t("agenda.follow_up_text", name=row.customer_name, survey=row.survey_title,
+                     average=cents(row.average)), deadline=False)
+        for row in query.limit(limit)]
+
+
 def _moment(value):
     """A time read through an alias: SQLite gives text back."""
     if isinstance(value, str) and value:
@@ -146,6 +158,7 @@ SOURCES: list[Source] = [
     contracts_to_approve,
     services_waiting,
     churn_alerts,
+    survey_follow_ups,
 ]
 
 

@@ -24,6 +24,8 @@ STRINGS = {
     "agenda.source.approval": "Approve",
     "agenda.source.instalment": "Overdue",
     "agenda.line": "{name}: {text}",
+    "agenda.source.follow_up": "Survey",
+    "agenda.follow_up_text": "{name}: survey average {average} in {survey}",
     "agenda.churn_text": "{name}: churn alert",
     "agenda.instalment_text": "{number}: instalment {amount} unpaid",
     "agenda.count": "{count} waiting ({shown} shown)",

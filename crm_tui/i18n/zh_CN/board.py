@@ -24,6 +24,8 @@ STRINGS = {
     "agenda.source.approval": "审批",
     "agenda.source.instalment": "回款",
     "agenda.line": "{name}：{text}",
+    "agenda.source.follow_up": "回访",
+    "agenda.follow_up_text": "{name}：{survey} 平均分 {average}",
     "agenda.churn_text": "{name}：流失预警",
     "agenda.instalment_text": "{number}：回款 {amount} 逾期未付",
     "agenda.count": "共 {count} 项待办（显示 {shown} 项）",
