@@ -20,12 +20,13 @@ from textual.screen import ModalScreen, Screen
 from crm_tui import clock
 from crm_tui.commands import CrmCommands
 from crm_tui.config import Config
-from crm_tui.i18n import t
-from crm_tui.models import contracts
+from crm_tui.i18n import set_locale, t
+from crm_tui.models import contracts, preferences
 from crm_tui.models.users import User
 from crm_tui.plain_text import plain
 from crm_tui.screens import Module, customer_screen, modules_for
 from crm_tui.typeahead import TypeAhead
+from crm_tui.widgets.ascii import AsciiFilter, ascii_key
 
 STYLES = Path(__file__).parent / "styles"
 log = logging.getLogger(__name__)
@@ -54,10 +55,17 @@ class CrmApp(App):
     # How often the idle lock looks at the time since the last key.
     idle_check_seconds: float = 5.0
 
-    def __init__(self, config: Config, demo: bool = False):
+    def __init__(self, config: Config, demo: bool = False, ascii: bool = False):
         super().__init__()
         self.config = config
         self.demo = demo
+        # Lines, boxes and arrows in plain ASCII (crm_tui.widgets.ascii).
+        self.ascii = ascii
+        self._ascii_filter = AsciiFilter()
+        if config.theme in self.available_themes:
+            self.theme = config.theme
+        # The theme the signed-in user has as their own ("" for none).
+        self._user_theme = ""
         contracts.set_executive_approval_amount(config.contracts.executive_approval_amount)
         self.user: User | None = None
         self.locked = False
@@ -79,6 +87,7 @@ class CrmApp(App):
 
         self.typeahead.start()
         self.set_keymap(dict(self.config.keymap))
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
         self.push_screen(LoginScreen())
         self.set_interval(self.idle_check_seconds, self.check_idle_lock)
 
@@ -89,6 +98,7 @@ class CrmApp(App):
         self.user = user
         log.info("signed in: %r (%s)", user.login, user.role_key)
         self.note_activity()
+        self.apply_preferences(preferences.preference_of(user))
         self.switch_screen(HomeScreen())
         # The periodic churn scan.
         from crm_tui.churn_check import start_churn_timer
@@ -152,17 +162,62 @@ class CrmApp(App):
         self.end_session(t("rights.session_ended"))
         return False
 
-    def end_session(self, message: str) -> None:
+    def end_session(self, message: str, severity: str = "warning") -> None:
         """Close every screen of the signed-in user and show the login screen
-        with `message`."""
+        with `message`, in the configured theme and language."""
         from crm_tui.screens.login import LoginScreen
 
         self.user = None
         self.locked = False
+        self.apply_preferences(None)
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(LoginScreen(notice=message))
-        self.notify(message, severity="warning", timeout=15)
+        self.notify(message, severity=severity, timeout=15)
+
+    def sign_out(self) -> None:
+        """End the session on the user's own wish: every screen closes and
+        the login screen lets the next person sign in."""
+        user = self.user
+        if user is None:
+            return
+        preferences.sign_out(user)
+        log.info("signed out: %r", user.login)
+        self.end_session(t("ops_ui.signed_out", login=user.login), severity="information")
+
+    # ----- the user's own theme and language --------------------------------
+    def apply_preferences(self, preference: Any) -> None:
+        """The user's theme and language, or (None, or none chosen) those of
+        config.yaml."""
+        theme = preference.theme if preference is not None else ""
+        locale = preference.locale if preference is not None else ""
+        self._user_theme = theme
+        chosen = theme if theme in self.available_themes else self.config.theme
+        if chosen in self.available_themes and chosen != self.theme:
+            self.theme = chosen
+        set_locale(locale or self.config.locale)
+
+    def _theme_chosen(self, theme: Any) -> None:
+        """A theme picked in the palette (or shown while browsing there)
+        becomes the signed-in user's own."""
+        if self.user is None or theme.name in (self._user_theme, ""):
+            return
+        if not self._user_theme and theme.name == self.config.theme:
+            return  # the configured theme put back on sign-in, not a choice
+        self._user_theme = theme.name
+        preferences.remember_theme(self.user, theme.name)
+
+    def choose_locale(self, locale: str) -> None:
+        """Keep `locale` as the user's language and show the screens in it."""
+        from crm_tui.screens.home import HomeScreen
+
+        if self.user is None or self.locked:
+            return
+        preferences.remember_locale(self.user, locale)
+        set_locale(locale)
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(HomeScreen())
 
     def on_unmount(self) -> None:
         self.typeahead.stop()
@@ -227,6 +282,14 @@ class CrmApp(App):
             self._exception_event.set()
         self._exit_renderables.append(Text(applog.crash_message(error, path)))
         self._close_messages_no_wait()
+
+    def get_line_filters(self):
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_filter] if self.ascii else filters
+
+    def get_key_display(self, binding: Binding) -> str:
+        display = super().get_key_display(binding)
+        return ascii_key(display) if self.ascii else display
 
     def get_system_commands(self, screen: Screen):
         """Textual's own palette commands, in the user's language."""

@@ -47,6 +47,7 @@ class HomeScreen(Screen):
                   id=f"home.module_{key}") for position, key in enumerate(MENU_KEYS)],
         Binding("p", "change_password", "home.change_password", id="home.change_password"),
         Binding("r", "refresh", "home.refresh", id="home.refresh"),
+        Binding("o", "sign_out", "ops_ui.sign_out", id="home.sign_out"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -120,6 +121,9 @@ class HomeScreen(Screen):
 
     def action_change_password(self) -> None:
         self.app.change_password()
+
+    def action_sign_out(self) -> None:
+        self.app.sign_out()
 
     @on(OptionList.OptionSelected, "#home-menu")
     def _open_selected(self, event: OptionList.OptionSelected) -> None:
