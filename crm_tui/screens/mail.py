@@ -293,7 +293,7 @@ CUSTOMER_COLUMNS = [
     Column("date", "mail.date", 16, MailMessage.date, format=_when),
     Column("direction", "mail.direction", 5, MailMessage.direction, format=_direction),
     Column("contact_name", "mail.contact", 8),
-    Column("subject", "mail.subject", 30, MailMessage.subject),
+    Column("subject", "mail.subject", 30, MailMessage.subject, max_width=80),
     Column("status", "mail.status", 8, MailMessage.status, format=_status),
 ]
 
@@ -359,14 +359,14 @@ class CustomerMailScreen(CustomerPaneScreen):
 
 UNMATCHED_COLUMNS = [
     Column("date", "mail.date", 16, MailMessage.date, format=_when),
-    Column("sender", "mail.from", 22, MailMessage.sender),
-    Column("subject", "mail.subject", 26, MailMessage.subject),
+    Column("sender", "mail.from", 22, MailMessage.sender, max_width=40),
+    Column("subject", "mail.subject", 26, MailMessage.subject, max_width=80),
     Column("status", "mail.status", 10, MailMessage.status, format=_status),
 ]
 
 PICKER_COLUMNS = [
     Column("number", "customer.number", 14, Customer.number),
-    Column("name", "customer.name", 34, Customer.name),
+    Column("name", "customer.name", 34, Customer.name, max_width=50),
     Column("manager_name", "customer.manager", 12),
 ]
 
