@@ -66,6 +66,9 @@ class CrmApp(App):
             self.theme = config.theme
         # The theme the signed-in user has as their own ("" for none).
         self._user_theme = ""
+        # What the signed-in user typed and left unsent (a mail to a
+        # customer), by (what, record id): kept for the session, in memory.
+        self.drafts: dict[tuple[str, Any], dict[str, str]] = {}
         contracts.set_executive_approval_amount(config.contracts.executive_approval_amount)
         self.user: User | None = None
         self.locked = False
@@ -169,6 +172,8 @@ class CrmApp(App):
 
         self.user = None
         self.locked = False
+        # The next person at this terminal does not inherit unsent text.
+        self.drafts.clear()
         self.apply_preferences(None)
         while len(self.screen_stack) > 2:
             self.pop_screen()

@@ -19,7 +19,8 @@ PREVIEW_CELLS = 40
 
 def copy_text(app, text: str) -> None:
     """Put `text` on the clipboard and say what was copied."""
-    text = plain(text, multiline=True).strip()
+    # Tabs stay (a row copied goes into a spreadsheet's columns).
+    text = "\t".join(plain(part, multiline=True) for part in text.split("\t")).strip()
     if not text:
         app.notify(t("ops_ui.nothing_to_copy"), severity="warning", timeout=3)
         return
