@@ -20,7 +20,7 @@ from textual.screen import ModalScreen, Screen
 from crm_tui import clock
 from crm_tui.commands import CrmCommands
 from crm_tui.config import Config
-from crm_tui.i18n import set_locale, t
+from crm_tui.i18n import current_locale, set_locale, t
 from crm_tui.models import contracts, preferences
 from crm_tui.models.users import User
 from crm_tui.plain_text import plain
@@ -66,6 +66,9 @@ class CrmApp(App):
             self.theme = config.theme
         # The theme the signed-in user has as their own ("" for none).
         self._user_theme = ""
+        # The language the app started in (config.yaml's, set by the command
+        # line): the login screen's, and that of users who chose none.
+        self._start_locale = current_locale()
         # What the signed-in user typed and left unsent (a mail to a
         # customer), by (what, record id): kept for the session, in memory.
         self.drafts: dict[tuple[str, Any], dict[str, str]] = {}
@@ -192,15 +195,15 @@ class CrmApp(App):
 
     # ----- the user's own theme and language --------------------------------
     def apply_preferences(self, preference: Any) -> None:
-        """The user's theme and language, or (None, or none chosen) those of
-        config.yaml."""
+        """The user's theme and language, or (None, or none chosen) those
+        the app started with (config.yaml's)."""
         theme = preference.theme if preference is not None else ""
         locale = preference.locale if preference is not None else ""
         self._user_theme = theme
         chosen = theme if theme in self.available_themes else self.config.theme
         if chosen in self.available_themes and chosen != self.theme:
             self.theme = chosen
-        set_locale(locale or self.config.locale)
+        set_locale(locale or self._start_locale)
 
     def _theme_chosen(self, theme: Any) -> None:
         """A theme picked in the palette (or shown while browsing there)
