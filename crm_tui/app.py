@@ -168,9 +168,10 @@ class CrmApp(App):
         self.end_session(t("rights.session_ended"))
         return False
 
-    def end_session(self, message: str, severity: str = "warning") -> None:
+    def end_session(self, message: str, announce: bool = True) -> None:
         """Close every screen of the signed-in user and show the login screen
-        with `message`, in the configured theme and language."""
+        with `message` (`announce`: in a notification too), in the configured
+        theme and language."""
         from crm_tui.screens.login import LoginScreen
 
         self.user = None
@@ -181,7 +182,8 @@ class CrmApp(App):
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(LoginScreen(notice=message))
-        self.notify(message, severity=severity, timeout=15)
+        if announce:
+            self.notify(message, severity="warning", timeout=15)
 
     def sign_out(self) -> None:
         """End the session on the user's own wish: every screen closes and
@@ -191,7 +193,7 @@ class CrmApp(App):
             return
         preferences.sign_out(user)
         log.info("signed out: %r", user.login)
-        self.end_session(t("ops_ui.signed_out", login=user.login), severity="information")
+        self.end_session(t("ops_ui.signed_out", login=user.login), announce=False)
 
     # ----- the user's own theme and language --------------------------------
     def apply_preferences(self, preference: Any) -> None:

@@ -386,3 +386,24 @@ async def test_escape_keeps_the_mail_draft_for_the_customer_until_sign_out(
 def english_after():
     yield
     set_locale("en")
+
+
+# ----- the command line ------------------------------------------------------------
+
+def test_an_unknown_theme_stops_the_app_with_one_line(tmp_path, capsys):
+    from crm_tui import cli
+
+    config = tmp_path / "config.yaml"
+    config.write_text("theme: no-such-theme\n", encoding="utf-8")
+    assert cli.main(["--config", str(config)]) == cli.EXIT_USAGE
+    error = capsys.readouterr().err.strip()
+    assert error.startswith(f"crm-tui: {config}: theme: unknown theme 'no-such-theme'")
+    assert "textual-light" in error and "\n" not in error
+
+
+def test_the_sample_config_documents_the_theme_key():
+    from crm_tui.cli import sample_config
+    from crm_tui.config import parse_config
+
+    assert parse_config(sample_config()).theme == "textual-dark"
+    assert "# Colours: a Textual theme." in sample_config()

@@ -645,8 +645,9 @@ CUSTOMER = register(RecordKind(
                format=lambda value: t(f"customers.status.{value}") if value else ""),
         # Shown when the terminal is wide enough, in this order.
         Column("phone", "customer.phone", 15, Customer.phone, priority=1),
-        Column("satisfaction", "customer.satisfaction", 4, Customer.satisfaction, priority=2),
-        Column("credit", "customer.credit", 4, Customer.credit, priority=2),
+        Column("satisfaction", "ops_ui.column.satisfaction", 7, Customer.satisfaction,
+               priority=2),
+        Column("credit", "ops_ui.column.credit", 6, Customer.credit, priority=2),
         Column("address", "customer.address", 30, Customer.address, priority=3, max_width=50),
         Column("website", "customer.website", 24, Customer.website, priority=4),
     ],

@@ -13,4 +13,6 @@ STRINGS = {
     "ops_ui.nothing_to_copy": "Nothing to copy here.",
     "ops_ui.draft_kept": "The draft is kept for this customer until you quit the app.",
     "ops_ui.draft_restored": "Your unsent draft for this customer is back.",
+    "ops_ui.column.satisfaction": "Satisf.",
+    "ops_ui.column.credit": "Credit",
 }

@@ -13,4 +13,6 @@ STRINGS = {
     "ops_ui.nothing_to_copy": "这里没有可复制的内容。",
     "ops_ui.draft_kept": "此客户的草稿已保留，退出程序前都在。",
     "ops_ui.draft_restored": "已恢复此客户未发送的草稿。",
+    "ops_ui.column.satisfaction": "满意度",
+    "ops_ui.column.credit": "信用度",
 }
