@@ -104,7 +104,11 @@ class CrmApp(App):
         self.user = user
         log.info("signed in: %r (%s)", user.login, user.role_key)
         self.note_activity()
-        self.apply_preferences(preferences.preference_of(user))
+        try:
+            preference = preferences.preference_of(user)
+        except DatabaseError:
+            preference = None  # the configured ones, this time
+        self.apply_preferences(preference)
         self.switch_screen(HomeScreen())
         # The periodic churn scan.
         from crm_tui.churn_check import start_churn_timer
@@ -191,7 +195,11 @@ class CrmApp(App):
         user = self.user
         if user is None:
             return
-        preferences.sign_out(user)
+        try:
+            preferences.sign_out(user)
+        except DatabaseError as error:
+            # Signing out must work even then: the audit row is what is lost.
+            log.warning("sign-out of %r not audited: %s", user.login, error)
         log.info("signed out: %r", user.login)
         self.end_session(t("ops_ui.signed_out", login=user.login), announce=False)
 
@@ -215,7 +223,10 @@ class CrmApp(App):
         if not self._user_theme and theme.name == self.config.theme:
             return  # the configured theme put back on sign-in, not a choice
         self._user_theme = theme.name
-        preferences.remember_theme(self.user, theme.name)
+        try:
+            preferences.remember_theme(self.user, theme.name)
+        except DatabaseError as error:
+            log.warning("theme of %r not kept: %s", self.user.login, error)
 
     def choose_locale(self, locale: str) -> None:
         """Keep `locale` as the user's language and show the screens in it."""
@@ -223,7 +234,10 @@ class CrmApp(App):
 
         if self.user is None or self.locked:
             return
-        preferences.remember_locale(self.user, locale)
+        try:
+            preferences.remember_locale(self.user, locale)
+        except DatabaseError as error:  # this session still changes language
+            log.warning("language of %r not kept: %s", self.user.login, error)
         set_locale(locale)
         while len(self.screen_stack) > 2:
             self.pop_screen()

@@ -25,11 +25,11 @@ from crm_tui.screens.login import LoginScreen
 from crm_tui.screens.mail import ComposeMailModal, CustomerMailScreen
 from crm_tui.screens.records import RecordListScreen
 from crm_tui.widgets.ascii import ascii_text, is_ascii_terminal
-from crm_tui.widgets.lazy_table import LazyTable, fitting_columns
 from crm_tui.models.kinds import Column
+from crm_tui.widgets.lazy_table import fitting_columns
 from tests.conftest import make_customer
 from tests.pilot import (app_for, notices, open_module, press_and_settle, push_and_settle,
-                         settle, sign_in, type_text)
+                         sign_in, type_text)
 from tests.test_app_shell import wait_for_palette_hits
 from tests.test_screen_snapshots import screen_text
 
