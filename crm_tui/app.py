@@ -20,12 +20,13 @@ from textual.screen import ModalScreen, Screen
 from crm_tui import clock
 from crm_tui.commands import CrmCommands
 from crm_tui.config import Config
-from crm_tui.i18n import t
-from crm_tui.models import contracts
+from crm_tui.i18n import current_locale, set_locale, t
+from crm_tui.models import contracts, preferences
 from crm_tui.models.users import User
 from crm_tui.plain_text import plain
 from crm_tui.screens import Module, customer_screen, modules_for
 from crm_tui.typeahead import TypeAhead
+from crm_tui.widgets.ascii import AsciiFilter, ascii_key
 
 STYLES = Path(__file__).parent / "styles"
 log = logging.getLogger(__name__)
@@ -56,10 +57,23 @@ class CrmApp(App):
     # How often the idle lock looks at the time since the last key.
     idle_check_seconds: float = 5.0
 
-    def __init__(self, config: Config, demo: bool = False):
+    def __init__(self, config: Config, demo: bool = False, ascii: bool = False):
         super().__init__()
         self.config = config
         self.demo = demo
+        # Lines, boxes and arrows in plain ASCII (crm_tui.widgets.ascii).
+        self.ascii = ascii
+        self._ascii_filter = AsciiFilter()
+        if config.theme in self.available_themes:
+            self.theme = config.theme
+        # The theme the signed-in user has as their own ("" for none).
+        self._user_theme = ""
+        # The language the app started in (config.yaml's, set by the command
+        # line): the login screen's, and that of users who chose none.
+        self._start_locale = current_locale()
+        # What the signed-in user typed and left unsent (a mail to a
+        # customer), by (what, record id): kept for the session, in memory.
+        self.drafts: dict[tuple[str, Any], dict[str, str]] = {}
         contracts.set_executive_approval_amount(config.contracts.executive_approval_amount)
         self.user: User | None = None
         self.locked = False
@@ -81,6 +95,7 @@ class CrmApp(App):
 
         self.typeahead.start()
         self.set_keymap(dict(self.config.keymap))
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
         self.push_screen(LoginScreen())
         self.set_interval(self.idle_check_seconds, self.check_idle_lock)
 
@@ -91,6 +106,11 @@ class CrmApp(App):
         self.user = user
         log.info("signed in: %r (%s)", user.login, user.role_key)
         self.note_activity()
+        try:
+            preference = preferences.preference_of(user)
+        except DatabaseError:
+            preference = None  # the configured ones, this time
+        self.apply_preferences(preference)
         self.switch_screen(HomeScreen())
         # The periodic churn scan.
         from crm_tui.churn_check import start_churn_timer
@@ -156,17 +176,76 @@ class CrmApp(App):
         self.end_session(t("rights.session_ended"))
         return False
 
-    def end_session(self, message: str) -> None:
+    def end_session(self, message: str, announce: bool = True) -> None:
         """Close every screen of the signed-in user and show the login screen
-        with `message`."""
+        with `message` (`announce`: in a notification too), in the configured
+        theme and language."""
         from crm_tui.screens.login import LoginScreen
 
         self.user = None
         self.locked = False
+        # The next person at this terminal does not inherit unsent text.
+        self.drafts.clear()
+        self.apply_preferences(None)
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(LoginScreen(notice=message))
-        self.notify(message, severity="warning", timeout=15)
+        if announce:
+            self.notify(message, severity="warning", timeout=15)
+
+    def sign_out(self) -> None:
+        """End the session on the user's own wish: every screen closes and
+        the login screen lets the next person sign in."""
+        user = self.user
+        if user is None:
+            return
+        try:
+            preferences.sign_out(user)
+        except DatabaseError as error:
+            # Signing out must work even then: the audit row is what is lost.
+            log.warning("sign-out of %r not audited: %s", user.login, error)
+        log.info("signed out: %r", user.login)
+        self.end_session(t("ops_ui.signed_out", login=user.login), announce=False)
+
+    # ----- the user's own theme and language --------------------------------
+    def apply_preferences(self, preference: Any) -> None:
+        """The user's theme and language, or (None, or none chosen) those
+        the app started with (config.yaml's)."""
+        theme = preference.theme if preference is not None else ""
+        locale = preference.locale if preference is not None else ""
+        self._user_theme = theme
+        chosen = theme if theme in self.available_themes else self.config.theme
+        if chosen in self.available_themes and chosen != self.theme:
+            self.theme = chosen
+        set_locale(locale or self._start_locale)
+
+    def _theme_chosen(self, theme: Any) -> None:
+        """A theme picked in the palette (or shown while browsing there)
+        becomes the signed-in user's own."""
+        if self.user is None or theme.name in (self._user_theme, ""):
+            return
+        if not self._user_theme and theme.name == self.config.theme:
+            return  # the configured theme put back on sign-in, not a choice
+        self._user_theme = theme.name
+        try:
+            preferences.remember_theme(self.user, theme.name)
+        except DatabaseError as error:
+            log.warning("theme of %r not kept: %s", self.user.login, error)
+
+    def choose_locale(self, locale: str) -> None:
+        """Keep `locale` as the user's language and show the screens in it."""
+        from crm_tui.screens.home import HomeScreen
+
+        if self.user is None or self.locked:
+            return
+        try:
+            preferences.remember_locale(self.user, locale)
+        except DatabaseError as error:  # this session still changes language
+            log.warning("language of %r not kept: %s", self.user.login, error)
+        set_locale(locale)
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(HomeScreen())
 
     def on_unmount(self) -> None:
         self.typeahead.stop()
@@ -231,6 +310,14 @@ class CrmApp(App):
             self._exception_event.set()
         self._exit_renderables.append(Text(applog.crash_message(error, path)))
         self._close_messages_no_wait()
+
+    def get_line_filters(self):
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_filter] if self.ascii else filters
+
+    def get_key_display(self, binding: Binding) -> str:
+        display = super().get_key_display(binding)
+        return ascii_key(display) if self.ascii else display
 
     def get_system_commands(self, screen: Screen):
         """Textual's own palette commands, in the user's language."""

@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crm-tui", description="Customer relationship management in the terminal.",
                                      epilog=ENVIRONMENT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"crm-tui {version()}")
+    parser.add_argument("--ascii", action="store_true",
+                        help="draw lines, boxes and arrows with ASCII characters (the default "
+                             "when TERM is linux or vt100)")
     parser.add_argument("--config", help="path to config.yaml (default: $CRM_TUI_CONFIG, ./config.yaml, "
                                          "then the user's config folder)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -179,10 +182,17 @@ def open_databases(config: Config, create: bool = False, ready: bool = True):
 
 
 def run_app(args: argparse.Namespace, config: Config, demo: bool = False) -> int:
-    from crm_tui.app import CrmApp
+    from textual.theme import BUILTIN_THEMES
 
+    from crm_tui.app import CrmApp
+    from crm_tui.widgets.ascii import is_ascii_terminal
+
+    if config.theme not in BUILTIN_THEMES:
+        raise CliError(f"{config.source}: theme: unknown theme {config.theme!r}; one of "
+                       f"{', '.join(sorted(BUILTIN_THEMES))}")
     open_databases(config)
-    app = CrmApp(config, demo=demo)
+    ascii = getattr(args, "ascii", False) or is_ascii_terminal(os.environ.get("TERM", ""))
+    app = CrmApp(config, demo=demo, ascii=ascii)
     app.run()
     return app.return_code or 0
 

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from crm_tui.i18n import t
+from crm_tui.i18n import LOCALES, current_locale, t
 from crm_tui.models.customers import Customer
 from crm_tui.models.kinds import all_kinds
 from crm_tui.models.users import User
@@ -51,6 +51,11 @@ class CrmCommands(Provider):
         for module in app.allowed_modules():
             yield t(module.label_key), partial(app.open_module, module), t("palette.screen")
         yield t("palette.change_password"), app.change_password, t("palette.action")
+        yield t("ops_ui.palette.sign_out"), app.sign_out, t("palette.action")
+        for locale in LOCALES:
+            if locale != current_locale():
+                yield (t("ops_ui.palette.language", language=t(f"ops_ui.language.{locale}")),
+                       partial(app.choose_locale, locale), t("palette.action"))
 
     async def discover(self) -> Hits:
         for label, command, help_text in self._commands():

@@ -130,6 +130,8 @@ class ContractsConfig:
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     locale: str = "auto"
+    # A Textual theme name; a user's choice in the command palette wins.
+    theme: str = "textual-dark"
     churn: ChurnConfig = field(default_factory=ChurnConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     mail: MailConfig = field(default_factory=MailConfig)
@@ -241,6 +243,8 @@ def _validate(config: Config, where: str) -> None:
 
     if config.locale not in LOCALES:
         fail("locale", f"must be one of {', '.join(LOCALES)}, got {config.locale!r}")
+    if not config.theme.strip():
+        fail("theme", "expected a theme name, e.g. textual-dark or textual-light")
     if not _valid_schedule(config.churn.schedule):
         fail("churn.schedule", f"not a valid cron expression: {config.churn.schedule!r}")
     positive = {

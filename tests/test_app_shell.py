@@ -356,3 +356,14 @@ async def test_demo_mode_lists_the_demo_accounts(sqlite_url, people):
         shown = text_of(app, "#login-demo")
         for login, _name, _role, password in demo.DEMO_ACCOUNTS:
             assert login in shown and password in shown
+
+
+def test_every_module_has_a_menu_key_of_its_own():
+    from crm_tui.screens import MODULES
+    from crm_tui.screens.home import MENU_KEYS
+
+    assert len(MODULES) <= len(MENU_KEYS)
+    assert len(set(MENU_KEYS)) == len(MENU_KEYS)
+    # The home screen's own keys are never a module's.
+    own = {binding.key for binding in HomeScreen.BINDINGS if not binding.action.startswith("open_number")}
+    assert own.isdisjoint(MENU_KEYS)

@@ -13,6 +13,7 @@ from crm_tui.models.documents import Document
 from crm_tui.models.mail import MailMessage
 from crm_tui.models.order_figures import OrderFigures, OrderFiguresRefresh, OrderTotals
 from crm_tui.models.organisation import ContactMove, ContactPlacement, Department
+from crm_tui.models.preferences import UserPreference
 from crm_tui.models.quotes import Quote, QuoteLine
 from crm_tui.models.sales import Opportunity, PlanItem
 from crm_tui.models.sales_system import Order, OrderLine, Product, Stock
@@ -29,7 +30,7 @@ CRM_MODELS = [
     MailMessage, Document, Contract, ContractStep, Instalment, Payment,
     Quote, QuoteLine, OrderFigures, OrderTotals, OrderFiguresRefresh,
     Survey, SurveyQuestion, SurveyInvitation, SurveyResponse, SurveyAnswer, SurveyReply,
-    SurveyFollowUp, Department, ContactPlacement, ContactMove, Campaign, Lead,
+    SurveyFollowUp, Department, ContactPlacement, ContactMove, Campaign, Lead, UserPreference,
 ]
 # The sales system's tables, read only for the CRM.
 SALES_MODELS = [Product, Stock, Order, OrderLine]

@@ -484,7 +484,7 @@ def _customer_name(alert: ChurnAlert) -> str:
 CHURN_ALERT = register(RecordKind(
     name="churn_alert", title="churn.title", opens="churn_alert",
     columns=[
-        Column("customer_name", "churn.column.customer", 24, SQL("customer_name")),
+        Column("customer_name", "churn.column.customer", 24, SQL("customer_name"), max_width=40),
         Column("manager_name", "churn.column.manager", 10, SQL("manager_name")),
         Column("last_order_date", "churn.column.last_order", 10, ChurnAlert.last_order_date,
                format=last_order_text),

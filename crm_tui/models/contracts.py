@@ -678,8 +678,8 @@ CONTRACT = register(RecordKind(
     columns=[
         # 76 cells in all: every column in sight at 80x24.
         Column("number", "contract.number", 13, Contract.number),
-        Column("title", "contract.title", 14, Contract.title),
-        Column("customer_name", "contract.customer", 12, SQL("customer_name")),
+        Column("title", "contract.title", 14, Contract.title, max_width=40),
+        Column("customer_name", "contract.customer", 12, SQL("customer_name"), max_width=30),
         Column("amount", "contract.amount", 13, Contract.amount, format=money),
         Column("status", "contract.status", 8, Contract.status, format=status_label),
         Column("end_date", "contract.end_date", 10, Contract.end_date, format=day_text),
@@ -761,7 +761,7 @@ INSTALMENT = register(RecordKind(
         Column("due_date", "instalment.due_date", 10, Instalment.due_date, format=day_text),
         Column("amount", "instalment.amount", 14, Instalment.amount, format=money),
         Column("received", "instalment.received", 14, SQL("received"), format=money),
-        Column("note", "instalment.note", 30, Instalment.note),
+        Column("note", "instalment.note", 30, Instalment.note, max_width=80),
     ],
     query=_instalments, get=visible_through(Instalment.contract),
     words=lambda instalment: {"date": day_text(instalment.due_date),

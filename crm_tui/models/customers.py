@@ -674,12 +674,19 @@ CUSTOMER = register(RecordKind(
     name="customer", title="customers.title", opens="customer",
     columns=[
         Column("number", "customers.column.number", 13, Customer.number),
-        Column("name", "customers.column.name", 26, Customer.name),
+        Column("name", "customers.column.name", 26, Customer.name, max_width=40),
         Column("region_name", "customers.column.region", 6, SQL("region_name")),
         Column("level_name", "customers.column.level", 12, LEVEL_ORDER),
         Column("manager_name", "customers.column.manager", 10, SQL("manager_name")),
         Column("status", "customers.column.status", 6, Customer.status,
                format=lambda value: t(f"customers.status.{value}") if value else ""),
+        # Shown when the terminal is wide enough, in this order.
+        Column("phone", "customer.phone", 15, Customer.phone, priority=1),
+        Column("satisfaction", "ops_ui.column.satisfaction", 7, Customer.satisfaction,
+               priority=2),
+        Column("credit", "ops_ui.column.credit", 6, Customer.credit, priority=2),
+        Column("address", "customer.address", 30, Customer.address, priority=3, max_width=50),
+        Column("website", "customer.website", 24, Customer.website, priority=4),
     ],
     query=_customers_query, get=Customer.get_visible, status_label=customer_status_label,
     words=lambda customer: {"name": customer.name, "number": customer.number},
@@ -733,7 +740,7 @@ CONTACT = register(RecordKind(
         Column("position", "contact.position", 12, Contact.position),
         Column("office_phone", "contact.office_phone", 15, Contact.office_phone),
         Column("mobile", "contact.mobile", 13, Contact.mobile),
-        Column("email", "contact.email", 22, Contact.email),
+        Column("email", "contact.email", 22, Contact.email, max_width=40),
     ],
     query=lambda user, search, within: _words_match(
         Contact.of_customer(user, within["parent"]), search,
@@ -763,7 +770,7 @@ INTERACTION = register(RecordKind(
     columns=[
         Column("date", "interaction.date", 10, Interaction.date),
         Column("place", "interaction.place", 14, Interaction.place),
-        Column("summary", "interaction.summary", 34, Interaction.summary),
+        Column("summary", "interaction.summary", 34, Interaction.summary, max_width=100),
         Column("contact_name", "interaction.contact", 10),
     ],
     query=lambda user, search, within: _words_match(

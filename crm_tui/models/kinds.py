@@ -33,13 +33,21 @@ from crm_tui.models.validation import Field
 class Column:
     """One list column: the row key it shows, its label, width in terminal
     cells, the SQL expression to sort by (None: not sortable), and an
-    optional `format(value) -> str`."""
+    optional `format(value) -> str`.
+
+    A list is made for 80 columns; a wider terminal shows more. `priority`
+    0 is always shown; a column of priority 1, 2, ... only when the list
+    has room for it (and for every column of a lower priority). What room
+    is left goes to the columns with a `max_width` (a name, a summary),
+    up to that many cells."""
 
     key: str
     label_key: str
     width: int
     expression: Any = None
     format: Callable[[Any], str] | None = None
+    priority: int = 0
+    max_width: int = 0
 
     def text(self, row: dict) -> str:
         value = row.get(self.key)

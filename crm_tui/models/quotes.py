@@ -485,7 +485,7 @@ QUOTE = register(RecordKind(
     transitions=QUOTE_TRANSITIONS,
     columns=[
         Column("number", "quote.number", 13, Quote.number),
-        Column("customer_name", "quote.customer", 18, SQL("customer_name")),
+        Column("customer_name", "quote.customer", 18, SQL("customer_name"), max_width=40),
         Column("total", "quote.total", 14, SQL("total"), format=money),
         Column("shown_status", "quote.status", 8, SQL("shown_status"), format=status_label),
         Column("valid_until", "quote.valid_until", 10, Quote.valid_until, format=day_text),
@@ -548,7 +548,7 @@ def _percent(value: Any) -> str:
 QUOTE_LINE = register(RecordKind(
     name="quote_line", title="quote_line.title", parent="quote", changes=("quote",),
     columns=[
-        Column("product_name", "quote_line.product", 24, QuoteLine.product_name),
+        Column("product_name", "quote_line.product", 24, QuoteLine.product_name, max_width=50),
         Column("quantity", "quote_line.quantity", 6, QuoteLine.quantity),
         Column("unit_price", "quote_line.unit_price", 12, QuoteLine.unit_price, format=money),
         Column("discount", "quote_line.discount", 7, QuoteLine.discount, format=_percent),

@@ -401,8 +401,9 @@ def _opportunities_query(user: User, search: str, _within: dict[str, Any]):
 OPPORTUNITY = register(RecordKind(
     name="opportunity", title="opportunity.title", opens="opportunity", child="plan_item",
     columns=[
-        Column("customer_name", "opportunity.customer_name", 16, Opportunity.customer_name),
-        Column("summary", "opportunity.summary", 16, Opportunity.summary),
+        Column("customer_name", "opportunity.customer_name", 16, Opportunity.customer_name,
+               max_width=30),
+        Column("summary", "opportunity.summary", 16, Opportunity.summary, max_width=60),
         Column("contact", "opportunity.contact", 8, Opportunity.contact),
         Column("success_rate", "opportunity.column.rate", 4, Opportunity.success_rate,
                format=lambda value: "" if value is None else f"{value}%"),
@@ -475,8 +476,8 @@ PLAN_ITEM = register(RecordKind(
     name="plan_item", title="plan.items", parent="opportunity", changes=("opportunity",),
     columns=[
         Column("date", "plan.date", 10, PlanItem.date, format=day_text),
-        Column("content", "plan.content", 34, PlanItem.content),
-        Column("result", "plan.result", 30, PlanItem.result),
+        Column("content", "plan.content", 34, PlanItem.content, max_width=70),
+        Column("result", "plan.result", 30, PlanItem.result, max_width=70),
     ],
     query=_plan_items, get=visible_through(PlanItem.opportunity),
     words=lambda item: {"date": day_text(item.date), "content": item.content},

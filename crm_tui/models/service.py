@@ -358,7 +358,7 @@ def _feedback_done(service: Service) -> str:
 SERVICE_COLUMNS = [
     Column("created_at", "service.column.created", 10, Service.created_at, format=day_text),
     Column("customer_name", "service.customer", 14, SQL("customer_name")),
-    Column("summary", "service.summary", 22, Service.summary),
+    Column("summary", "service.summary", 22, Service.summary, max_width=80),
     Column("type_name", "service.column.type", 4, SQL("type_name")),
     Column("status", "service.status", 8, Service.status, format=status_label),
     Column("assignee_name", "service.assigned_to", 8, SQL("assignee_name")),
@@ -405,7 +405,7 @@ ARCHIVE_COLUMNS = [
     Column("created_at", "service.column.created", 10, Service.created_at, format=day_text),
     Column("archived_at", "service.column.archived", 10, Service.archived_at, format=day_text),
     Column("customer_name", "service.customer", 14, SQL("customer_name")),
-    Column("summary", "service.summary", 22, Service.summary),
+    Column("summary", "service.summary", 22, Service.summary, max_width=80),
     Column("type_name", "service.column.type", 4, SQL("type_name")),
     Column("satisfaction", "service.column.satisfaction", 6, Service.satisfaction),
     Column("assignee_name", "service.assigned_to", 8, SQL("assignee_name")),

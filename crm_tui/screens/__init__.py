@@ -56,6 +56,8 @@ MODULES: list[Module] = [
     # manager sees own opportunities and services, supervisors and
     # executives all, a role without any of these rights none).
     Module("opportunities", "module.opportunities", records("opportunity")),
+    # The opportunities as a board: scoped like their list, open to every role.
+    Module("board", "module.board", screen("crm_tui.screens.board", "BoardScreen")),
     Module("contracts", "module.contracts", records("contract"),
            (perm.CONTRACT_CREATE, perm.CONTRACT_VIEW_ALL)),
     Module("quotes", "module.quotes", records("quote"), (perm.QUOTE_CREATE, perm.QUOTE_VIEW_ALL)),
@@ -90,8 +92,6 @@ MODULES: list[Module] = [
     # Last, so that the keys people learnt for the modules above stay; the
     # home screen also opens the agenda with "t" (today).
     Module("agenda", "module.agenda", screen("crm_tui.screens.agenda", "AgendaScreen")),
-    # The opportunities as a board: scoped like their list, open to every role.
-    Module("board", "module.board", screen("crm_tui.screens.board", "BoardScreen")),
 ]
 
 

@@ -22,6 +22,7 @@ from crm_tui.i18n import t
 from crm_tui.models import admin
 from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.users import Role, User
+from crm_tui.widgets.checklist import CheckList
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import in_thread
 from crm_tui.widgets.forms import FormModal
@@ -240,7 +241,7 @@ class PermissionScreen(Screen):
         selections = [Selection(plain_content(f"{code:<20} {describe(code, description)}"),
                                 code, granted)
                       for code, description, granted in admin.permission_matrix(self.role)]
-        yield SelectionList[str](*selections, id="permission-list")
+        yield CheckList(*selections, id="permission-list")
         yield Static(t("admin.permissions.hint"), classes="admin-hint")
         yield CrmFooter()
 

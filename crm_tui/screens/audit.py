@@ -36,12 +36,13 @@ COLUMNS = [
     Column("at", "audit.at", 16, AuditLog.at, format=_moment),
     Column("actor_login", "audit.actor", 8, User.login,
            format=lambda login: login or t("audit.shell")),
-    Column("table_name", "audit.table", 10, AuditLog.table_name),
+    Column("table_name", "audit.table", 9, AuditLog.table_name, max_width=16),
     Column("row_id", "audit.row", 5, AuditLog.row_id),
-    Column("action", "audit.action", 6, AuditLog.action),
-    Column("field", "audit.field", 10, AuditLog.field),
-    Column("old", "audit.old", 10, AuditLog.old),
-    Column("new", "audit.new", 10, AuditLog.new),
+    Column("action", "audit.action", 6, AuditLog.action, max_width=10),
+    Column("field", "audit.field", 9, AuditLog.field, max_width=16),
+    # Together 78 cells: the old and new values take what a wider terminal adds.
+    Column("old", "audit.old", 9, AuditLog.old, max_width=60),
+    Column("new", "audit.new", 9, AuditLog.new, max_width=60),
 ]
 
 

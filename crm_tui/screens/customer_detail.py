@@ -24,6 +24,7 @@ from crm_tui.i18n import t
 from crm_tui.models import permissions as perm
 from crm_tui.screens.records import ActionHost, RecordPane, RecordView, Target
 from crm_tui.widgets.footer import CrmFooter
+from crm_tui.widgets.tabs import fit_tab_labels
 
 # 1-9, then 0 for the tenth tab; [ and ] step to the tabs before and after.
 TAB_KEYS = "1234567890"
@@ -137,6 +138,8 @@ class CustomerDetailScreen(Screen):
     def __init__(self, customer_id: int):
         super().__init__()
         self.customer_id = customer_id
+        # Pane id -> the tab's whole label (shortened to fit when needed).
+        self.tab_labels: dict[str, str] = {}
 
     def tabs(self) -> list[DetailTab]:
         granted = self.app.permissions()
@@ -147,12 +150,23 @@ class CustomerDetailScreen(Screen):
         with TabbedContent(id="customer-tabs"):
             for position, tab in enumerate(self.tabs()):
                 number = TAB_KEYS[position] if position < len(TAB_KEYS) else ""
-                with TabPane(f"{number} {t(tab.label_key)}".strip(), id=f"tab-{tab.key}"):
+                self.tab_labels[f"tab-{tab.key}"] = f"{number} {t(tab.label_key)}".strip()
+                with TabPane(self.tab_labels[f"tab-{tab.key}"], id=f"tab-{tab.key}"):
                     yield tab.pane(self.customer_id)
         yield CrmFooter()
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._focus_active)
+        self.call_after_refresh(self._fit_tabs)
+
+    def on_resize(self) -> None:
+        self._fit_tabs()
+
+    def on_tabbed_content_tab_activated(self) -> None:
+        self._fit_tabs()
+
+    def _fit_tabs(self) -> None:
+        fit_tab_labels(self.query_one(TabbedContent), self.tab_labels)
 
     def action_tab(self, position: int) -> None:
         tabs = self.tabs()

@@ -48,7 +48,7 @@ def _when(value: Any) -> str:
 
 
 COLUMNS = [
-    Column("name", "documents.name", 30, Document.name),
+    Column("name", "documents.name", 30, Document.name, max_width=80),
     Column("size", "documents.size", 9, Document.size, format=human_size),
     Column("uploader_name", "documents.uploaded_by", 10),
     Column("uploaded_at", "documents.uploaded_at", 16, Document.uploaded_at, format=_when),

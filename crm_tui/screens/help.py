@@ -21,7 +21,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="help-dialog"):
             yield Static(t("help.title"), classes="form-title")
-            table = DataTable(id="help-keys", cursor_type="row", zebra_stripes=False)
+            # No cursor: a list to read, where the arrow keys scroll at
+            # once (with a row cursor they moved an unseen cursor first).
+            table = DataTable(id="help-keys", cursor_type="none", show_cursor=False,
+                              zebra_stripes=False)
             table.add_columns(t("help.key"), t("help.action"), t("help.binding_id"))
             for key, description, binding_id in self.rows:
                 table.add_row(key, description, binding_id)

@@ -27,7 +27,8 @@ FIGURES = (
     ("overdue_instalments", "home.overdue_instalments"),
 )
 # Digits first, then letters that no other key of this screen uses (p, r, t).
-MENU_KEYS = "1234567890abcdefghij"
+# Digits, then letters the home screen does not use itself (o, p, r, t).
+MENU_KEYS = "1234567890abcdefghijklmn"
 
 
 def menu_key(position: int) -> str:
@@ -49,6 +50,7 @@ class HomeScreen(Screen):
         Binding("p", "change_password", "home.change_password", id="home.change_password"),
         Binding("r", "refresh", "home.refresh", id="home.refresh"),
         Binding("t", "agenda", "home.agenda_key", id="home.agenda"),
+        Binding("o", "sign_out", "ops_ui.sign_out", id="home.sign_out"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -126,6 +128,9 @@ class HomeScreen(Screen):
 
     def action_change_password(self) -> None:
         self.app.change_password()
+
+    def action_sign_out(self) -> None:
+        self.app.sign_out()
 
     @on(OptionList.OptionSelected, "#home-menu")
     def _open_selected(self, event: OptionList.OptionSelected) -> None:

@@ -26,7 +26,7 @@ SEARCH_COLUMNS = [
     Column("date", "interaction.date", 10, Interaction.date),
     Column("customer_name", "interaction.customer", 18),
     Column("place", "interaction.place", 12, Interaction.place),
-    Column("summary", "interaction.summary", 24, Interaction.summary),
+    Column("summary", "interaction.summary", 24, Interaction.summary, max_width=80),
     Column("contact_name", "interaction.contact", 8),
 ]
 

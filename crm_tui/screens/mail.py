@@ -56,7 +56,11 @@ def _error_text(error: Exception) -> str:
 
 class ComposeMailModal(ModalScreen[Any]):
     """A new e-mail to a customer's contact. Dismisses with the recorded
-    MailMessage once the server took it; None when cancelled."""
+    MailMessage once the server took it; None when cancelled.
+
+    Escape keeps what was typed as the customer's draft (`app.drafts`, in
+    memory until the app quits or the user signs out); the next mail to
+    that customer starts from it."""
 
     BINDINGS = [
         Binding("ctrl+s", "send", "mail.compose.send", priority=True, id="mail.send"),
@@ -71,18 +75,22 @@ class ComposeMailModal(ModalScreen[Any]):
         self.contact_id = contact_id
         self.to = to
         self.sending = False
+        self.draft: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
+        self.draft = self.app.drafts.get(self.draft_key, {})
         with Vertical(classes="mail-dialog"):
             yield PlainStatic(t("mail.compose.title", customer=self.customer_name),
                               classes="form-title")
-            for name, value in (("to", self.to), ("subject", "")):
+            for name, value in (("to", self.to or self.draft.get("to", "")),
+                                ("subject", self.draft.get("subject", ""))):
                 with Horizontal(classes="mail-row"):
                     yield Label(t(f"mail.{name}") + " *", classes="mail-label")
                     yield Input(value, id=f"mail-{name}", classes="mail-input")
                 yield self._error_line(name)
             yield Label(t("mail.body"), classes="mail-label")
-            yield TextArea("", id="mail-body", soft_wrap=True, show_line_numbers=False)
+            yield TextArea(self.draft.get("body", ""), id="mail-body", soft_wrap=True,
+                           show_line_numbers=False)
             yield self._error_line("body")
             status = PlainStatic("", id="mail-status", classes="mail-status")
             status.display = False
@@ -95,8 +103,14 @@ class ComposeMailModal(ModalScreen[Any]):
         line.display = False
         return line
 
+    @property
+    def draft_key(self) -> tuple[str, int]:
+        return ("mail", self.customer_id)
+
     def on_mount(self) -> None:
         self.query_one("#mail-subject" if self.to else "#mail-to", Input).focus()
+        if self.draft:
+            self.app.notify(t("ops_ui.draft_restored"), timeout=5)
 
     def values(self) -> dict[str, str]:
         return {"to": self.query_one("#mail-to", Input).value,
@@ -145,13 +159,21 @@ class ComposeMailModal(ModalScreen[Any]):
     def _sent(self, sent: MailMessage) -> None:
         self.sending = False
         self.app.notify(t("mail.compose.sent", address=sent.recipients))
+        self.app.drafts.pop(self.draft_key, None)
         # The mail was recorded as an interaction: every open view shows it.
         self.app.records_changed("interaction")
         self.dismiss(sent)
 
     def action_cancel(self) -> None:
-        if not self.sending:
-            self.dismiss(None)
+        if self.sending:
+            return
+        values = self.values()
+        if values["subject"].strip() or values["body"].strip():
+            self.app.drafts[self.draft_key] = values
+            self.app.notify(t("ops_ui.draft_kept"), timeout=5)
+        else:
+            self.app.drafts.pop(self.draft_key, None)
+        self.dismiss(None)
 
 
 class ContactChoiceModal(ModalScreen[Any]):
@@ -293,7 +315,7 @@ CUSTOMER_COLUMNS = [
     Column("date", "mail.date", 16, MailMessage.date, format=_when),
     Column("direction", "mail.direction", 5, MailMessage.direction, format=_direction),
     Column("contact_name", "mail.contact", 8),
-    Column("subject", "mail.subject", 30, MailMessage.subject),
+    Column("subject", "mail.subject", 30, MailMessage.subject, max_width=80),
     Column("status", "mail.status", 8, MailMessage.status, format=_status),
 ]
 
@@ -359,14 +381,14 @@ class CustomerMailScreen(CustomerPaneScreen):
 
 UNMATCHED_COLUMNS = [
     Column("date", "mail.date", 16, MailMessage.date, format=_when),
-    Column("sender", "mail.from", 22, MailMessage.sender),
-    Column("subject", "mail.subject", 26, MailMessage.subject),
+    Column("sender", "mail.from", 22, MailMessage.sender, max_width=40),
+    Column("subject", "mail.subject", 26, MailMessage.subject, max_width=80),
     Column("status", "mail.status", 10, MailMessage.status, format=_status),
 ]
 
 PICKER_COLUMNS = [
     Column("number", "customer.number", 14, Customer.number),
-    Column("name", "customer.name", 34, Customer.name),
+    Column("name", "customer.name", 34, Customer.name, max_width=50),
     Column("manager_name", "customer.manager", 12),
 ]
 

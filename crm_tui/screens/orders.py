@@ -30,7 +30,8 @@ from crm_tui.widgets.plain import PlainStatic
 ORDER_COLUMNS = [
     Column("number", "order.number", 18, Order.number),
     Column("date", "order.date", 10, Order.date),
-    Column("delivery_address", "order.delivery_address", 22, Order.delivery_address),
+    Column("delivery_address", "order.delivery_address", 22, Order.delivery_address,
+           max_width=60),
     Column("status", "order.status", 6, Order.status, format=status_label),
     Column("amount", "order.amount", 14, Order.amount, format=money),
 ]

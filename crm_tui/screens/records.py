@@ -34,6 +34,7 @@ from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
 from crm_tui.models.kinds import Action, RecordKind, kind
 from crm_tui.plain_text import plain
+from crm_tui.widgets.clipboard import copy_text
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.footer import CrmFooter
@@ -456,6 +457,8 @@ class RecordView(Widget, can_focus=False):
     """The fields and sections of one record, read afresh on every change
     of its kind."""
 
+    BINDINGS = [Binding("y", "copy_record", "ops_ui.copy", id="records.copy")]
+
     def __init__(self, kind_name: str, record_id: Any, classes: str = "", **kwargs: Any):
         super().__init__(classes=f"shows-records record-view {classes}".strip(), **kwargs)
         self.kind = kind(kind_name)
@@ -486,6 +489,10 @@ class RecordView(Widget, can_focus=False):
         fields.update(record_text(self.kind, self.record))
         if self.kind.heading is not None:
             self.screen_heading(self.kind.heading(self.record))
+
+    def action_copy_record(self) -> None:
+        """The record's fields and sections, as shown, to the clipboard."""
+        copy_text(self.app, record_text(self.kind, self.record).plain if self.record else "")
 
     def screen_heading(self, text: str) -> None:
         for title in self.screen.query(".record-heading"):

@@ -14,6 +14,7 @@ connection; a row not loaded yet shows as "…" for a moment.
 """
 from __future__ import annotations
 
+import dataclasses
 import operator
 import threading
 from collections import OrderedDict
@@ -41,6 +42,7 @@ from crm_tui.i18n import t
 from crm_tui.models.base import is_postgres
 from crm_tui.models.kinds import Column
 from crm_tui.plain_text import plain
+from crm_tui.widgets.clipboard import copy_text
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.plain import PlainStatic
 
@@ -376,6 +378,37 @@ def fit(text: str, width: int) -> str:
     return set_cell_size("".join(kept) + PLACEHOLDER, width)
 
 
+def table_width(columns: Sequence[Column]) -> int:
+    """Cells a row of `columns` takes: their widths and a space between."""
+    return sum(column.width for column in columns) + max(0, len(columns) - 1)
+
+
+def fitting_columns(columns: Sequence[Column], width: int) -> list[Column]:
+    """The columns a list `width` cells wide shows, in their order: those of
+    priority 0, then those of priority 1, 2, ... while they all fit; the
+    room left is shared by the columns that may grow (`max_width`)."""
+    shown = [column for column in columns if not column.priority]
+    for priority in sorted({column.priority for column in columns if column.priority}):
+        wider = [column for column in columns if column in shown or column.priority == priority]
+        if table_width(wider) > width:
+            break
+        shown = wider
+    widths = [column.width for column in shown]
+    spare = width - table_width(shown)
+    growing = [index for index, column in enumerate(shown) if column.max_width > column.width]
+    while spare > 0 and growing:
+        # One cell at a time to each, so that they grow alike.
+        for index in list(growing):
+            if spare == 0:
+                break
+            widths[index] += 1
+            spare -= 1
+            if widths[index] >= shown[index].max_width:
+                growing.remove(index)
+    return [column if column.width == cells else dataclasses.replace(column, width=cells)
+            for column, cells in zip(shown, widths)]
+
+
 class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
     """The rows: a fixed header line, then one line per row in view."""
 
@@ -397,6 +430,8 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("right", "column(1)", "table.column_right", show=False,
                 id="table.column_right"),
         Binding("s", "toggle_sort", "table.sort", id="table.sort"),
+        Binding("y", "copy_cell", "ops_ui.copy", id="table.copy"),
+        Binding("Y", "copy_row", "ops_ui.copy_record", show=False, id="table.copy_row"),
         Binding("escape", "clear_filter", "table.clear_filter", show=False,
                 id="table.clear_filter"),
     ]
@@ -414,7 +449,8 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
     def __init__(self, source: RowSource, filter_text: str = "", **kwargs: Any):
         super().__init__(**kwargs)
         self.source = source
-        self.columns = list(source.columns)
+        # The columns shown: those of priority 0 until the width is known.
+        self.columns = [column for column in source.columns if not column.priority]
         self.filter_text = filter_text
         self.sort_index: int | None = None
         self.sort_descending = False
@@ -530,12 +566,31 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def _table_width(self) -> int:
-        return sum(column.width for column in self.columns) + max(0, len(self.columns) - 1)
+        return table_width(self.columns)
+
+    def _fit_columns(self) -> None:
+        """The columns for the width the list has now (see `fitting_columns`);
+        the sort and the current column stay on the same columns."""
+        # The vertical scrollbar's cell is kept free, whether shown or not.
+        width = self.size.width - self.styles.scrollbar_size_vertical
+        if width <= 0:
+            return
+        columns = fitting_columns(self.source.columns, width)
+        if [(c.key, c.width) for c in columns] == [(c.key, c.width) for c in self.columns]:
+            return
+        keys = [column.key for column in columns]
+        sort_key = self.columns[self.sort_index].key if self.sort_index is not None else None
+        current_key = self.columns[self.current_column].key
+        self.columns = columns
+        self.sort_index = keys.index(sort_key) if sort_key in keys else None
+        self.current_column = keys.index(current_key) if current_key in keys else 0
+        self.refresh()
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self._table_width, self.row_count + 1)
 
     def on_resize(self, event: events.Resize) -> None:
+        self._fit_columns()
         self._update_virtual_size()
         self._scroll_cursor_into_view()
         self._request_visible_pages()
@@ -573,7 +628,31 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
             index = int(self.scroll_offset.y) + y - 1
             strip = self._row_strip(index, width)
         x = int(self.scroll_offset.x)
-        return strip.crop(x, x + self.scrollable_content_region.width)
+        return self._mark_cuts(strip, x, self.scrollable_content_region.width)
+
+    def _mark_cuts(self, strip: Strip, x: int, view: int) -> Strip:
+        """The part of the line in view, with "…" where a column is cut at
+        the edge of the view (a table wider than the screen)."""
+        shown = strip.crop(x, x + view)
+        if view < 2:
+            return shown
+        starts, ends = {0}, set()
+        position = 0
+        for column in self.columns:
+            ends.add(position + column.width)
+            position += column.width + 1
+            starts.add(position)
+        right = x + view
+        cut_right = right < self._table_width and right not in ends and right not in starts
+        cut_left = x > 0 and x not in starts and x not in ends
+        if not (cut_left or cut_right):
+            return shown
+        segments = list(shown.crop(1 if cut_left else 0, view - 1 if cut_right else view))
+        if cut_left:
+            segments.insert(0, Segment(PLACEHOLDER, next(iter(shown)).style))
+        if cut_right:
+            segments.append(Segment(PLACEHOLDER, list(shown)[-1].style))
+        return Strip(segments, view)
 
     def _header_strip(self, width: int) -> Strip:
         base = self.rich_style
@@ -674,6 +753,18 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
         row = self.row_at(self.cursor) if self.row_count else None
         if row is not None and isinstance(self.parent, LazyTable):
             self.parent.post_message(LazyTable.RowChosen(self.parent, row.get(self.source.id_key)))
+
+    def action_copy_cell(self) -> None:
+        """The text of the cell under the cursor, to the clipboard."""
+        row = self.row_at(self.cursor) if self.row_count else None
+        copy_text(self.app, self.columns[self.current_column].text(row) if row else "")
+
+    def action_copy_row(self) -> None:
+        """The row under the cursor, every column, tab-separated (as a
+        spreadsheet takes it)."""
+        row = self.row_at(self.cursor) if self.row_count else None
+        copy_text(self.app, "\t".join(column.text(row) for column in self.source.columns)
+                  if row else "")
 
     def action_filter(self) -> None:
         if isinstance(self.parent, LazyTable):
