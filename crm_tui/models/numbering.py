@@ -30,3 +30,12 @@ def next_number(field: Field, letters: str) -> str:
 def _lock_key(letters: str) -> int:
     """A stable advisory-lock key for one kind of number."""
     return 20261124_00 + int.from_bytes(letters.encode("ascii"), "big") % 100_000
+
+
+def next_numbers(field: Field, letters: str, count: int) -> list[str]:
+    """Inside a transaction: `count` consecutive numbers from `next_number`
+    (an import numbers a batch of records with one look-up)."""
+    first = next_number(field, letters)
+    prefix = first[: len(letters) + 8]
+    start = int(first[len(prefix):])
+    return [f"{prefix}{start + offset:03d}" for offset in range(count)]

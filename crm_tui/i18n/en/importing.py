@@ -1,0 +1,72 @@
+"""Importing customers, contacts and interactions from CSV and XLSX."""
+
+STRINGS = {
+    "importing.kind.customer": "Customers",
+    "importing.kind.contact": "Contacts",
+    "importing.kind.interaction": "Interactions",
+    "importing.customer_number": "Customer number",
+    "importing.customer_name": "Customer name",
+    "importing.matching.customer": "A row with a customer number updates that customer; a row "
+                                   "without one is a duplicate of a customer with the same "
+                                   "company name and the same phone or tax number.",
+    "importing.matching.contact": "A contact is a duplicate when the customer already has one "
+                                  "with the same name and office phone.",
+    "importing.matching.interaction": "An interaction is a duplicate when the customer already "
+                                      "has one with the same date, place and summary.",
+    "importing.reason": "Reason refused",
+    "importing.summary.dry_run": "Dry run of {rows} rows: {created} would be created, {updated} "
+                                 "updated, {duplicates} skipped as duplicates, {refused} refused.",
+    "importing.summary.done": "Imported {rows} rows: {created} created, {updated} updated, "
+                              "{duplicates} skipped as duplicates, {refused} refused.",
+    "importing.duplicate_of": "a duplicate of customer {number} (same name and phone or tax "
+                              "number)",
+    "importing.duplicate_in_file": "a duplicate of an earlier row of this file",
+    "importing.unchanged": "customer {number} already holds these values",
+    "importing.duplicate_contact": "customer {number} already has this contact",
+    "importing.duplicate_interaction": "customer {number} already has this interaction",
+    "importing.error.unknown_kind": "Nothing called {kind} can be imported (one of: {kinds}).",
+    "importing.error.unknown_field": "no such field",
+    "importing.error.two_columns": "filled by two columns",
+    "importing.error.nothing_mapped": "No column is mapped to a field.",
+    "importing.error.unknown_value": "unknown value \"{value}\"",
+    "importing.error.no_customer": "no customer numbered {number}",
+    "importing.error.customer_name_unknown": "no customer called {name}",
+    "importing.error.customer_name_shared": "several customers are called {name}: give the "
+                                            "customer number",
+    "importing.error.no_contact": "the customer has no contact called {name}",
+    "importing.error.bad_csv": "The file cannot be read as CSV ({reason}).",
+    "importing.error.bad_xlsx": "The file cannot be read as an XLSX workbook ({reason}).",
+    "importing.error.no_header": "The file has no header row.",
+    "importing.error.bad_mapping": "The mapping cannot be read: {reason}",
+    # the screen
+    "importing.module": "Import",
+    "importing.title": "Import from CSV or XLSX",
+    "importing.kind": "Kind",
+    "importing.file": "File",
+    "importing.file_hint": "A CSV (UTF-8 or GBK) or XLSX file in an upload folder.",
+    "importing.read": "Read file",
+    "importing.header": "Column",
+    "importing.field": "Field",
+    "importing.sample": "First row",
+    "importing.not_imported": "(not imported)",
+    "importing.saved_mapping": "The mapping saved for files of this shape is used.",
+    "importing.guessed_mapping": "The mapping is guessed from the headers: check it.",
+    "importing.dry_run": "Dry run",
+    "importing.run": "Import",
+    "importing.change_field": "Field",
+    "importing.choose_field": "Field of column {column}",
+    "importing.values": "Values",
+    "importing.choose_value": "{field} \"{value}\" stands for",
+    "importing.refuse_value": "(refuse these rows)",
+    "importing.unknown_values": "Unknown values: {values}",
+    "importing.reading": "Reading {file}…",
+    "importing.judging": "Dry run: {rows} rows read…",
+    "importing.importing": "Importing: {rows} rows…",
+    "importing.refused_file": "Refused rows with their reasons: {path}",
+    "importing.refusals": "Row {row}: {reason}",
+    "importing.dry_run_first": "Run a dry run first (d).",
+    "importing.stopped": "Stopped after {rows} rows; import the same file again to go on.",
+    "importing.stop": "Stop",
+    "importing.back": "Back",
+    "importing.open": "Import",
+}
