@@ -35,7 +35,8 @@ from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, DictionaryEntry
 from crm_tui.models.errors import CrmError, NotFound, ValidationError
 from crm_tui.models.importing import (CREATED, DUPLICATE, REFUSED, UPDATED, ImportField,
                                       Importer, ImportSpec, Verdict, comparable,
-                                      import_audit_rows, register_import)
+                                      import_audit_rows, insert_rows,
+                                      register_import)
 from crm_tui.models.names import company_key
 from crm_tui.models.numbering import next_numbers
 from crm_tui.models.users import User, require
@@ -151,7 +152,7 @@ class CustomerImporter(Importer):
         if not values.get("manager") and self.actor.id in self.references.managers:
             values["manager"] = self.actor.id  # an account manager's own, as in the form
         data = _clean_customer(values, references=self.references)
-        check_new_customer_owner(self.actor, data)
+        check_new_customer_owner(self.rights, data)
         key = company_key(data["name"])
         marks = _marks(data["phone"], data["local_tax_number"], data["national_tax_number"])
         for found_number, found_marks in self.by_key.get(key, []):
@@ -168,7 +169,7 @@ class CustomerImporter(Importer):
             raise NotFound(t("importing.error.no_customer", number=number))
         # Cells left empty leave the field as it is.
         filled = {name: value for name, value in values.items() if value not in ("", None)}
-        data = customer.checked_changes(self.actor, filled, self.references)
+        data = customer.checked_changes(self.rights, filled, self.references)
         if not audit.diff(customer, data):
             return Verdict(DUPLICATE, reason=t("importing.unchanged", number=number))
         return Verdict(UPDATED, data=filled, record_id=customer.id)
@@ -180,12 +181,14 @@ class CustomerImporter(Importer):
             numbers = next_numbers(Customer.number, "KH", len(created))
             rows = [{**verdict.data, "number": number, "status": NORMAL, "created_at": now,
                      "version": 1} for verdict, number in zip(created, numbers)]
-            ids = [row[0] for row in Customer.insert_many(rows).returning(Customer.id)
-                   .tuples().execute()]
-            import_audit_rows(self.actor, "customer", ids, audit.CREATE, label)
-            for verdict, number, customer_id in zip(created, numbers, ids):
-                verdict.record_id = customer_id
-                self.by_number[number] = customer_id
+            insert_rows(Customer, rows)
+            ids = dict(Customer.select(Customer.number, Customer.id)
+                       .where(Customer.number.in_(numbers)).tuples())
+            import_audit_rows(self.actor, "customer", [ids[number] for number in numbers],
+                              audit.CREATE, label)
+            for verdict, number in zip(created, numbers):
+                verdict.record_id = ids[number]
+                self.by_number[number] = ids[number]
         for verdict in verdicts:
             if verdict.outcome == UPDATED:
                 _update(self.actor, Customer.get_by_id(verdict.record_id), verdict, label,
@@ -225,7 +228,7 @@ class CustomerFinder:
     records (scope per row)."""
 
     def __init__(self, actor: User):
-        self.actor = actor
+        self.rights: Any = actor
         self.by_number: dict[str, Customer] = {}
         self.by_key: dict[str, list[Customer]] = {}
         query = (Customer.select(Customer.id, Customer.number, Customer.name, Customer.manager,
@@ -250,7 +253,7 @@ class CustomerFinder:
             found = matches[0]
         else:
             raise ValidationError({"customer_name": t("error.required")})
-        check_records_editable(self.actor, found)
+        check_records_editable(self.rights, found)
         return found
 
 
@@ -290,6 +293,7 @@ class ContactImporter(Importer):
                      .tuples().iterator()}
 
     def judge(self, values: dict[str, Any]) -> Verdict:
+        self.customers.rights = self.rights
         customer = self.customers.customer(values)
         data = _clean_contact(values)
         key = (customer.id, comparable(data["name"]), _digits(data["office_phone"]))
@@ -358,6 +362,7 @@ class InteractionImporter(Importer):
                      .tuples().iterator()}
 
     def judge(self, values: dict[str, Any]) -> Verdict:
+        self.customers.rights = self.rights
         customer = self.customers.customer(values)
         contact_name = str(values.pop("contact", "") or "")
         data = clean(INTERACTION_FIELDS, values)
