@@ -21,22 +21,26 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterator, Sequence, TextIO
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterator, Sequence, TextIO
 
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from crm_tui import clock
+from crm_tui.documents import DocumentStore, FileRefused, export_target
 from crm_tui.i18n import strings, t
 from crm_tui.models.audit import AuditLog
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.users import User, require
 from crm_tui.plain_text import without_refused
-from crm_tui.tabular import Table
+from crm_tui.private import PRIVATE_FILE
+from crm_tui.tabular import Table, TableUnreadable, read_table
 
 CREATED, UPDATED, DUPLICATE, REFUSED = "created", "updated", "duplicate", "refused"
 OUTCOMES = (CREATED, UPDATED, DUPLICATE, REFUSED)
@@ -298,15 +302,16 @@ def _date_text(cell: Any) -> str:
     if isinstance(cell, dt.date):
         return cell.isoformat()
     if isinstance(cell, (int, float, Decimal)) and not isinstance(cell, bool):
-        return _serial_date(float(cell)) or str(cell)
-    text = without_refused(str(cell), allow="").strip()
-    try:
-        return _serial_date(float(text)) or text
-    except ValueError:
-        pass
-    # "2026-11-24 09:30" and "2026/11/24": the date part.
+        text = str(int(cell)) if float(cell).is_integer() else str(cell)
+    else:
+        text = without_refused(str(cell), allow="").strip()
+    if re.fullmatch(r"\d{1,5}(\.\d+)?", text) and EXCEL_SERIALS[0] <= float(text) <= EXCEL_SERIALS[1]:
+        # An Excel serial: days since 1899-12-30 (a time of day after the point).
+        return (EXCEL_EPOCH + dt.timedelta(days=int(float(text)))).isoformat()
+    # "2026-11-24 09:30", "2026/11/24", "2026年11月24日", "20261124": the date part.
+    first = text.split()[0] if text.split() else ""
     for form in _DATE_FORMS:
-        match = form.fullmatch(text.split()[0] if text.split() else "")
+        match = form.fullmatch(first)
         if match:
             year, month, day = (int(part) for part in match.groups())
             try:
@@ -314,16 +319,6 @@ def _date_text(cell: Any) -> str:
             except ValueError:
                 return text
     return text
-
-
-def _serial_date(number: float) -> str:
-    """The date an Excel serial stands for ('' when it is none: 20261124
-    is a date written as a number, not a serial)."""
-    if not EXCEL_SERIALS[0] <= number <= EXCEL_SERIALS[1]:
-        if 19000101 <= number <= 21001231 and float(number).is_integer():
-            return _date_text(str(int(number)))
-        return ""
-    return (EXCEL_EPOCH + dt.timedelta(days=int(number))).isoformat()
 
 
 # ----- a run --------------------------------------------------------------------
@@ -538,3 +533,82 @@ def import_audit_rows(actor: User, table_name: str, row_ids: Sequence[int], acti
         {"actor": actor.id, "at": now, "table_name": table_name, "row_id": row_id,
          "action": action, "field": IMPORT_ACTION, "old": "", "new": label}
         for row_id in row_ids])
+
+
+# ----- files ------------------------------------------------------------------
+
+def open_table(path: str | os.PathLike, store: DocumentStore | None = None) -> tuple[Table, BinaryIO]:
+    """The table of the file at `path`, and the open file (to close once
+    the import is done). With `store` (the app), only a file a user may
+    attach is read: a regular file in an upload folder, none of the CRM's
+    own; without (the command line, run by the operator), any file."""
+    if not str(path).strip():
+        raise ValidationError({"path": t("error.required")})
+    try:
+        if store is not None:
+            source, name = store.open_upload(path)
+        else:
+            source, name = open(Path(str(path).strip()).expanduser(), "rb"), Path(path).name
+    except FileRefused as error:
+        raise ValidationError({"path": t(error.key, **error.values)}) from None
+    except OSError as error:
+        raise ValidationError({"path": t("documents.error.unreadable",
+                                         reason=error.strerror or str(error))}) from None
+    try:
+        return read_table(source, name), source
+    except TableUnreadable as error:
+        source.close()
+        raise ValidationError({"path": t(error.key, **error.values)}) from None
+    except BaseException:
+        source.close()
+        raise
+
+
+def refused_file(folder: str | os.PathLike, source_name: str) -> tuple[TextIO, Path]:
+    """A new CSV file for the refused rows of an import of `source_name`,
+    in `folder` (never over an existing file), UTF-8 with a BOM so that
+    Excel reads the Chinese right; opened for writing, and its path."""
+    stem = Path(source_name).stem or "import"
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    folder = Path(folder)
+    for attempt in range(100):
+        suffix = f"-{attempt}" if attempt else ""
+        target = export_target(folder, folder / f"{stem}.refused-{stamp}{suffix}.csv")
+        try:
+            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                                 PRIVATE_FILE)
+        except FileExistsError:
+            continue
+        return os.fdopen(descriptor, "w", encoding="utf-8-sig", newline=""), target
+    raise ValidationError({"path": t("documents.error.exists")})
+
+
+def mapping_from_answers(spec: ImportSpec, headers: Sequence[str], answers: dict[str, Any],
+                         start: Mapping | None = None) -> Mapping:
+    """A mapping as a person writes it (the command line's --mapping):
+    {"columns": {"header": "field" or null}, "values": {"field": {"text":
+    "the known name it stands for" or null}}}. Columns not named keep
+    `start` (the saved or guessed mapping)."""
+    mapping = Mapping(list(start.columns) if start else [None] * len(headers),
+                      {name: dict(texts) for name, texts in (start.values if start else {}).items()})
+    try:
+        by_header = {comparable(header): index for index, header in enumerate(headers)}
+        for header, name in dict(answers.get("columns", {})).items():
+            if comparable(header) not in by_header:
+                raise ValueError(f"no column {header!r}")
+            mapping.columns[by_header[comparable(header)]] = name or None
+        for name, texts in dict(answers.get("values", {})).items():
+            item = spec.field(name) if name in {f.name for f in spec.fields} else None
+            if item is None or item.lookup is None:
+                raise ValueError(f"{name!r} takes no values")
+            known = item.lookup()
+            for text, meant in dict(texts).items():
+                if meant is not None and comparable(meant) not in known:
+                    raise ValueError(f"{name}: no {meant!r}")
+                mapping.values.setdefault(name, {})[text] = (
+                    None if meant is None else known[comparable(meant)])
+    except (ValueError, TypeError, AttributeError) as error:
+        raise ValidationError({"mapping": t("importing.error.bad_mapping", reason=str(error))}
+                              ) from None
+    mapping.check(spec)
+    return mapping
