@@ -446,6 +446,9 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
                 actor, spec, table, mapping, dry_run=args.dry_run, file_name=Path(args.file).name,
                 refused_to=refused_to, progress=_import_progress)
         except CrmError as error:
+            if refused_path is not None:
+                refused_to.close()
+                refused_path.unlink()
             raise CliError(str(error)) from None
         finally:
             if refused_to is not None:
