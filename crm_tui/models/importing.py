@@ -237,10 +237,18 @@ class ImportMapping(BaseModel):
         indexes = ((("kind", "shape"), True),)
 
 
+def _is_reason(header: str) -> bool:
+    return comparable(header) in {comparable(strings(locale).get("importing.reason", ""))
+                                  for locale in ("en", "zh_CN")}
+
+
 def mapping_for(spec: ImportSpec, headers: Sequence[str]) -> tuple[Mapping, bool]:
-    """The saved mapping for files of this shape (True), else a guess (False)."""
+    """The saved mapping for files of this shape (True), else a guess
+    (False). A file of refused rows, fixed, has the shape of the file it
+    came from: its last column, the reason, is not imported."""
+    shape = list(headers[:-1]) if headers and _is_reason(headers[-1]) else list(headers)
     saved = ImportMapping.get_or_none((ImportMapping.kind == spec.kind)
-                                      & (ImportMapping.shape == header_shape(headers)))
+                                      & (ImportMapping.shape == header_shape(shape)))
     if saved is not None:
         try:
             return Mapping.from_json(saved.mapping, len(headers)), True
@@ -253,6 +261,8 @@ def save_mapping(actor: User, spec: ImportSpec, headers: Sequence[str], mapping:
     """Keep `mapping` for the next file of this shape."""
     require(actor, spec.permission)
     mapping.check(spec)
+    if headers and _is_reason(headers[-1]):
+        headers, mapping = headers[:-1], Mapping(mapping.columns[:-1], mapping.values)
     shape = header_shape(headers)
     with database.atomic():
         updated = (ImportMapping.update(mapping=mapping.to_json(), saved_by=actor.id,
