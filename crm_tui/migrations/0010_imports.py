@@ -1,6 +1,8 @@
 """Imports: the column mapping saved per kind and file shape, and one row
-per import run (the audit rows of what it made name it)."""
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField
+per import run (the audit rows of what it made name it). Mail
+attachments: the files a message carried, and the document each became."""
+from peewee import (BigIntegerField, CharField, DateTimeField, ForeignKeyField, IntegerField,
+                    Model, TextField)
 
 
 def up(migrator, db):
@@ -36,9 +38,32 @@ def up(migrator, db):
             database = db
             table_name = "import_run"
 
-    db.create_tables([ImportMapping, ImportRun])
+    class MailMessage(Model):
+        class Meta:
+            database = db
+            table_name = "mail_message"
+
+    class Document(Model):
+        class Meta:
+            database = db
+            table_name = "document"
+
+    class MailAttachment(Model):
+        mail = ForeignKeyField(MailMessage, backref="+", on_delete="CASCADE")
+        name = CharField(max_length=250)
+        size = BigIntegerField()
+        sha256 = CharField(max_length=64)
+        document = ForeignKeyField(Document, null=True, backref="+", on_delete="SET NULL")
+        status = CharField(max_length=12)
+
+        class Meta:
+            database = db
+            table_name = "mail_attachment"
+
+    db.create_tables([ImportMapping, ImportRun, MailAttachment])
 
 
 def down(migrator, db):
+    db.execute_sql('DROP TABLE IF EXISTS "mail_attachment"')
     db.execute_sql('DROP TABLE IF EXISTS "import_run"')
     db.execute_sql('DROP TABLE IF EXISTS "import_mapping"')

@@ -11,7 +11,7 @@ from crm_tui.models.dictionary import DictionaryEntry
 from crm_tui.models.documents import Document
 from crm_tui.models.importing import ImportMapping, ImportRun
 from crm_tui.models import customer_import  # noqa: F401 - registers the import specs
-from crm_tui.models.mail import MailMessage
+from crm_tui.models.mail import MailAttachment, MailMessage
 from crm_tui.models.quotes import Quote, QuoteLine
 from crm_tui.models.sales import Opportunity, PlanItem
 from crm_tui.models.sales_system import Order, OrderLine, Product, Stock
@@ -24,7 +24,7 @@ CRM_MODELS = [
     Customer, Contact, Interaction, Opportunity, PlanItem,
     Service, ServiceEvent, ChurnAlert, ChurnMeasure, WorkerRun,
     MailMessage, Document, Contract, ContractStep, Instalment, Payment,
-    Quote, QuoteLine, ImportMapping, ImportRun,
+    Quote, QuoteLine, ImportMapping, ImportRun, MailAttachment,
 ]
 # The sales system's tables, read only for the CRM.
 SALES_MODELS = [Product, Stock, Order, OrderLine]

@@ -69,4 +69,15 @@ STRINGS = {
     "importing.stop": "Stop",
     "importing.back": "Back",
     "importing.open": "Import",
+    # mail attachments
+    "mail.attachment.unnamed": "attachment",
+    "mail.attachments": "Files",
+    "mail.attachment.status.stored": "filed as a document",
+    "mail.attachment.status.too_large": "over the size limit: not stored",
+    "mail.attachment.status.unstored": "not stored: the document folder refused it",
+    "mail.attachment.status.not_filed": "not stored: the mail is no customer's",
+    "mail.attachment.status.sent": "sent",
+    "mail.compose.documents": "Attach",
+    "mail.compose.pick_documents": "Documents to attach (space marks, Enter takes)",
+    "mail.compose.no_documents": "The customer has no documents.",
 }

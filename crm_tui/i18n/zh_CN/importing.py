@@ -64,4 +64,15 @@ STRINGS = {
     "importing.stop": "停止",
     "importing.back": "返回",
     "importing.open": "导入",
+    # 邮件附件
+    "mail.attachment.unnamed": "附件",
+    "mail.attachments": "附件",
+    "mail.attachment.status.stored": "已存为文档",
+    "mail.attachment.status.too_large": "超过大小限制：未保存",
+    "mail.attachment.status.unstored": "未保存：文档目录无法写入",
+    "mail.attachment.status.not_filed": "未保存：邮件不属于任何客户",
+    "mail.attachment.status.sent": "已发送",
+    "mail.compose.documents": "附件",
+    "mail.compose.pick_documents": "选择要附加的文档（空格标记，回车确定）",
+    "mail.compose.no_documents": "该客户没有文档。",
 }
