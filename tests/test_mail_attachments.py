@@ -148,3 +148,48 @@ def test_a_document_missing_from_the_store_is_said_and_nothing_sent(customer, pe
         mail.send_to_contact(people.manager, smtp_settings(smtp_server.port), customer.id,
                              Contact.get().id, draft(), (document.id,), store)
     assert smtp_server.received == [] and MailMessage.select().count() == 0
+
+
+async def test_compose_form_picks_the_customers_documents(sqlite_db, sqlite_url, people,
+                                                          smtp_server, tmp_path):
+    from crm_tui.config import SmtpConfig
+    from crm_tui.screens.mail import (ComposeMailModal, CustomerMailScreen, DocumentChoiceModal,
+                                      MailReadModal)
+    from tests.mailservers import HOST
+    from tests.pilot import app_for, press_and_settle, push_and_settle, save, sign_in, type_text
+
+    customer = make_customer(people.manager, name="北京远大科技有限公司")
+    Contact.create_by(people.manager, customer, {
+        "name": "李明", "sex": "M", "position": "采购经理", "office_phone": "010-62345678",
+        "email": "li.ming@client.example"})
+    store = DocumentStore(tmp_path / "store", 1, upload_folders=(tmp_path,))
+    for name, data in (("a-quote.pdf", PDF), ("b-sheet.csv", SHEET)):
+        (tmp_path / name).write_bytes(data)
+        Document.attach(people.manager, customer.id, tmp_path / name, store)
+
+    app = app_for(sqlite_url, mail=MailConfig(smtp=SmtpConfig(
+        host=HOST, port=smtp_server.port, security="none", sender="sales@crm.example")),
+        documents=DocumentsConfig(folder=str(tmp_path / "store"), max_size_mb=1))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "wang")
+        await push_and_settle(pilot, CustomerMailScreen(customer.id))
+        await press_and_settle(pilot, "n")
+        assert isinstance(app.screen, ComposeMailModal)
+        await type_text(pilot, "Quote")
+        await press_and_settle(pilot, "ctrl+o")
+        assert isinstance(app.screen, DocumentChoiceModal)
+        # Mark the second document (b-sheet.csv) and take it.
+        await press_and_settle(pilot, "down", "space", "ctrl+s")
+        modal = app.screen
+        assert isinstance(modal, ComposeMailModal)
+        assert "b-sheet.csv" in str(modal.query_one("#mail-documents").render())
+        await save(pilot)
+        assert isinstance(app.screen, CustomerMailScreen)
+        await press_and_settle(pilot, "enter")
+        assert isinstance(app.screen, MailReadModal)
+
+    received = email.message_from_bytes(smtp_server.received[0].data, policy=default_policy)
+    assert [(part.get_filename(), part.get_payload(decode=True))
+            for part in received.iter_attachments()] == [("b-sheet.csv", SHEET)]
+    [row] = MailAttachment.select()
+    assert (row.name, row.status) == ("b-sheet.csv", SENT)

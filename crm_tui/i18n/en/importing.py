@@ -78,6 +78,6 @@ STRINGS = {
     "mail.attachment.status.not_filed": "not stored: the mail is no customer's",
     "mail.attachment.status.sent": "sent",
     "mail.compose.documents": "Attach",
-    "mail.compose.pick_documents": "Documents to attach (space marks, Enter takes)",
+    "mail.compose.pick_documents": "Documents to attach (space marks, ctrl+s takes)",
     "mail.compose.no_documents": "The customer has no documents.",
 }

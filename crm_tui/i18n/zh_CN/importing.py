@@ -73,6 +73,6 @@ STRINGS = {
     "mail.attachment.status.not_filed": "未保存：邮件不属于任何客户",
     "mail.attachment.status.sent": "已发送",
     "mail.compose.documents": "附件",
-    "mail.compose.pick_documents": "选择要附加的文档（空格标记，回车确定）",
+    "mail.compose.pick_documents": "选择要附加的文档（空格标记，ctrl+s 确定）",
     "mail.compose.no_documents": "该客户没有文档。",
 }
