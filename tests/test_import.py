@@ -327,3 +327,25 @@ def test_generated_rows_dry_run_matches_the_import_and_nothing_comes_twice(crm_d
     assert again.duplicates == done.created + done.duplicates
     for customer in Customer.select():
         assert "\x1b" not in customer.name and "\u202e" not in customer.name
+
+
+def test_an_import_stopped_midway_goes_on_where_it_stopped(crm_db, people, tmp_path):
+    path = write_csv(tmp_path / "many.csv", CUSTOMER_HEADERS, [
+        customer_row(f"第{index}号有限公司", phone=f"010-6234{index:04d}", tax=f"T{index}")
+        for index in range(25)], "utf-8")
+    table, source = open_table(path)
+    mapping, _ = mapping_for(CUSTOMERS, table.headers)
+    batches = []
+
+    stopped = run_import(people.admin, CUSTOMERS, table, mapping, dry_run=False,
+                         batch_rows=10, progress=batches.append,
+                         stop=lambda: len(batches) >= 1)
+    assert stopped.stopped and (stopped.rows, stopped.created) == (10, 10)
+    assert Customer.select().count() == 10
+
+    rest = run_import(people.admin, CUSTOMERS, table, mapping, dry_run=False, batch_rows=10)
+    source.close()
+    assert (rest.created, rest.duplicates) == (15, 10)
+    assert Customer.select().count() == 25
+    numbers = [c.number for c in Customer.select().order_by(Customer.number)]
+    assert len(set(numbers)) == 25

@@ -12,6 +12,7 @@ stops between batches.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -282,9 +283,9 @@ class ImportScreen(Screen):
                             export_folder_of(self.app.config.documents.export_folder), path)
                     try:
                         report = run_import(
-                            user, spec, table, mapping, dry_run=dry_run, file_name=source.name
-                            if isinstance(getattr(source, "name", None), str) else path,
-                            refused_to=refused_to, stop=lambda: self.stopping,
+                            user, spec, table, mapping, dry_run=dry_run,
+                            file_name=Path(path).name, refused_to=refused_to,
+                            stop=lambda: self.stopping,
                             progress=lambda done: self.app.call_from_thread(self._progress,
                                                                             done))
                     finally:
