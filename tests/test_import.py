@@ -349,3 +349,14 @@ def test_an_import_stopped_midway_goes_on_where_it_stopped(crm_db, people, tmp_p
     assert Customer.select().count() == 25
     numbers = [c.number for c in Customer.select().order_by(Customer.number)]
     assert len(set(numbers)) == 25
+
+
+def test_a_file_that_breaks_further_down_stops_with_its_reason(crm_db, people, tmp_path):
+    path = tmp_path / "broken.csv"
+    good = ",".join(customer_row("甲有限公司"))
+    path.write_text(",".join(CUSTOMER_HEADERS) + "\n" + good + "\n" + '"' + "x" * 200_000 + '"\n'
+                    + "\x00,\x1b\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as raised:
+        import_file(people.admin, path, dry_run=True)
+    assert "CSV" in str(raised.value)
+    assert Customer.select().count() == 0

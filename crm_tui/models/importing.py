@@ -451,7 +451,7 @@ def run_import(actor: User, spec: ImportSpec, table: Table, mapping: Mapping, *,
             run = ImportRun.create(kind=spec.kind, file_name=file_name[:250], actor=actor.id,
                                    started_at=clock.now())
         report.run_id = run.id
-    for batch in _batches(table.rows(), batch_rows):
+    for batch in _batches(_readable(table.rows()), batch_rows):
         if stop():
             report.stopped = True
             break
@@ -505,6 +505,15 @@ def _judge(spec: ImportSpec, reader: RowReader, importer: Importer, cells: list[
     if unknown:  # a kind whose rules took the text: still no known record
         return Verdict(REFUSED, reason=reason_of(spec, ValidationError(unknown)))
     return verdict
+
+
+def _readable(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """The rows; a file that turns out unreadable further down stops the
+    run with the reason (the batches before it stay written)."""
+    try:
+        yield from rows
+    except TableUnreadable as error:
+        raise ValidationError({"path": t(error.key, **error.values)}) from None
 
 
 def _batches(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
