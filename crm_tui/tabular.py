@@ -199,7 +199,7 @@ def _first_sheet_path(source: BinaryIO) -> str:
                        if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name))
         workbook = archive.read("xl/workbook.xml")
         rels = archive.read("xl/_rels/workbook.xml.rels")
-    first = re.search(rb'<(?:\w+:)?sheet\b[^>]*\br:id="([^"]+)"', workbook)
+    first = re.search(rb'<(?:\w+:)?sheet\b[^>]*\s\w+:id="([^"]+)"', workbook)
     if first:
         target = re.search(rb'<Relationship\b[^>]*Id="' + re.escape(first.group(1))
                            + rb'"[^>]*Target="([^"]+)"', rels) or re.search(
