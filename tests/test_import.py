@@ -360,3 +360,23 @@ def test_a_file_that_breaks_further_down_stops_with_its_reason(crm_db, people, t
         import_file(people.admin, path, dry_run=True)
     assert "CSV" in str(raised.value)
     assert Customer.select().count() == 0
+
+
+def test_customers_made_by_hand_between_batches_keep_their_numbers(crm_db, people, tmp_path):
+    path = write_csv(tmp_path / "many.csv", CUSTOMER_HEADERS, [
+        customer_row(f"第{index}号有限公司", phone=f"010-6234{index:04d}", tax=f"T{index}")
+        for index in range(30)], "utf-8")
+    table, source = open_table(path)
+    mapping, _ = mapping_for(CUSTOMERS, table.headers)
+    by_hand = []
+
+    def someone_else_creates(_report) -> None:
+        by_hand.append(make_customer(people.manager, name=f"手工{len(by_hand)}有限公司",
+                                     phone=f"021-5555{len(by_hand):04d}"))
+
+    report = run_import(people.admin, CUSTOMERS, table, mapping, dry_run=False, batch_rows=10,
+                        progress=someone_else_creates)
+    source.close()
+    assert report.created == 30 and len(by_hand) == 3
+    numbers = [c.number for c in Customer.select()]
+    assert len(numbers) == len(set(numbers)) == 33

@@ -134,6 +134,8 @@ class CustomerImporter(Importer):
         require(actor, perm.CUSTOMER_EDIT)
         self.actor = actor
         self.references = customer_references()
+        # The last customer number this import gave (see next_numbers).
+        self.last_number: str | None = None
         self.by_number: dict[str, int] = {}
         # company_key -> [(number or "", marks)], of the database and of this file.
         self.by_key: dict[str, list[tuple[str, frozenset[str]]]] = {}
@@ -178,7 +180,8 @@ class CustomerImporter(Importer):
         created = [verdict for verdict in verdicts if verdict.outcome == CREATED]
         if created:
             now = clock.now()
-            numbers = next_numbers(Customer.number, "KH", len(created))
+            numbers = next_numbers(Customer.number, "KH", len(created), self.last_number)
+            self.last_number = numbers[-1]
             rows = [{**verdict.data, "number": number, "status": NORMAL, "created_at": now,
                      "version": 1} for verdict, number in zip(created, numbers)]
             insert_rows(Customer, rows)
