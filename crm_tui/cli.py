@@ -123,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
                                              '"values": {"region": {"京": "北京"}}}')
     importing.add_argument("--save-mapping", action="store_true",
                            help="keep the mapping for the next file with the same headers")
-    importing.add_argument("--refused", help="where to write the refused rows (default: beside "
-                                             "FILE, FILE.refused-DATE.csv)")
+    importing.add_argument("--refused", metavar="FOLDER",
+                           help="the folder to write the refused rows into, as "
+                                "FILE.refused-DATE.csv (default: FILE's folder)")
 
     backup = command(commands, "backup", "back up the database and the documents into one verified archive "
                                          "(safe while people work)")
@@ -435,12 +436,18 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
         except ValidationError as error:
             raise CliError("; ".join(f"{name}: {text}" for name, text in error.errors.items())
                            ) from None
+        except CrmError as error:
+            raise CliError(str(error)) from None
         print(f"{table.encoding}; mapping {'saved' if saved else 'guessed'} for these headers:")
         for header, name in zip(table.headers, mapping.columns):
             print(f"  {plain(header)}\t-> {name or '-'}")
-        folder = Path(args.refused).parent if args.refused else Path(args.file).resolve().parent
-        refused_to, refused_path = (importing.refused_file(folder, Path(args.refused or args.file).name)
-                                    if not args.dry_run else (None, None))
+        folder = Path(args.refused) if args.refused else Path(args.file).resolve().parent
+        try:
+            refused_to, refused_path = (importing.refused_file(folder, Path(args.file).name)
+                                        if not args.dry_run else (None, None))
+        except (ValidationError, OSError) as error:
+            raise CliError(f"cannot write the refused rows into {folder}: "
+                           f"{getattr(error, 'strerror', None) or error}") from None
         try:
             report = importing.run_import(
                 actor, spec, table, mapping, dry_run=args.dry_run, file_name=Path(args.file).name,

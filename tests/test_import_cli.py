@@ -83,3 +83,20 @@ def test_wrong_password_unknown_kind_and_missing_file_are_one_line(sqlite_db, pe
                     ) == cli.EXIT_USAGE
     assert Customer.select().count() == 0
     assert not list(tmp_path.glob("*.refused-*.csv"))
+
+
+def test_refused_rows_into_a_folder_given(sqlite_db, people, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CRM_TUI_PASSWORD", PASSWORD)
+    config = write_config(tmp_path)
+    path = write_csv(tmp_path / "in.csv", CUSTOMER_HEADERS,
+                     [customer_row("坏公司", satisfaction="7")], "utf-8-sig")
+    (tmp_path / "out").mkdir()
+    assert cli.main(["--config", config, "import", "customer", str(path), "--user", "admin",
+                     "--refused", str(tmp_path / "out")]) == 0
+    assert len(list((tmp_path / "out").glob("in.refused-*.csv"))) == 1
+    assert cli.main(["--config", config, "import", "customer", str(path), "--user", "admin",
+                     "--refused", str(tmp_path / "nowhere")]) == cli.EXIT_USAGE
+    assert "cannot write the refused rows" in capsys.readouterr().err
+    # An executive may not save a mapping either: one line, no traceback.
+    assert cli.main(["--config", config, "import", "customer", str(path), "--user", "exec",
+                     "--save-mapping"]) == cli.EXIT_USAGE
