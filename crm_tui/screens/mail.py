@@ -195,7 +195,7 @@ class DocumentChoiceModal(ModalScreen[Any]):
     ids), Escape leaves the choice as it was (None)."""
 
     BINDINGS = [
-        Binding("ctrl+s", "take", "mail.compose.documents", priority=True,
+        Binding("ctrl+s", "take", "mail.compose.take_documents", priority=True,
                 id="mail.documents_take"),
         Binding("escape", "cancel", "mail.cancel", id="mail.documents_cancel"),
     ]

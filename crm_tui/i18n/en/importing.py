@@ -80,4 +80,5 @@ STRINGS = {
     "mail.compose.documents": "Attach",
     "mail.compose.pick_documents": "Documents to attach (space marks, ctrl+s takes)",
     "mail.compose.no_documents": "The customer has no documents.",
+    "mail.compose.take_documents": "Take",
 }

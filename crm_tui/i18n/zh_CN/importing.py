@@ -75,4 +75,5 @@ STRINGS = {
     "mail.compose.documents": "附件",
     "mail.compose.pick_documents": "选择要附加的文档（空格标记，ctrl+s 确定）",
     "mail.compose.no_documents": "该客户没有文档。",
+    "mail.compose.take_documents": "确定",
 }
