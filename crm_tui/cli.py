@@ -7,6 +7,7 @@
     crm-tui worker [--once]      the headless churn-alert worker
     crm-tui user add|passwd|disable|enable|unlock|list
     crm-tui mail fetch           file new mail of the IMAP mailbox in config.yaml
+    crm-tui import KIND FILE     import customers, contacts or interactions (CSV, XLSX)
     crm-tui backup [FILE]        database and documents into one verified archive
     crm-tui restore FILE         put a backup back
     crm-tui config show|init     the effective configuration; a commented sample
@@ -40,7 +41,8 @@ SHELLS = ["bash", "zsh", "fish"]
 
 ENVIRONMENT_HELP = """environment:
   CRM_TUI_CONFIG         the config file, when --config is not given
-  CRM_TUI_PASSWORD       the password for `user add` and `user passwd` in scripts
+  CRM_TUI_PASSWORD       the password for `user add` and `user passwd`, and of the
+                         user `import --user` signs in as, in scripts
   CRM_TUI_SMTP_PASSWORD  the SMTP password, instead of mail.smtp.password in the file
   CRM_TUI_IMAP_PASSWORD  the IMAP password, instead of mail.imap.password in the file
 
@@ -113,6 +115,24 @@ def build_parser() -> argparse.ArgumentParser:
     mail = command(commands, "mail", "customer mail")
     mail_commands = mail.add_subparsers(dest="mail_command", required=True, metavar="ACTION")
     command(mail_commands, "fetch", "file new mail of the IMAP mailbox as interactions of the senders' customers")
+
+    importing = command(commands, "import", "import customers, contacts or interactions from a "
+                                            "CSV (UTF-8 or GBK) or XLSX file, as a user")
+    importing.add_argument("kind", help="customer, contact or interaction")
+    importing.add_argument("file", help="the CSV or XLSX file")
+    importing.add_argument("--user", required=True,
+                           help="sign in as this user (asks the password, or reads "
+                                "CRM_TUI_PASSWORD): the import has their rights and scope")
+    importing.add_argument("--dry-run", action="store_true",
+                           help="only count what would be created, updated, skipped and refused")
+    importing.add_argument("--mapping", help="a JSON file correcting the mapping: "
+                                             '{"columns": {"header": "field" or null}, '
+                                             '"values": {"region": {"京": "北京"}}}')
+    importing.add_argument("--save-mapping", action="store_true",
+                           help="keep the mapping for the next file with the same headers")
+    importing.add_argument("--refused", metavar="FOLDER",
+                           help="the folder to write the refused rows into, as "
+                                "FILE.refused-DATE.csv (default: FILE's folder)")
 
     backup = command(commands, "backup", "back up the database and the documents into one verified archive "
                                          "(safe while people work)")
@@ -413,6 +433,102 @@ def run_mail(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def run_import(args: argparse.Namespace, config: Config) -> int:
+    from crm_tui.models import importing
+    from crm_tui.models.errors import CrmError, ValidationError
+    from crm_tui.plain_text import plain
+
+    open_databases(config)
+    actor = _sign_in(config, args.user)
+    try:
+        spec = importing.import_spec(args.kind)
+        table, source = importing.open_table(args.file)
+    except ValidationError as error:
+        raise CliError(" ".join(error.errors.values())) from None
+    with source:
+        mapping, saved = importing.mapping_for(spec, table.headers)
+        try:
+            if args.mapping:
+                answers = _read_json(args.mapping)
+                mapping = importing.mapping_from_answers(spec, table.headers, answers, mapping)
+            if args.save_mapping:
+                importing.save_mapping(actor, spec, table.headers, mapping)
+        except ValidationError as error:
+            raise CliError("; ".join(f"{name}: {text}" for name, text in error.errors.items())
+                           ) from None
+        except CrmError as error:
+            raise CliError(str(error)) from None
+        print(f"{table.encoding}; mapping {'saved' if saved else 'guessed'} for these headers:")
+        for header, name in zip(table.headers, mapping.columns):
+            print(f"  {plain(header)}\t-> {name or '-'}")
+        folder = Path(args.refused) if args.refused else Path(args.file).resolve().parent
+        try:
+            refused_to, refused_path = (importing.refused_file(folder, Path(args.file).name)
+                                        if not args.dry_run else (None, None))
+        except (ValidationError, OSError) as error:
+            raise CliError(f"cannot write the refused rows into {folder}: "
+                           f"{getattr(error, 'strerror', None) or error}") from None
+        try:
+            report = importing.run_import(
+                actor, spec, table, mapping, dry_run=args.dry_run, file_name=Path(args.file).name,
+                refused_to=refused_to, progress=_import_progress)
+        except CrmError as error:
+            if refused_path is not None:
+                refused_to.close()
+                refused_path.unlink()
+            raise CliError(str(error)) from None
+        finally:
+            if refused_to is not None:
+                refused_to.close()
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(report.summary())
+    for row, reason in report.refusals[:20]:
+        print(f"  row {row}: {plain(reason)}")
+    if report.refused > 20:
+        print(f"  ... {report.refused - 20} more")
+    if refused_path is not None:
+        if report.refused:
+            print(f"refused rows with their reasons: {refused_path}")
+        else:
+            refused_path.unlink()
+    return 0
+
+
+def _import_progress(report) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{report.rows:,} rows", end="", file=sys.stderr, flush=True)
+
+
+def _read_json(path: str) -> dict:
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as error:
+        raise CliError(f"cannot read the mapping {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise CliError(f"the mapping {path} is not a JSON object")
+    return data
+
+
+def _sign_in(config: Config, login: str):
+    """The user `login`, signed in with the password of CRM_TUI_PASSWORD or
+    asked on the terminal: the same check, lockout included, as the app's."""
+    from crm_tui.models.users import LoginFailed, authenticate
+
+    password = os.environ.get("CRM_TUI_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise CliError("no terminal to ask the password on: set CRM_TUI_PASSWORD")
+        password = getpass.getpass(f"password of {login}: ")
+    try:
+        return authenticate(login, password, config.security.max_failed_logins,
+                            config.security.lockout_minutes)
+    except LoginFailed as error:
+        raise CliError(str(error)) from None
+
+
 def _ask_password() -> str:
     """The password from the terminal (twice), or from CRM_TUI_PASSWORD for scripts."""
     from_env = os.environ.get("CRM_TUI_PASSWORD")
@@ -434,10 +550,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Config], int]] = {
     "worker": run_worker,
     "user": run_user,
     "mail": run_mail,
+    "import": run_import,
     "backup": run_backup,
     "restore": run_restore,
     "config": run_config,
     "completion": run_completion,
 }
 # Commands that write the app log.
-LOGGED = {"run", "demo", "demo-data", "init", "worker", "user", "mail", "backup", "restore"}
+LOGGED = {"run", "demo", "demo-data", "init", "worker", "user", "mail", "import", "backup",
+          "restore"}

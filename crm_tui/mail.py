@@ -17,6 +17,8 @@ import datetime as dt
 import email
 import hashlib
 import imaplib
+import io
+import mimetypes
 import re
 import smtplib
 import socket
@@ -36,10 +38,12 @@ from crm_tui import clock
 from crm_tui.config import Config, ImapConfig, SmtpConfig
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
-from crm_tui.models.mail import (DUPLICATE, FILED, UNMATCHED, UNREADABLE, IncomingMail,
-                                 MailMessage, OutgoingMail, breaks_header, cleaned_incoming)
+from crm_tui.documents import DocumentStore, StoredFileDamaged
+from crm_tui.models.mail import (DUPLICATE, FILED, UNMATCHED, UNREADABLE, Attachment,
+                                 IncomingMail, MailMessage, OutgoingMail, breaks_header,
+                                 cleaned_incoming)
 from crm_tui.models.users import User
-from crm_tui.plain_text import plain
+from crm_tui.plain_text import plain, without_refused
 
 TIMEOUT_SECONDS = 30
 # Chinese mail often says gb2312 but holds GBK characters; GB18030 is a
@@ -61,14 +65,16 @@ class MailError(CrmError):
 # ----- sending ----------------------------------------------------------
 
 def send_to_contact(actor: User, settings: SmtpConfig, customer_id: int,
-                    contact_id: int | None, values: dict) -> MailMessage:
-    """Check, send and record one message to a customer's contact.
+                    contact_id: int | None, values: dict, document_ids: tuple[int, ...] = (),
+                    store: DocumentStore | None = None) -> MailMessage:
+    """Check, send and record one message to a customer's contact, with
+    the customer's documents `document_ids` (read from `store`) attached.
 
     Nothing is recorded unless the server accepted the message; a refusal
     raises MailError and the caller keeps the draft.
     """
-    draft = MailMessage.check_draft(actor, customer_id, contact_id, values)
-    message = build_message(settings, draft)
+    draft = MailMessage.check_draft(actor, customer_id, contact_id, values, document_ids)
+    message = build_message(settings, draft, store)
     deliver(settings, message)
     return MailMessage.record_sent(actor, draft, message["Message-ID"], message["From"])
 
@@ -82,7 +88,8 @@ def sender_address(settings: SmtpConfig) -> str:
     return sender
 
 
-def build_message(settings: SmtpConfig, draft: OutgoingMail) -> EmailMessage:
+def build_message(settings: SmtpConfig, draft: OutgoingMail,
+                  store: DocumentStore | None = None) -> EmailMessage:
     sender = sender_address(settings)
     message = EmailMessage()
     message["From"] = sender
@@ -91,8 +98,27 @@ def build_message(settings: SmtpConfig, draft: OutgoingMail) -> EmailMessage:
     message["Date"] = format_datetime(clock.now().astimezone())
     message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2])
     message.set_content(draft.body)
+    for document in draft.documents:
+        _attach_document(message, document, store)
     _check_header_names(message)
     return message
+
+
+def _attach_document(message: EmailMessage, document, store: DocumentStore | None) -> None:
+    """Attach a stored document, its content checked against its hash."""
+    if store is None:
+        raise MailError(t("documents.error.missing", name=document.name))
+    content = io.BytesIO()
+    try:
+        store.copy_out(document.sha256, content)
+    except StoredFileDamaged:
+        raise MailError(t("documents.error.damaged", name=document.name)) from None
+    except OSError:
+        raise MailError(t("documents.error.missing", name=document.name)) from None
+    kind, _encoding = mimetypes.guess_type(document.name)
+    maintype, subtype = (kind or "application/octet-stream").split("/", 1)
+    message.add_attachment(content.getvalue(), maintype=maintype, subtype=subtype,
+                           filename=without_refused(document.name, allow=""))
 
 
 def _check_header_names(message: EmailMessage) -> None:
@@ -208,12 +234,14 @@ def fetch_mail(config: Config | ImapConfig, actor: User | None = None,
     a user needs the right to edit customers to file mail.
     """
     settings = config.mail.imap if isinstance(config, Config) else config
+    # Attachments are filed as documents in the configured store.
+    store = DocumentStore.from_config(config) if isinstance(config, Config) else None
     MailMessage.check_can_fetch(actor)
     result = FetchResult()
     outcomes = {FILED: "filed", UNMATCHED: "unmatched", UNREADABLE: "unreadable",
                 DUPLICATE: "duplicates"}
     for raw in _unseen_messages(settings):
-        outcome, message_id, about = file_raw_message(raw, actor)
+        outcome, message_id, about = file_raw_message(raw, actor, store)
         setattr(result, outcomes[outcome], getattr(result, outcomes[outcome]) + 1)
         result.message_ids.append(message_id)
         if progress:
@@ -222,7 +250,8 @@ def fetch_mail(config: Config | ImapConfig, actor: User | None = None,
     return result
 
 
-def file_raw_message(raw: bytes, actor: User | None = None) -> tuple[str, str, tuple[str, str]]:
+def file_raw_message(raw: bytes, actor: User | None = None,
+                     store: DocumentStore | None = None) -> tuple[str, str, tuple[str, str]]:
     """Read and file one received message; what it came to, its Message-ID
     and (sender, subject or reason) for the log. A message that cannot be
     read, or whose storing the database refuses, is kept as unreadable with
@@ -236,7 +265,7 @@ def file_raw_message(raw: bytes, actor: User | None = None) -> tuple[str, str, t
     except Exception as error:  # noqa: BLE001 - anything a hostile message makes the parser do
         return _keep_unreadable(raw, actor, t("mail.problem.unparsable", reason=_reason(error)))
     try:
-        outcome = MailMessage.file_incoming(incoming, actor)
+        outcome = MailMessage.file_incoming(incoming, actor, store)
     except (DataError, IntegrityError, ValueError) as error:
         # DataError/IntegrityError: the database refused these values;
         # ValueError: its driver did (as psycopg2 does a NUL character).
@@ -379,7 +408,23 @@ def _read_parts(message: Message, raw: bytes) -> IncomingMail:
         body=body_text(message),
         date=_local_date(message.get("Date")),
         raw=raw,
+        attachments=tuple(attachments(message)),
     )
+
+
+def attachments(message: Message) -> Iterator[Attachment]:
+    """The files of a message: parts marked as attachments, and parts with
+    a file name that are not the message's text."""
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        name = part.get_filename()
+        disposition = part.get_content_disposition()
+        if disposition != "attachment" and not (
+                name and part.get_content_type() not in ("text/plain", "text/html")):
+            continue
+        data = part.get_payload(decode=True) or b""
+        yield Attachment(name=header_text(name) if name else "", data=data)
 
 
 def header_text(value: object) -> str:

@@ -10,7 +10,9 @@ from crm_tui.models.contracts import Contract, ContractStep, Instalment, Payment
 from crm_tui.models.customers import Contact, Customer, Interaction
 from crm_tui.models.dictionary import DictionaryEntry
 from crm_tui.models.documents import Document
-from crm_tui.models.mail import MailMessage
+from crm_tui.models.importing import ImportMapping, ImportRun
+from crm_tui.models import customer_import  # noqa: F401 - registers the import specs
+from crm_tui.models.mail import MailAttachment, MailMessage
 from crm_tui.models.order_figures import OrderFigures, OrderFiguresRefresh, OrderTotals
 from crm_tui.models.organisation import ContactMove, ContactPlacement, Department
 from crm_tui.models.preferences import UserPreference
@@ -31,6 +33,7 @@ CRM_MODELS = [
     Quote, QuoteLine, OrderFigures, OrderTotals, OrderFiguresRefresh,
     Survey, SurveyQuestion, SurveyInvitation, SurveyResponse, SurveyAnswer, SurveyReply,
     SurveyFollowUp, Department, ContactPlacement, ContactMove, Campaign, Lead, UserPreference,
+    ImportMapping, ImportRun, MailAttachment,
 ]
 # The sales system's tables, read only for the CRM.
 SALES_MODELS = [Product, Stock, Order, OrderLine]

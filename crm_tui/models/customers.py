@@ -7,6 +7,7 @@ the screen showed.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from peewee import (
@@ -125,10 +126,7 @@ class Customer(Visible, BaseModel):
     def create_by(cls, actor: User, values: dict[str, Any]) -> Customer:
         require(actor, perm.CUSTOMER_EDIT)
         data = _clean_customer(values)
-        if not actor.has_perm(perm.CUSTOMER_EDIT_ALL):
-            # An account manager's new customers are their own.
-            if data["manager"] != actor.id:
-                raise PermissionDenied(t("error.not_your_customer"))
+        check_new_customer_owner(actor, data)
         with database.atomic():
             customer = cls.create(number=next_number(Customer.number, "KH"),
                                   name_key=company_key(data["name"]), **data)
@@ -137,11 +135,7 @@ class Customer(Visible, BaseModel):
 
     def update_by(self, actor: User, values: dict[str, Any]) -> Customer:
         """Save the edited fields; refuse if someone saved since this was read."""
-        self.check_editable_by(actor)
-        data = _clean_customer(values, partial=True)
-        if "manager" in data and data["manager"] != self.manager_id:
-            if not actor.has_perm(perm.CUSTOMER_EDIT_ALL):
-                raise PermissionDenied(t("customer.error.reassign"))
+        data = self.checked_changes(actor, values)
         with database.atomic():
             changes = audit.diff(self, data)
             if "name" in data:
@@ -150,6 +144,16 @@ class Customer(Visible, BaseModel):
                            why=self._refusal_for(actor))
             audit.record(actor, "customer", self.id, audit.UPDATE, changes)
         return Customer.get_by_id(self.id)
+
+    def checked_changes(self, actor: User, values: dict[str, Any],
+                        references: CustomerReferences | None = None) -> dict[str, Any]:
+        """The cleaned fields of an edit `actor` may make; raise otherwise."""
+        self.check_editable_by(actor)
+        data = _clean_customer(values, partial=True, references=references)
+        if "manager" in data and data["manager"] != self.manager_id:
+            if not actor.has_perm(perm.CUSTOMER_EDIT_ALL):
+                raise PermissionDenied(t("customer.error.reassign"))
+        return data
 
     def delete_by(self, actor: User) -> None:
         """Soft delete: the status becomes deleted; history stays."""
@@ -240,16 +244,39 @@ CUSTOMER_FIELDS = (
 )
 
 
-def _clean_customer(values: dict[str, Any], partial: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CustomerReferences:
+    """The ids a customer's region, level and manager may take."""
+
+    regions: frozenset[int]
+    levels: frozenset[int]
+    managers: frozenset[int]
+
+
+def customer_references() -> CustomerReferences:
+    """Read once, they check many rows (an import) without a query each."""
+    def entries(type_name: str) -> frozenset[int]:
+        return frozenset(entry_id for (entry_id,) in DictionaryEntry.select(DictionaryEntry.id)
+                         .where(DictionaryEntry.type == type_name).tuples())
+    managers = frozenset(user_id for (user_id,) in active_managers().select(User.id).tuples())
+    return CustomerReferences(entries(REGION), entries(CUSTOMER_LEVEL), managers)
+
+
+def check_new_customer_owner(actor: User, data: dict[str, Any]) -> None:
+    """An account manager's new customers are their own."""
+    if not actor.has_perm(perm.CUSTOMER_EDIT_ALL) and data["manager"] != actor.id:
+        raise PermissionDenied(t("error.not_your_customer"))
+
+
+def _clean_customer(values: dict[str, Any], partial: bool = False,
+                    references: CustomerReferences | None = None) -> dict[str, Any]:
     data = clean(CUSTOMER_FIELDS, values, partial=partial)
+    known = references or customer_references()
     errors = {}
-    for name, type_name in (("region", REGION), ("level", CUSTOMER_LEVEL)):
-        if name in data and not (DictionaryEntry.select()
-                                 .where((DictionaryEntry.id == record_id(data[name]))
-                                        & (DictionaryEntry.type == type_name)).exists()):
+    for name, ids in (("region", known.regions), ("level", known.levels)):
+        if name in data and record_id(data[name]) not in ids:
             errors[name] = t("error.not_a_choice")
-    if "manager" in data and not (active_managers()
-                                  .where(User.id == record_id(data["manager"])).exists()):
+    if "manager" in data and record_id(data["manager"]) not in known.managers:
         errors["manager"] = t("customer.error.manager_inactive")
     if errors:
         raise ValidationError(errors)
@@ -409,7 +436,7 @@ def interaction_fields(customer_id: int | None = None) -> tuple[Field, ...]:
 
 
 INTERACTION_FIELDS = interaction_fields()
-INTERACTION_SOURCES = ("manual", "mail_in", "mail_out")
+INTERACTION_SOURCES = ("manual", "mail_in", "mail_out", "import")
 
 
 def _clean_interaction(customer_id: int, values: dict[str, Any],

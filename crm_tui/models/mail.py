@@ -14,20 +14,23 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import io
 import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from peewee import (JOIN, BlobField, CharField, DateTimeField, ForeignKeyField, IntegrityError,
-                    TextField, fn)
+from peewee import (JOIN, BigIntegerField, BlobField, CharField, DateTimeField,
+                    ForeignKeyField, IntegrityError, TextField, fn)
 
 from crm_tui import clock
+from crm_tui.documents import DocumentStore, IncomingFile, StoreWriteFailed, TooLarge
 from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import (DELETED, Contact, Customer, Interaction,
                                       customer_for_write)
+from crm_tui.models.documents import NAME_LIMIT, Document
 from crm_tui.models.errors import InvalidTransition, NotFound, ValidationError
 from crm_tui.models.users import User, require
 from crm_tui.models.validation import Field, clean
@@ -70,13 +73,23 @@ COMPOSE_FIELDS = (
 
 @dataclass(frozen=True)
 class OutgoingMail:
-    """A checked draft: who it goes to and what it says."""
+    """A checked draft: who it goes to, what it says, and the customer's
+    documents it carries."""
 
     customer: Customer
     contact: Contact | None
     to: str
     subject: str
     body: str
+    documents: tuple[Document, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a received message: its name as sent and its bytes."""
+
+    name: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,7 @@ class IncomingMail:
     recipients: str = ""
     # The message as received, kept when its text had to be cleaned.
     raw: bytes = b""
+    attachments: tuple[Attachment, ...] = ()
 
 
 class MailMessage(BaseModel):
@@ -145,9 +159,10 @@ class MailMessage(BaseModel):
     # ----- sending ---------------------------------------------------------
     @staticmethod
     def check_draft(actor: User, customer_id: int, contact_id: int | None,
-                    values: dict[str, Any]) -> OutgoingMail:
+                    values: dict[str, Any], document_ids: tuple[int, ...] = ()) -> OutgoingMail:
         """Raise unless `actor` may write to this customer and the draft is
-        complete; the contact is the one whose address the mail goes to."""
+        complete; the contact is the one whose address the mail goes to;
+        the documents attached must be the customer's own."""
         data = clean(COMPOSE_FIELDS, values)
         refused = {name: t("mail.error.header_line_break") for name in HEADER_FIELDS
                    if breaks_header(data[name])}
@@ -156,8 +171,13 @@ class MailMessage(BaseModel):
         with database.atomic():
             customer = customer_for_write(actor, customer_id)
         contact = _contact_for_address(customer.id, contact_id, data["to"])
+        documents = tuple(Document.select().where((Document.id.in_(list(document_ids)))
+                                                  & (Document.customer == customer.id))
+                          .order_by(Document.id))
+        if len(documents) != len(set(document_ids)):
+            raise ValidationError({"documents": t("error.not_a_choice")})
         return OutgoingMail(customer=customer, contact=contact, to=data["to"],
-                            subject=data["subject"], body=data["body"])
+                            subject=data["subject"], body=data["body"], documents=documents)
 
     @classmethod
     def record_sent(cls, actor: User, draft: OutgoingMail, message_id: str,
@@ -176,6 +196,9 @@ class MailMessage(BaseModel):
                 status=SENT, created_by=actor.id)
             audit.record(actor, "mail_message", message.id, "send",
                          {"recipients": ("", draft.to)})
+            for document in draft.documents:
+                MailAttachment.create(mail=message.id, name=document.name, size=document.size,
+                                      sha256=document.sha256, document=document.id, status=SENT)
         return message
 
     # ----- receiving -------------------------------------------------------
@@ -187,16 +210,31 @@ class MailMessage(BaseModel):
             require(actor, perm.CUSTOMER_EDIT)
 
     @classmethod
-    def file_incoming(cls, incoming: IncomingMail, actor: User | None = None) -> str:
+    def file_incoming(cls, incoming: IncomingMail, actor: User | None = None,
+                      store: DocumentStore | None = None) -> str:
         """File one received message: FILED to the customer of the contact
         who sent it, UNMATCHED when no single customer has that address,
-        DUPLICATE when this Message-ID was stored before."""
+        DUPLICATE when this Message-ID was stored before. Its attachments
+        become documents of that customer (in `store`, by content, within
+        its size limit); the others are listed with the message."""
         cls.check_can_fetch(actor)
         incoming, cleaned = cleaned_incoming(incoming)
         if cls.select().where(cls.message_id == incoming.message_id).exists():
             return DUPLICATE
         contact = sender_contact(incoming.sender)
         kept = _original(incoming.raw) if cleaned else {}
+        received = receive_attachments(incoming.attachments, store, contact is not None)
+        try:
+            outcome = cls._file(incoming, actor, contact, cleaned, kept, received)
+        except BaseException:
+            _settle(received, keep=False)
+            raise
+        _settle(received, keep=outcome != DUPLICATE)
+        return outcome
+
+    @classmethod
+    def _file(cls, incoming: IncomingMail, actor: User | None, contact: Contact | None,
+              cleaned: list[str], kept: dict[str, Any], received: list[ReceivedFile]) -> str:
         try:
             with database.atomic():
                 interaction = None
@@ -217,6 +255,8 @@ class MailMessage(BaseModel):
                     **kept)
                 audit.record(actor, "mail_message", message.id, "receive",
                              {"status": ("", message.status)})
+                _file_attachments(actor, message, contact.customer_id if contact else None,
+                                  received)
                 for read in RECEIVED_MAIL_READERS:
                     read(message, actor)
         except IntegrityError:
@@ -275,6 +315,107 @@ class MailMessage(BaseModel):
             audit.record(actor, "mail_message", self.id, "attach",
                          {"status": (UNMATCHED, FILED), "customer": (None, customer.id)})
         return interaction
+
+
+# What became of an attachment: filed as a document of the customer
+# (STORED), over the store's size limit (TOO_LARGE: listed, not stored),
+# not stored because the store could not take it (UNSTORED), on mail that
+# is no customer's (NOT_FILED: listed), or a document sent (SENT).
+STORED, TOO_LARGE, UNSTORED, NOT_FILED = "stored", "too_large", "unstored", "not_filed"
+
+
+class MailAttachment(BaseModel):
+    """A file a message carried: received (and filed as a document of the
+    sender's customer, or only listed) or sent (one of the customer's
+    documents)."""
+
+    mail = ForeignKeyField(MailMessage, backref="attachments", on_delete="CASCADE")
+    name = CharField(max_length=250)
+    size = BigIntegerField()
+    sha256 = CharField(max_length=64)
+    document = ForeignKeyField(Document, null=True, backref="+", on_delete="SET NULL")
+    status = CharField(max_length=12)
+
+    @classmethod
+    def of_mail(cls, message_id: int):
+        return cls.select().where(cls.mail == message_id).order_by(cls.id)
+
+
+@dataclass
+class ReceivedFile:
+    """An attachment on its way in: in the store's waiting area when
+    `incoming` is set, else only listed with its `status`."""
+
+    name: str
+    size: int
+    sha256: str
+    status: str
+    incoming: IncomingFile | None = None
+
+
+def attachment_name(name: str) -> str:
+    """A file name from a message as a document name: no folder part, no
+    control characters, within the name's limit."""
+    cleaned = " ".join(without_refused(name or "", allow="").split())
+    base = cleaned.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return (base if base not in ("", ".", "..") else t("mail.attachment.unnamed"))[:NAME_LIMIT]
+
+
+def receive_attachments(attachments: tuple[Attachment, ...], store: DocumentStore | None,
+                        to_customer: bool) -> list[ReceivedFile]:
+    """Copy the attachments of a message filed to a customer into the
+    store's waiting area (their rows are written next); those over the
+    size limit, and all of a message to no customer, are only listed."""
+    received = []
+    for attachment in attachments:
+        name = attachment_name(attachment.name)
+        size, sha256 = len(attachment.data), hashlib.sha256(attachment.data).hexdigest()
+        if store is None or not to_customer:
+            received.append(ReceivedFile(name, size, sha256, NOT_FILED))
+            continue
+        try:
+            incoming = store.receive(io.BytesIO(attachment.data))
+        except TooLarge:
+            received.append(ReceivedFile(name, size, sha256, TOO_LARGE))
+        except StoreWriteFailed:
+            received.append(ReceivedFile(name, size, sha256, UNSTORED))
+        else:
+            received.append(ReceivedFile(name, incoming.size, incoming.sha256, STORED, incoming))
+    return received
+
+
+def _file_attachments(actor: User | None, message: MailMessage, customer_id: int | None,
+                      received: list[ReceivedFile]) -> None:
+    """Inside the filing transaction: a document of the customer for each
+    stored attachment (the customer's document with the same content when
+    it has one) and a row listing every attachment."""
+    for item in received:
+        document = None
+        if item.status == STORED and customer_id is not None:
+            document = (Document.select().where((Document.customer == customer_id)
+                                                & (Document.sha256 == item.sha256))
+                        .order_by(Document.id).first())
+            if document is None:
+                document = Document.create(customer=customer_id, name=item.name, size=item.size,
+                                           sha256=item.sha256, uploaded_by=None,
+                                           uploaded_at=clock.now())
+                audit.record(actor, "document", document.id, audit.CREATE,
+                             {"name": ("", item.name), "mail_message": ("", message.id)})
+        MailAttachment.create(mail=message.id, name=item.name, size=item.size,
+                              sha256=item.sha256, document=document.id if document else None,
+                              status=item.status)
+
+
+def _settle(received: list[ReceivedFile], keep: bool) -> None:
+    """Put the stored attachments in place once their rows are committed,
+    or drop them when nothing was."""
+    for item in received:
+        if item.incoming is None:
+            continue
+        if keep:
+            item.incoming.keep()
+        else:
+            item.incoming.discard()
 
 
 def cleaned_incoming(incoming: IncomingMail) -> tuple[IncomingMail, list[str]]:

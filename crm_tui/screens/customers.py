@@ -7,6 +7,7 @@ from typing import Any
 from textual.binding import Binding
 
 from crm_tui.models.customers import customer_export, customer_list_query
+from crm_tui.models.permissions import CUSTOMER_EDIT
 from crm_tui.screens.list_export import start_export
 from crm_tui.screens.records import RecordListScreen
 from crm_tui.widgets.lazy_table import QuerySource
@@ -15,7 +16,8 @@ from crm_tui.widgets.lazy_table import QuerySource
 class CustomerListScreen(RecordListScreen):
     """The customer kind's list, with export and the customer's own screen."""
 
-    BINDINGS = [Binding("x", "export", "customer.export", id="customers.export")]
+    BINDINGS = [Binding("x", "export", "customer.export", id="customers.export"),
+                Binding("i", "import", "importing.open", id="customers.import")]
 
     def __init__(self, filter_text: str = ""):
         super().__init__("customer")
@@ -38,6 +40,16 @@ class CustomerListScreen(RecordListScreen):
             return headers, rows, query.count()
 
         start_export(self.app, rows_for_export, "customers")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "import":
+            return self.app.user is not None and self.app.user.has_perm(CUSTOMER_EDIT)
+        return super().check_action(action, parameters)
+
+    def action_import(self) -> None:
+        from crm_tui.screens.importing import ImportScreen
+
+        self.app.push_screen(ImportScreen("customer"))
 
     def open_record(self, row_id: Any) -> None:
         from crm_tui.screens.customer_detail import CustomerDetailScreen

@@ -18,15 +18,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Input, Label, OptionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
 
 from crm_tui import mail
+from crm_tui.documents import DocumentStore
 from crm_tui.i18n import t
 from crm_tui.models import permissions as perm
 from crm_tui.models.customers import Contact, Customer, customer_list_query
 from crm_tui.models.errors import CrmError, ValidationError
-from crm_tui.models.mail import MailMessage
+from crm_tui.models.documents import Document
+from crm_tui.models.mail import MailAttachment, MailMessage
 from crm_tui.models.users import User
 from crm_tui.screens.customer_pane import CustomerPaneScreen
 from crm_tui.widgets.connection import connected
@@ -64,6 +67,8 @@ class ComposeMailModal(ModalScreen[Any]):
 
     BINDINGS = [
         Binding("ctrl+s", "send", "mail.compose.send", priority=True, id="mail.send"),
+        Binding("ctrl+o", "documents", "mail.compose.documents", priority=True,
+                id="mail.documents"),
         Binding("escape", "cancel", "mail.cancel", id="mail.cancel"),
     ]
 
@@ -76,6 +81,8 @@ class ComposeMailModal(ModalScreen[Any]):
         self.to = to
         self.sending = False
         self.draft: dict[str, str] = {}
+        # The customer's documents to attach: [(id, name)].
+        self.documents: list[tuple[int, str]] = []
 
     def compose(self) -> ComposeResult:
         self.draft = self.app.drafts.get(self.draft_key, {})
@@ -88,6 +95,9 @@ class ComposeMailModal(ModalScreen[Any]):
                     yield Label(t(f"mail.{name}") + " *", classes="mail-label")
                     yield Input(value, id=f"mail-{name}", classes="mail-input")
                 yield self._error_line(name)
+            attached = PlainStatic("", id="mail-documents", classes="mail-hint")
+            attached.display = False
+            yield attached
             yield Label(t("mail.body"), classes="mail-label")
             yield TextArea(self.draft.get("body", ""), id="mail-body", soft_wrap=True,
                            show_line_numbers=False)
@@ -136,14 +146,40 @@ class ComposeMailModal(ModalScreen[Any]):
         self.sending = True
         self.show_problem({}, t("mail.compose.sending"))
         self.query_one("#mail-status", Static).set_class(False, "-error")
-        self._send(self.app.user, self.app.config.mail.smtp, self.values())
+        self._send(self.app.user, self.app.config.mail.smtp, self.values(),
+                   tuple(document_id for document_id, _name in self.documents),
+                   DocumentStore.from_config(self.app.config))
+
+    def action_documents(self) -> None:
+        """Pick the customer's documents to attach."""
+        if self.sending:
+            return
+        documents = [(document.id, document.name) for document in Document.select()
+                     .where(Document.customer == self.customer_id).order_by(Document.name)]
+        if not documents:
+            self.app.notify(t("mail.compose.no_documents"))
+            return
+        chosen = {document_id for document_id, _name in self.documents}
+
+        def picked(ids: Any) -> None:
+            if ids is None:
+                return
+            self.documents = [(document_id, name) for document_id, name in documents
+                              if document_id in ids]
+            line = self.query_one("#mail-documents", Static)
+            line.update(t("mail.compose.documents") + ": "
+                        + ", ".join(name for _id, name in self.documents))
+            line.display = bool(self.documents)
+
+        self.app.push_screen(DocumentChoiceModal(documents, chosen), picked)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="mail-send")
-    def _send(self, user: User, settings: Any, values: dict[str, str]) -> None:
+    def _send(self, user: User, settings: Any, values: dict[str, str],
+              document_ids: tuple[int, ...] = (), store: Any = None) -> None:
         try:
             with connected():
                 sent = mail.send_to_contact(user, settings, self.customer_id, self.contact_id,
-                                            values)
+                                            values, document_ids, store)
         except ValidationError as error:
             self.app.call_from_thread(self._not_sent, error.errors, "")
         except Exception as error:  # refused, unreachable, database gone: the draft stays
@@ -173,6 +209,37 @@ class ComposeMailModal(ModalScreen[Any]):
             self.app.notify(t("ops_ui.draft_kept"), timeout=5)
         else:
             self.app.drafts.pop(self.draft_key, None)
+        self.dismiss(None)
+
+
+class DocumentChoiceModal(ModalScreen[Any]):
+    """Mark documents with space; ctrl+s takes the marked ones (a set of
+    ids), Escape leaves the choice as it was (None)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "take", "mail.compose.take_documents", priority=True,
+                id="mail.documents_take"),
+        Binding("escape", "cancel", "mail.cancel", id="mail.documents_cancel"),
+    ]
+
+    def __init__(self, documents: list[tuple[int, str]], chosen: set[int]):
+        super().__init__()
+        self.documents = documents
+        self.chosen = chosen
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="mail-dialog mail-choice"):
+            yield Static(t("mail.compose.pick_documents"), classes="form-title")
+            yield SelectionList(*[Selection(plain_content(name), document_id,
+                                            document_id in self.chosen)
+                                  for document_id, name in self.documents],
+                                id="mail-document-choice")
+        yield CrmFooter()
+
+    def action_take(self) -> None:
+        self.dismiss(set(self.query_one(SelectionList).selected))
+
+    def action_cancel(self) -> None:
         self.dismiss(None)
 
 
@@ -256,6 +323,10 @@ class MailReadModal(ModalScreen[None]):
                     ("mail.date", _when(message.date)), ("mail.status", _status(message.status))]
             if message.problem:
                 rows.append(("mail.problem", message.problem))
+            files = [f"{attachment.name} ({t(f'mail.attachment.status.{attachment.status}')})"
+                     for attachment in MailAttachment.of_mail(message.id)]
+            if files:
+                rows.append(("mail.attachments", "; ".join(files)))
             for label, value in rows:
                 with Horizontal(classes="mail-row"):
                     yield Label(t(label), classes="mail-label")
@@ -491,5 +562,5 @@ class UnmatchedMailScreen(FetchesMail, Screen):
         self.app.push_screen(CustomerPickerModal(t("mail.attach.title")), picked)
 
 
-__all__ = ["ComposeMailModal", "CustomerMailPane", "CustomerMailScreen", "UnmatchedMailScreen",
+__all__ = ["ComposeMailModal", "CustomerMailPane", "DocumentChoiceModal", "CustomerMailScreen", "UnmatchedMailScreen",
            "open_compose"]
