@@ -38,6 +38,7 @@ from crm_tui.models.errors import (
     ValidationError,
 )
 from crm_tui.models.kinds import Action, Column, RecordKind, register
+from crm_tui.models.names import company_key, phone_key, tax_key
 from crm_tui.models.numbering import next_number
 from crm_tui.models.users import MANAGER, Role, User, require, scoped
 from crm_tui.models.validation import Field, clean
@@ -74,12 +75,44 @@ class Customer(Visible, BaseModel):
     created_at = DateTimeField(default=clock.now)
     # Raised by every update; an update that finds another version lost a race.
     version = IntegerField(default=1)
+    # The duplicate search's blocking keys (models/names.py), written with
+    # every insert and update of the name, phone or tax number (`_keyed`).
+    name_key = CharField(max_length=100, default="")
+    phone_key = CharField(max_length=30, default="")
+    tax_key = CharField(max_length=50, default="")
+    # Set when this customer was merged into another: its number stays an
+    # alias of that one (the sales system's orders still name this id).
+    merged_into = ForeignKeyField("self", null=True, backref="aliases", on_delete="SET NULL")
 
     class Meta:
-        indexes = ((("manager", "status"), False),)
+        # The key indexes also hold what scope asks (status, manager), so
+        # grouping by a key reads the index alone.
+        indexes = ((("manager", "status"), False),
+                   (("name_key", "status", "manager"), False),
+                   (("phone_key", "status", "manager"), False),
+                   (("tax_key", "status", "manager"), False))
 
     def __str__(self) -> str:
         return self.name
+
+    # ----- the duplicate keys, kept in step with every write -------------
+    @classmethod
+    def insert(cls, __data=None, **insert):
+        return super().insert(_keyed({**(__data or {}), **insert}))
+
+    @classmethod
+    def insert_many(cls, rows, fields=None):
+        if fields is None:
+            rows = [_keyed(dict(row)) if isinstance(row, dict) else row for row in rows]
+        else:
+            names = [field if isinstance(field, str) else field.name for field in fields]
+            rows = [_keyed(dict(zip(names, row))) for row in rows]
+            fields = None
+        return super().insert_many(rows, fields)
+
+    @classmethod
+    def update(cls, __data=None, **update):
+        return super().update(_keyed({**(__data or {}), **update}))
 
     # ----- scope -------------------------------------------------------
     @classmethod
@@ -151,6 +184,53 @@ class Customer(Visible, BaseModel):
             update_as_read(self, {"status": DELETED}, Customer.status == NORMAL,
                            *self._owned_by(actor), why=self._refusal_for(actor))
             audit.record(actor, "customer", self.id, audit.DELETE, {"status": (self.status, DELETED)})
+
+
+def customer_and_aliases(customer_id: int) -> list[int]:
+    """The customer's id and those of the customers merged into it (and
+    into those, ...): the ids the sales system's orders may name it by."""
+    found, frontier = [customer_id], [customer_id]
+    while frontier:
+        frontier = [row_id for (row_id,) in Customer.select(Customer.id)
+                    .where(Customer.merged_into.in_(frontier)).tuples()]
+        frontier = [row_id for row_id in frontier if row_id not in found]
+        found.extend(frontier)
+    return found
+
+
+def current_customer_id(customer_id: int) -> int:
+    """The customer an id names now: itself, or the one it was merged into."""
+    seen = {customer_id}
+    while True:
+        into = (Customer.select(Customer.merged_into)
+                .where(Customer.id == customer_id).scalar())
+        if into is None or into in seen:
+            return customer_id
+        seen.add(into)
+        customer_id = into
+
+
+# Each key, the field it is made from, and how.
+CUSTOMER_KEYS = (("name_key", "name", company_key), ("phone_key", "phone", phone_key),
+                 ("tax_key", "national_tax_number", tax_key))
+
+
+def _keyed(values: dict) -> dict:
+    """`values` of an insert or update, with the duplicate keys of the
+    fields it writes (by name or as fields, as Peewee takes them); an SQL
+    expression (name = other column) leaves its key as it is."""
+    by_name = {(key if isinstance(key, str) else key.name): value for key, value in values.items()}
+    for key_name, source, make_key in CUSTOMER_KEYS:
+        value = by_name.get(source)
+        if source in by_name and (value is None or isinstance(value, str)):
+            values[key_name] = make_key(value)
+    return values
+
+
+def customer_keys(values: dict) -> dict[str, str]:
+    """The duplicate keys of a customer's field values."""
+    return {key_name: make_key(values.get(source))
+            for key_name, source, make_key in CUSTOMER_KEYS}
 
 
 def active_managers():
@@ -667,6 +747,13 @@ CUSTOMER = register(RecordKind(
                ask="customer.confirm_delete", done="customer.deleted",
                run=lambda customer, actor, _values: customer.delete_by(actor)),
     ],
+    bulk=[Action(f"bulk_{name}", "", f"customer.bulk.{name}",
+                 check=lambda customer, actor: customer.check_editable_by(actor),
+                 form=lambda _customer, _actor, name=name: [
+                     field for field in CUSTOMER_FIELDS if field.name == name],
+                 run=lambda customer, actor, values, name=name: customer.update_by(
+                     actor, {name: values.get(name)}))
+          for name in ("manager", "level", "region")],
 ))
 
 
