@@ -17,6 +17,13 @@ from crm_tui.models.names import company_key, phone_key, tax_key
 PERMISSIONS = {"customer.merge_undo": "undo a merge of two customers from the audit log"}
 GRANTS = {"admin": list(PERMISSIONS)}
 BATCH = 2000
+COLUMNS = [
+    "ALTER TABLE customer ADD COLUMN name_key VARCHAR(100) NOT NULL DEFAULT ''",
+    "ALTER TABLE customer ADD COLUMN phone_key VARCHAR(30) NOT NULL DEFAULT ''",
+    "ALTER TABLE customer ADD COLUMN tax_key VARCHAR(50) NOT NULL DEFAULT ''",
+    "ALTER TABLE customer ADD COLUMN merged_into_id INTEGER "
+    "REFERENCES customer (id) ON DELETE SET NULL",
+]
 
 
 def up(migrator, db):
@@ -46,15 +53,14 @@ def up(migrator, db):
             database = db
             table_name = "customer_merge"
 
-    migrator.migrate(
-        migrator.add_column("customer", "name_key", CharField(max_length=100, default="")),
-        migrator.add_column("customer", "phone_key", CharField(max_length=30, default="")),
-        migrator.add_column("customer", "tax_key", CharField(max_length=50, default="")),
-        migrator.add_column("customer", "merged_into_id", ForeignKeyField(
-            Customer, null=True, field=Customer.id, on_delete="SET NULL")),
-    )
+    # Plain ALTER TABLE on both databases: the migrator would rebuild
+    # SQLite's customer table for a NOT NULL column, and the rebuild drops
+    # the triggers of the text index (migration 0007).
+    for statement in COLUMNS:
+        db.execute_sql(statement)
     _fill_keys(db)
     migrator.migrate(
+        migrator.add_index("customer", ("merged_into_id",), False),
         migrator.add_index("customer", ("name_key", "status", "manager_id"), False),
         migrator.add_index("customer", ("phone_key", "status", "manager_id"), False),
         migrator.add_index("customer", ("tax_key", "status", "manager_id"), False),
