@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.binding import Binding
 
-from crm_tui.models.customers import customer_export, customer_list_query
+from crm_tui.models.customers import Customer, customer_export, customer_list_query
 from crm_tui.screens.list_export import start_export
 from crm_tui.screens.records import RecordListScreen
 from crm_tui.widgets.lazy_table import QuerySource
@@ -36,6 +36,18 @@ class CustomerListScreen(RecordListScreen):
             query = customer_list_query(user, filter_text)
             headers, rows = customer_export(QuerySource._ordered(query, sort, descending))
             return headers, rows, query.count()
+
+        start_export(self.app, rows_for_export, "customers")
+
+    def export_marked(self, ids: set[Any]) -> None:
+        """The marked customers, every exported column, in number order."""
+        user = self.app.user
+
+        def rows_for_export():
+            query = (customer_list_query(user).where(Customer.id.in_(list(ids)))
+                     .order_by(Customer.number))
+            headers, rows = customer_export(query)
+            return headers, rows, len(ids)
 
         start_export(self.app, rows_for_export, "customers")
 
