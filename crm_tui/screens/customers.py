@@ -15,7 +15,8 @@ from crm_tui.widgets.lazy_table import QuerySource
 class CustomerListScreen(RecordListScreen):
     """The customer kind's list, with export and the customer's own screen."""
 
-    BINDINGS = [Binding("x", "export", "customer.export", id="customers.export")]
+    BINDINGS = [Binding("x", "export", "customer.export", id="customers.export"),
+                Binding("D", "duplicates", "duplicates.module", id="customers.duplicates")]
 
     def __init__(self, filter_text: str = ""):
         super().__init__("customer")
@@ -38,6 +39,11 @@ class CustomerListScreen(RecordListScreen):
             return headers, rows, query.count()
 
         start_export(self.app, rows_for_export, "customers")
+
+    def action_duplicates(self) -> None:
+        from crm_tui.screens.duplicates import DuplicatesScreen
+
+        self.app.push_screen(DuplicatesScreen())
 
     def export_marked(self, ids: set[Any]) -> None:
         """The marked customers, every exported column, in number order."""
