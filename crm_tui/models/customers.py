@@ -707,6 +707,17 @@ def _customer_form_values(customer: Customer, _actor: User) -> dict[str, Any]:
     return {field.name: customer.__data__.get(field.name) for field in CUSTOMER_FIELDS}
 
 
+def _similar_to_new(_parent: Any, actor: User, values: dict[str, Any]) -> list[tuple[int, str]]:
+    """Customers the actor may see with the same name, phone or tax number
+    as the new one's form."""
+    from crm_tui.models.duplicates import similar_customers  # it reads Customer
+
+    return [(found.id, t("duplicates.hint", number=found.number, name=found.name,
+                         what=", ".join(t(f"duplicates.reason.{reason}")
+                                        for reason in found.reasons)))
+            for found in similar_customers(actor, values)]
+
+
 def _customers_query(user: User, search: str, _within: dict[str, Any]):
     return customer_list_query(user, search)
 
@@ -736,6 +747,7 @@ CUSTOMER = register(RecordKind(
                form=lambda _parent, _actor: CUSTOMER_FIELDS, prefill=_new_customer_values,
                title="customer.new_title",
                done=lambda customer: t("customer.created", number=customer.number),
+               similar=_similar_to_new,
                run=lambda _parent, actor, values: Customer.create_by(actor, values)),
         Action("edit", "e", "customer.edit",
                check=lambda customer, actor: customer.check_editable_by(actor),

@@ -110,6 +110,9 @@ class Action:
     - `leaves`: the record is gone afterwards (a detail screen closes).
     - `in_list`: offered on the rows of a list too, not only on the
       record's own screen.
+    - `similar(record, actor, values)`: records like the one the form
+      would save, as (id, what is alike), asked before saving (a customer
+      with the same tax number exists: open it?); None: nothing asked.
     """
 
     id: str
@@ -125,6 +128,7 @@ class Action:
     on_row: bool = True
     leaves: bool = False
     in_list: bool = True
+    similar: Callable[[Any, Any, dict[str, Any]], list[tuple[Any, str]]] | None = None
 
     def allowed(self, record: Any, actor: Any) -> bool:
         if actor is None or (self.on_row and record is None):

@@ -37,7 +37,7 @@ from crm_tui.plain_text import plain
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.footer import CrmFooter
-from crm_tui.widgets.forms import FormModal
+from crm_tui.widgets.forms import FormModal, OpenInstead
 from crm_tui.widgets.lazy_table import LazyTable, QuerySource
 from crm_tui.screens.bulk import BULK_KEY, start_bulk
 from crm_tui.screens.list_export import start_export
@@ -259,12 +259,23 @@ class ActionRun:
         fields = action.form(self.subject, user)
         values = action.prefill(self.subject, user) if action.prefill else {}
         title = self.text(action.title or action.label)
+        similar = action.similar
         form = FormModal(title, fields, values,
-                         lambda typed: action.run(self.subject, user, typed))
+                         lambda typed: action.run(self.subject, user, typed),
+                         similar=(lambda typed: similar(self.subject, user, typed))
+                         if similar else None)
         self.app.push_screen(form, self.form_closed)
 
     def form_closed(self, result: Any) -> None:
-        if result is not None:
+        if isinstance(result, OpenInstead):
+            # A similar record the user chose to open rather than add another.
+            open_record = getattr(self.host, "open_record", None)
+            if open_record is not None:
+                open_record(result.record_id)
+            else:
+                self.app.push_screen(RecordScreen(self.kind.opens or self.kind.name,
+                                                  result.record_id))
+        elif result is not None:
             self.finished(result)
         else:
             # Closed without saving, perhaps after a save was refused because
