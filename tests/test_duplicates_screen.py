@@ -69,3 +69,31 @@ async def test_swap_keeps_the_other_customer(sqlite_url, people):
     assert Customer.get_by_id(first.id).merged_into_id == second.id
     assert Customer.get_by_id(second.id).name == "华东贸易有限公司"
     assert Customer.get_by_id(third.id).merged_into_id is None
+
+
+async def test_an_administrator_undoes_a_merge_from_the_audit_log(sqlite_url, people):
+    from crm_tui.models.merge import merge_customers
+    from crm_tui.screens.audit import AuditScreen
+
+    kept = make_customer(people.manager, name="福建电力")
+    merged = make_customer(people.manager, name="福建电力集团")
+    contact = Contact.create_by(people.manager, merged, contact_values())
+    merge_customers(people.manager, kept.id, merged.id, take=["name"])
+    app = app_for(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "admin")
+        await open_module(pilot, "audit", AuditScreen)
+        table = app.screen.query_one(LazyTable)
+        # The newest row first: the merge's own row.
+        assert (table.current_row["table_name"], table.current_row["action"]) == (
+            "customer_merge", "merge")
+        await press_and_settle(pilot, "z")
+        assert isinstance(app.screen, ConfirmModal)
+        await press_and_settle(pilot, "y")
+        assert isinstance(app.screen, AuditScreen)
+        assert table.current_row["action"] == "merge_undo"
+        await press_and_settle(pilot, "z")  # a row that is no merge: refused, nothing asked
+        assert isinstance(app.screen, AuditScreen)
+    assert Customer.get_by_id(kept.id).name == "福建电力"
+    assert Customer.get_by_id(merged.id).status == "normal"
+    assert Contact.get_by_id(contact.id).customer_id == merged.id

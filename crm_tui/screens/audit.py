@@ -17,9 +17,12 @@ from textual.widgets import Input, Label, Select, Static
 from crm_tui.i18n import t
 from crm_tui.models import admin
 from crm_tui.models.audit import AuditLog
-from crm_tui.models.errors import ValidationError
+from crm_tui.models import permissions as perm
+from crm_tui.models.errors import CrmError, ValidationError
+from crm_tui.models.merge import check_undoable, undo_merge
 from crm_tui.models.users import User
 from crm_tui.models.validation import Field, clean
+from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
 from crm_tui.widgets.plain import plain_content
@@ -50,6 +53,7 @@ class AuditScreen(Screen):
         Binding("u", "focus_filter('#audit-user')", "audit.user", id="audit.user"),
         Binding("g", "focus_filter('#audit-table-name')", "audit.table", id="audit.table"),
         Binding("f", "focus_filter('#audit-date_from')", "audit.dates", id="audit.dates"),
+        Binding("z", "undo_merge", "merge.undo", id="audit.undo_merge"),
     ]
 
     def __init__(self) -> None:
@@ -84,6 +88,35 @@ class AuditScreen(Screen):
     @property
     def table(self) -> LazyTable:
         return self.query_one("#audit-log", LazyTable)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo_merge":
+            return self.app.user is not None and self.app.user.has_perm(perm.CUSTOMER_MERGE_UNDO)
+        return True
+
+    def action_undo_merge(self) -> None:
+        """z on the audit row of a merge: undo it, after a yes."""
+        row_id = self.table.current_row_id
+        try:
+            merge = check_undoable(self.app.user, row_id)
+        except CrmError as error:
+            self.notify(str(error), severity="error")
+            return
+        merged = merge.merged.number
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                undone = undo_merge(self.app.user, row_id)
+            except CrmError as error:
+                self.notify(str(error), severity="error")
+                return
+            self.notify(t("merge.undone", kept=undone.kept.number, merged=merged))
+            self.app.records_changed("customer")
+            self.table.reload()
+
+        self.app.push_screen(ConfirmModal(t("merge.confirm_undo", merged=merged)), answered)
 
     def action_focus_filter(self, selector: str) -> None:
         self.query_one(selector).focus()
