@@ -65,7 +65,9 @@ from crm_tui.models import (
     service,
     users,
 )
+from crm_tui.demo_dedupe import DEMO_DUPLICATES, SCALE_SHARE, add_near_duplicates
 from crm_tui.models import contracts
+from crm_tui.models.customers import customer_keys
 from crm_tui.models.base import is_postgres
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, SERVICE_TYPE
 
@@ -128,6 +130,7 @@ def build_demo_database(target: Path, seed: int = DEMO_SEED, progress: Progress 
     try:
         init_databases(db, db)
         DemoCompany(seed, progress).build()
+        add_near_duplicates(DEMO_DUPLICATES, random.Random(seed), progress)
         # Fold the write-ahead log into the file, so the one file is the database.
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -1004,7 +1007,8 @@ CUSTOMER_COLUMNS = ("id", "number", "name", "region", "manager", "level", "satis
                     "credit", "address", "postcode", "phone", "fax", "website",
                     "licence_number", "legal_representative", "registered_capital",
                     "annual_turnover", "bank", "bank_account", "local_tax_number",
-                    "national_tax_number", "status", "created_at", "version")
+                    "national_tax_number", "status", "created_at", "version",
+                    "name_key", "phone_key", "tax_key")
 ORDER_COLUMNS = ("id", "number", "customer_id", "date", "delivery_address", "status", "amount")
 LINE_COLUMNS = ("order", "product", "quantity", "unit", "unit_price", "amount")
 CONTRACT_CHUNK = 5_000
@@ -1037,6 +1041,7 @@ def fill_at_scale(customers: int, orders: int, seed: int = 1,
     managers_created = filler.ensure_managers(max(3, -(-customers // CUSTOMERS_PER_MANAGER)))
     filler.ensure_products()
     filler.add_customers(customers)
+    add_near_duplicates(customers // SCALE_SHARE, random.Random(seed), progress)
     lines = filler.add_orders(orders)
     instalments = filler.add_contracts(contracts)
     seconds = time.perf_counter() - started
@@ -1144,7 +1149,7 @@ class _ScaleFiller:
                     values.update(id=customer_id, number=f"KH{key}{sequences[key]:03d}",
                                   manager=self.manager_ids[rng.randrange(len(self.manager_ids))],
                                   level=self.levels[rank], status=customers.NORMAL,
-                                  created_at=created, version=1)
+                                  created_at=created, version=1, **customer_keys(values))
                     rows.append(tuple(values[name] for name in CUSTOMER_COLUMNS))
                     self.customer_ids.append(customer_id)
                     self.customer_managers.append(values["manager"])
