@@ -7,9 +7,8 @@ import pytest
 
 from crm_tui.models import AuditLog, Customer
 from crm_tui.models.bulk import run_action
-from crm_tui.models.customers import DELETED
-from crm_tui.models.duplicates import (ADDRESS, NAME, PHONE, TAX, duplicate_pairs,
-                                       similar_customers)
+from crm_tui.models.customers import DELETED, similar_customers
+from crm_tui.models.duplicates import ADDRESS, NAME, PHONE, TAX, duplicate_pairs
 from crm_tui.models.kinds import kind
 from crm_tui.models.merge import merge_customers
 from tests.conftest import customer_values, entry, make_customer

@@ -7,6 +7,7 @@ the screen showed.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from peewee import (
@@ -707,11 +708,46 @@ def _customer_form_values(customer: Customer, _actor: User) -> dict[str, Any]:
     return {field.name: customer.__data__.get(field.name) for field in CUSTOMER_FIELDS}
 
 
+# The keys duplicates are found by, each with the word for its match.
+KEY_COLUMNS = (("name", Customer.name_key), ("phone", Customer.phone_key),
+                ("tax", Customer.tax_key))
+
+
+@dataclass(frozen=True)
+class SimilarCustomer:
+    id: int
+    number: str
+    name: str
+    reasons: tuple[str, ...]
+
+
+def similar_customers(user: User | None, values: dict[str, Any], exclude_id: int | None = None,
+                      limit: int = 5) -> list[SimilarCustomer]:
+    """Customers `user` may see with the same name key, phone or tax number
+    as the form's `values`: the hint before a new customer is saved."""
+    keys = customer_keys(values)
+    condition = None
+    for _reason, column in KEY_COLUMNS:
+        key = keys[column.name]
+        if key:
+            term = column == key
+            condition = term if condition is None else condition | term
+    if condition is None:
+        return []
+    query = Customer.visible_to(user).where(condition)
+    if exclude_id is not None:
+        query = query.where(Customer.id != exclude_id)
+    found = []
+    for customer in query.order_by(Customer.id).limit(limit):
+        reasons = tuple(reason for reason, column in KEY_COLUMNS
+                        if keys[column.name] == getattr(customer, column.name) != "")
+        found.append(SimilarCustomer(customer.id, customer.number, customer.name, reasons))
+    return found
+
+
 def _similar_to_new(_parent: Any, actor: User, values: dict[str, Any]) -> list[tuple[int, str]]:
     """Customers the actor may see with the same name, phone or tax number
     as the new one's form."""
-    from crm_tui.models.duplicates import similar_customers  # it reads Customer
-
     return [(found.id, t("duplicates.hint", number=found.number, name=found.name,
                          what=", ".join(t(f"duplicates.reason.{reason}")
                                         for reason in found.reasons)))

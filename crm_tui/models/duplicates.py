@@ -1,5 +1,5 @@
-"""Likely duplicate customers: on create (the form's hint) and across all
-the customers a user may see (the duplicates screen).
+"""Likely duplicate customers across all the customers a user may see (the
+duplicates screen); the hint on create is `customers.similar_customers`.
 
 Customers are compared only within blocks that share a key (`name_key`,
 `phone_key`, `tax_key`, see models/names.py): the database groups by each
@@ -10,13 +10,12 @@ and address.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, NamedTuple
 
 from peewee import SQL, fn
 
-from crm_tui.models.customers import Customer, customer_keys
+from crm_tui.models.customers import KEY_COLUMNS, Customer
 from crm_tui.models.names import address_key
 from crm_tui.models.users import User
 
@@ -29,7 +28,6 @@ SIMILAR_ADDRESS = 0.8
 # A key shared by more customers than this (a switchboard number typed for
 # a hundred branches) gives its first ones only: pairs grow as its square.
 LARGEST_BLOCK = 25
-KEY_COLUMNS = ((NAME, Customer.name_key), (PHONE, Customer.phone_key), (TAX, Customer.tax_key))
 
 
 class DuplicatePair(NamedTuple):
@@ -155,36 +153,4 @@ def duplicate_pairs(user: User | None) -> list[DuplicatePair]:
         found.append(DuplicatePair(left.id, right.id, value, reasons,
                                    left.number, left.name, right.number, right.name))
     found.sort(key=lambda pair: (-pair.score, pair.left_id, pair.right_id))
-    return found
-
-
-@dataclass(frozen=True)
-class SimilarCustomer:
-    id: int
-    number: str
-    name: str
-    reasons: tuple[str, ...]
-
-
-def similar_customers(user: User | None, values: dict[str, Any], exclude_id: int | None = None,
-                      limit: int = 5) -> list[SimilarCustomer]:
-    """Customers `user` may see with the same name key, phone or tax number
-    as the form's `values`: the hint before a new customer is saved."""
-    keys = customer_keys(values)
-    condition = None
-    for _reason, column in KEY_COLUMNS:
-        key = keys[column.name]
-        if key:
-            term = column == key
-            condition = term if condition is None else condition | term
-    if condition is None:
-        return []
-    query = _in_scope(user).where(condition)
-    if exclude_id is not None:
-        query = query.where(Customer.id != exclude_id)
-    found = []
-    for customer in query.order_by(Customer.id).limit(limit):
-        reasons = tuple(reason for reason, column in KEY_COLUMNS
-                        if keys[column.name] and getattr(customer, column.name) == keys[column.name])
-        found.append(SimilarCustomer(customer.id, customer.number, customer.name, reasons))
     return found

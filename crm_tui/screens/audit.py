@@ -53,7 +53,8 @@ class AuditScreen(Screen):
         Binding("u", "focus_filter('#audit-user')", "audit.user", id="audit.user"),
         Binding("g", "focus_filter('#audit-table-name')", "audit.table", id="audit.table"),
         Binding("f", "focus_filter('#audit-date_from')", "audit.dates", id="audit.dates"),
-        Binding("z", "undo_merge", "merge.undo", id="audit.undo_merge"),
+        # In F1 (the footer is full at 80 columns); on a merge's row only.
+        Binding("z", "undo_merge", "merge.undo", show=False, id="audit.undo_merge"),
     ]
 
     def __init__(self) -> None:
