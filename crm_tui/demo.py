@@ -1040,8 +1040,10 @@ def fill_at_scale(customers: int, orders: int, seed: int = 1,
     filler = _ScaleFiller(random.Random(seed), progress)
     managers_created = filler.ensure_managers(max(3, -(-customers // CUSTOMERS_PER_MANAGER)))
     filler.ensure_products()
-    filler.add_customers(customers)
-    add_near_duplicates(customers // SCALE_SHARE, random.Random(seed), progress)
+    # One in a hundred of them typed again, a little differently.
+    duplicates = customers // SCALE_SHARE
+    filler.add_customers(customers - duplicates)
+    add_near_duplicates(duplicates, random.Random(seed), progress)
     lines = filler.add_orders(orders)
     instalments = filler.add_contracts(contracts)
     seconds = time.perf_counter() - started

@@ -14,9 +14,8 @@ from typing import Any
 
 from peewee import fn
 
-from crm_tui import clock
 from crm_tui.models.base import database
-from crm_tui.models.customers import NORMAL, Customer
+from crm_tui.models.customers import NORMAL, Contact, Customer
 
 # Customers the small demo database gets as near-duplicates.
 DEMO_DUPLICATES = 6
@@ -68,8 +67,44 @@ def _copy(row: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         copy["national_tax_number"] = f"{tax[:6]} {tax[6:]}"
     else:
         copy["national_tax_number"] = "".join(rng.choice("0123456789") for _ in range(15))
-    copy.update(status=NORMAL, version=1, created_at=clock.now())
+    # Typed again on the same day as the original: numbered that day.
+    copy.update(status=NORMAL, version=1, created_at=row["created_at"])
     return copy
+
+
+class _Numbers:
+    """Customer numbers of a given day, following the ones there."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, int] = {}
+
+    def next(self, day: Any) -> str:
+        prefix = "KH" + (day.strftime("%Y%m%d") if hasattr(day, "strftime")
+                         else str(day)[:10].replace("-", ""))
+        if prefix not in self.last:
+            last = (Customer.select(Customer.number).where(Customer.number.startswith(prefix))
+                    .order_by(fn.LENGTH(Customer.number).desc(), Customer.number.desc())
+                    .scalar())
+            self.last[prefix] = int(last[len(prefix):]) if last else 0
+        self.last[prefix] += 1
+        return f"{prefix}{self.last[prefix]:03d}"
+
+
+def _copy_contacts(numbers: dict[int, str]) -> None:
+    """The first contact of each original, entered again under its copy
+    (numbers: original id -> the copy's number)."""
+    copies = dict(Customer.select(Customer.number, Customer.id)
+                  .where(Customer.number.in_(list(numbers.values()))).tuples())
+    rows, seen = [], set()
+    for contact in (Contact.select().where(Contact.customer.in_(list(numbers)))
+                    .order_by(Contact.customer, Contact.id).dicts()):
+        if contact["customer"] in seen:
+            continue
+        seen.add(contact["customer"])
+        copy = {name: value for name, value in contact.items() if name not in ("id", "version")}
+        rows.append({**copy, "customer": copies[numbers[contact["customer"]]]})
+    if rows:
+        Contact.insert_many(rows).execute()
 
 
 def add_near_duplicates(count: int, rng: random.Random,
@@ -79,22 +114,22 @@ def add_near_duplicates(count: int, rng: random.Random,
     largest = Customer.select(fn.MAX(Customer.id)).scalar() or 0
     if not largest or count <= 0:
         return 0
-    prefix = "KH" + clock.today().strftime("%Y%m%d")
-    last = (Customer.select(Customer.number).where(Customer.number.startswith(prefix))
-            .order_by(fn.LENGTH(Customer.number).desc(), Customer.number.desc()).scalar())
-    sequence = int(last[len(prefix):]) if last else 0
+    numbering = _Numbers()
     chosen = rng.sample(range(1, largest + 1), min(count, largest))
     added = 0
     for start in range(0, len(chosen), BATCH):
         originals = list(Customer.select().where(
             Customer.id.in_(chosen[start:start + BATCH]) & (Customer.status == NORMAL)).dicts())
+        numbers = {}
         rows = []
         for original in originals:
-            sequence += 1
-            rows.append({**_copy(original, rng), "number": f"{prefix}{sequence:03d}"})
+            copy = _copy(original, rng)
+            numbers[original["id"]] = numbering.next(copy["created_at"])
+            rows.append({**copy, "number": numbers[original["id"]]})
         with database.atomic():
             if rows:
                 Customer.insert_many(rows).execute()
+                _copy_contacts(numbers)
         added += len(rows)
     progress(f"added {added:,} near-duplicate customers")
     return added
