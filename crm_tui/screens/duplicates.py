@@ -16,13 +16,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
 from crm_tui.i18n import t
 from crm_tui.models.customers import Customer, _customer_rows
-from crm_tui.models.duplicates import duplicate_pairs
+from crm_tui.models.duplicates import ADDRESS, NAME, PHONE, TAX, duplicate_pairs
 from crm_tui.models.errors import CrmError
 from crm_tui.models.kinds import Column
 from crm_tui.models.merge import MERGE_FIELDS, merge_customers
@@ -31,15 +31,25 @@ from crm_tui.widgets.connection import connected
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import LazyTable, fit
 
+REASONS = (NAME, PHONE, TAX, ADDRESS)
+
+
+def reason_letters(reasons: Sequence[str] | None) -> str:
+    """What a pair shares, one letter per kind in a fixed place (N P T A:
+    name, phone, tax number, address; a dash for what differs)."""
+    return "".join(t(f"duplicates.letter.{reason}") if reason in (reasons or ())
+                   else t("duplicates.letter.none") for reason in REASONS)
+
+
 COLUMNS = [
     Column("score", "duplicates.score", 3, "score"),
     Column("left_number", "duplicates.left", 13, "left_number"),
     Column("left_name", "duplicates.left_name", 18, "left_name"),
     Column("right_number", "duplicates.right", 13, "right_number"),
     Column("right_name", "duplicates.right_name", 18, "right_name"),
-    Column("reasons", "duplicates.reasons", 8, None,
-           format=lambda reasons: ",".join(t(f"duplicates.reason.{r}") for r in reasons or ())),
+    Column("reasons", "duplicates.reasons", 8, None, format=reason_letters),
 ]
+
 
 
 class ListSource:
@@ -109,7 +119,7 @@ class DuplicatesScreen(Screen):
     def _show(self, rows: list[dict]) -> None:
         self.table.source.rows = rows
         self.query_one("#duplicates-title", Static).update(
-            Text(t("duplicates.title", count=f"{len(rows):,}")))
+            Text(t("duplicates.title", count=f"{len(rows):,}") + "  " + t("duplicates.legend")))
         self.table.reload()
         self.table.focus()
 
@@ -129,6 +139,10 @@ class DuplicatesScreen(Screen):
 
 LABEL_WIDTH = 14
 VALUE_WIDTH = 29
+
+
+class MergeFields(Static, can_focus=True):
+    """The fields side by side; the screen's keys move and choose."""
 
 
 class MergeScreen(Screen[bool]):
@@ -154,8 +168,10 @@ class MergeScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="merge-title", classes="screen-title")
-        with VerticalScroll(id="merge-body", can_focus=True):
-            yield Static("", id="merge-fields")
+        # A plain container that scrolls: a VerticalScroll's own arrow keys
+        # would come before the screen's.
+        with Vertical(id="merge-body"):
+            yield MergeFields("", id="merge-fields")
         yield CrmFooter()
 
     def on_mount(self) -> None:
@@ -166,7 +182,7 @@ class MergeScreen(Screen[bool]):
             self.dismiss(False)
             return
         self._read_rows()
-        self.query_one("#merge-body").focus()
+        self.query_one("#merge-fields").focus()
 
     def _read_rows(self) -> None:
         left, right = ({label: value for label, value in _customer_rows(customer)}
@@ -187,12 +203,17 @@ class MergeScreen(Screen[bool]):
                   + "   " + fit(t("merge.merged"), VALUE_WIDTH))
         text.append(header + "\n", style="bold")
         for index, (name, label, left, right) in enumerate(self.rows):
-            left_mark, right_mark = ("[x]", "[ ]") if self.chosen[name] == "left" else ("[ ]", "[x]")
+            marks = ("[x]", "[ ]") if self.chosen[name] == "left" else ("[ ]", "[x]")
+            left_mark, right_mark = marks
             line = (fit(label, LABEL_WIDTH) + left_mark + fit(left, VALUE_WIDTH)
                     + right_mark + fit(right, VALUE_WIDTH))
-            text.append(line + "\n", style="reverse" if index == self.cursor else "")
+            # The fields that differ stand out: they are the choices to make.
+            style = "bold" if left != right else ""
+            if index == self.cursor:
+                style += " reverse"
+            text.append(line + "\n", style=style.strip())
         self.query_one("#merge-fields", Static).update(text)
-        body = self.query_one("#merge-body", VerticalScroll)
+        body = self.query_one("#merge-body", Vertical)
         if self.cursor + 2 > body.scroll_offset.y + body.size.height:
             body.scroll_to(y=self.cursor + 2 - body.size.height, animate=False)
         elif self.cursor < body.scroll_offset.y:

@@ -567,8 +567,9 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def _mark_width(self) -> int:
-        """A column for the marks, shown only while some row is marked."""
-        return 2 if self.marked else 0
+        """A column for the marks, shown only while some row is marked (one
+        cell: the lists are made to fill 80 columns)."""
+        return 1 if self.marked else 0
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self._table_width, self.row_count + 1)
@@ -642,7 +643,7 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
             return self._pad([Segment(PLACEHOLDER, placeholder)], width, style)
         segments = []
         if self.marked:
-            mark = "* " if row.get(self.source.id_key) in self.marked else "  "
+            mark = "*" if row.get(self.source.id_key) in self.marked else " "
             segments.append(Segment(mark, style))
         for column in self.columns:
             segments.append(Segment(fit(column.text(row), column.width), style))
