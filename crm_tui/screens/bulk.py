@@ -24,7 +24,6 @@ from crm_tui.models.bulk import BulkResult, run_action
 from crm_tui.models.kinds import Action, RecordKind
 from crm_tui.models.validation import clean
 from crm_tui.plain_text import plain
-from crm_tui.screens.list_export import start_export
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.footer import CrmFooter

@@ -40,7 +40,6 @@ STRINGS = {
     "duplicates.letter.address": "A",
     "duplicates.letter.none": "-",
     "duplicates.legend": "Same: N name, P phone, T tax no., A address",
-    "duplicates.merge": "Merge",
     "duplicates.refresh": "Search again",
     "duplicates.searching": "Searching for duplicates…",
     "duplicates.hint": "A customer with the same {what} exists: {number} {name}. Open it?",

@@ -38,7 +38,6 @@ STRINGS = {
     "duplicates.letter.address": "址",
     "duplicates.letter.none": "－",
     "duplicates.legend": "相同：名 名称、电 电话、税 税号、址 地址",
-    "duplicates.merge": "合并",
     "duplicates.refresh": "重新查找",
     "duplicates.searching": "正在查找重复客户…",
     "duplicates.hint": "已有{what}相同的客户：{number} {name}。打开它吗？",
