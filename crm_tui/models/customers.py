@@ -726,23 +726,22 @@ def similar_customers(user: User | None, values: dict[str, Any], exclude_id: int
     """Customers `user` may see with the same name key, phone or tax number
     as the form's `values`: the hint before a new customer is saved."""
     keys = customer_keys(values)
-    condition = None
+    found: dict[int, Customer] = {}
+    # One query per key, each answered by that key's index (an OR of the
+    # three may be read row by row in id order).
     for _reason, column in KEY_COLUMNS:
-        key = keys[column.name]
-        if key:
-            term = column == key
-            condition = term if condition is None else condition | term
-    if condition is None:
-        return []
-    query = Customer.visible_to(user).where(condition)
-    if exclude_id is not None:
-        query = query.where(Customer.id != exclude_id)
-    found = []
-    for customer in query.order_by(Customer.id).limit(limit):
+        if keys[column.name]:
+            query = Customer.visible_to(user).where(column == keys[column.name])
+            if exclude_id is not None:
+                query = query.where(Customer.id != exclude_id)
+            for customer in query.order_by(Customer.id).limit(limit):
+                found[customer.id] = customer
+    similar = []
+    for customer in sorted(found.values(), key=lambda customer: customer.id)[:limit]:
         reasons = tuple(reason for reason, column in KEY_COLUMNS
                         if keys[column.name] == getattr(customer, column.name) != "")
-        found.append(SimilarCustomer(customer.id, customer.number, customer.name, reasons))
-    return found
+        similar.append(SimilarCustomer(customer.id, customer.number, customer.name, reasons))
+    return similar
 
 
 def _similar_to_new(_parent: Any, actor: User, values: dict[str, Any]) -> list[tuple[int, str]]:
