@@ -67,7 +67,9 @@ from crm_tui.models import (
     service,
     users,
 )
+from crm_tui.demo_dedupe import DEMO_DUPLICATES, SCALE_SHARE, add_near_duplicates
 from crm_tui.models import contracts, order_figures
+from crm_tui.models.customers import customer_keys
 from crm_tui.models.base import is_postgres
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, SERVICE_TYPE
 from crm_tui.models.names import company_key
@@ -131,6 +133,7 @@ def build_demo_database(target: Path, seed: int = DEMO_SEED, progress: Progress 
     try:
         init_databases(db, db)
         DemoCompany(seed, progress).build()
+        add_near_duplicates(DEMO_DUPLICATES, random.Random(seed), progress)
         # Fold the write-ahead log into the file, so the one file is the database.
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -523,7 +526,6 @@ class DemoCompany:
     def customer_row(self, customer: DemoCustomer) -> dict[str, Any]:
         changed = customer.status != customers.NORMAL
         return {**customer.company.fields, "id": customer.id, "number": customer.number,
-                "name_key": company_key(customer.name),
                 "manager": customer.manager.id, "level": customer.level_id,
                 "status": customer.status, "lost_at": customer.lost_at,
                 "created_at": customer.created_at, "version": 2 if changed else 1}
@@ -1008,11 +1010,12 @@ SCALE_MANAGER_LOGIN = "sales{:03d}"
 SCALE_CREATED_DAYS = (731, 1095)
 ORDER_DAYS = 730
 STALE_AFTER_DAYS = 213  # seven months
-CUSTOMER_COLUMNS = ("id", "number", "name", "name_key", "region", "manager", "level",
+CUSTOMER_COLUMNS = ("id", "number", "name", "region", "manager", "level",
                     "satisfaction", "credit", "address", "postcode", "phone", "fax", "website",
                     "licence_number", "legal_representative", "registered_capital",
                     "annual_turnover", "bank", "bank_account", "local_tax_number",
-                    "national_tax_number", "status", "created_at", "version")
+                    "national_tax_number", "status", "created_at", "version",
+                    "name_key", "phone_key", "tax_key")
 ORDER_COLUMNS = ("id", "number", "customer_id", "date", "delivery_address", "status", "amount")
 LINE_COLUMNS = ("order", "product", "quantity", "unit", "unit_price", "amount")
 CONTRACT_CHUNK = 5_000
@@ -1044,7 +1047,10 @@ def fill_at_scale(customers: int, orders: int, seed: int = 1,
     filler = _ScaleFiller(random.Random(seed), progress)
     managers_created = filler.ensure_managers(max(3, -(-customers // CUSTOMERS_PER_MANAGER)))
     filler.ensure_products()
-    filler.add_customers(customers)
+    # One in a hundred of them typed again, a little differently.
+    duplicates = customers // SCALE_SHARE
+    filler.add_customers(customers - duplicates)
+    add_near_duplicates(duplicates, random.Random(seed), progress)
     lines = filler.add_orders(orders)
     instalments = filler.add_contracts(contracts)
     demo_campaigns.fill_leads_at_scale(leads, filler.maker, insert_rows, reserve_ids, progress)
@@ -1153,10 +1159,9 @@ class _ScaleFiller:
                     values = self.maker.company(rank).fields
                     created = f"{day} {rng.randrange(9, 18):02d}:{rng.randrange(60):02d}:00"
                     values.update(id=customer_id, number=f"KH{key}{sequences[key]:03d}",
-                                  name_key=company_key(values["name"]),
                                   manager=self.manager_ids[rng.randrange(len(self.manager_ids))],
                                   level=self.levels[rank], status=customers.NORMAL,
-                                  created_at=created, version=1)
+                                  created_at=created, version=1, **customer_keys(values))
                     rows.append(tuple(values[name] for name in CUSTOMER_COLUMNS))
                     self.customer_ids.append(customer_id)
                     self.customer_managers.append(values["manager"])

@@ -383,16 +383,6 @@ def test_the_name_key_is_kept_with_the_customer(crm_db, people, on_file, typed):
     assert [found.id for found in customers_named("完全不同的公司")] == [renamed.id]
 
 
-def test_the_migration_keys_the_customers_already_on_file(crm_db, people):
-    import importlib
-
-    migration = importlib.import_module("crm_tui.migrations.0014_campaigns_and_leads")
-    customer = make_customer(people.manager, name="福建电力集团有限公司")
-    Customer.update(name_key="").where(Customer.id == customer.id).execute()
-    migration._fill_name_keys(crm_db)
-    assert Customer.get_by_id(customer.id).name_key == "福建电力"
-
-
 def test_converting_needs_the_summary_and_a_rate(lead, people):
     done = qualified(lead, people.manager)
     with pytest.raises(ValidationError) as refused:

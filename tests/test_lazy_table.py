@@ -215,3 +215,32 @@ async def test_real_customer_query_fetches_only_the_rows_in_view(sqlite_db):
         await press_and_settle(pilot, "slash", *"客户0299", "enter")
         # 客户02990 .. 客户02998
         assert table.row_count == 9
+
+
+async def test_rows_are_marked_with_space_and_star_and_stay_marked(sqlite_db):
+    manager = make_user("manager", "wang")
+    customers = [make_customer(manager, name=name) for name in
+                 ("远大科技", "远大贸易", "华东贸易", "华东电力")]
+    columns = [Column("number", "n", 13, Customer.number), Column("name", "name", 20, Customer.name)]
+    app = TableApp(QuerySource(lambda text: customer_list_query(manager, text), columns))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LazyTable)
+        view = table.view
+        first_line = "".join(segment.text for segment in view.render_line(1))
+        assert not first_line.startswith("*")
+        await press_and_settle(pilot, "space")
+        assert table.marked_ids == {customers[0].id} and view.cursor == 1
+        assert "".join(segment.text for segment in view.render_line(1)).startswith("*")
+        assert "1 marked" in str(table.query_one(".lazy-table-status").render())
+        # "*" marks every row the search shows, loaded or not.
+        table.set_filter("华东")
+        await settle(pilot)
+        await press_and_settle(pilot, "asterisk")
+        assert table.marked_ids == {customers[0].id, customers[2].id, customers[3].id}
+        # Again: those rows are unmarked; the others stay.
+        await press_and_settle(pilot, "asterisk")
+        assert table.marked_ids == {customers[0].id}
+        table.reload()
+        await settle(pilot)
+        assert table.marked_ids == {customers[0].id}

@@ -1,10 +1,9 @@
 """Marketing campaigns (营销活动) and leads (营销线索); the rights to run
-campaigns and to work and assign leads; the campaign types (活动类型); and
-a customer's name key (`models.names.company_key`), kept beside the name
-and indexed, so that converting a lead finds the customer it names however
-the name is spelt."""
+campaigns and to work and assign leads; the campaign types (活动类型).
+Converting a lead finds the customer it names however the name is spelt
+by the customer's name key (migration 0011)."""
 from peewee import (CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
-                    IntegerField, Model, SqliteDatabase, Table, TextField)
+                    IntegerField, Model, Table, TextField)
 
 PERMISSIONS = {
     "campaign.view": "see campaigns and their results",
@@ -21,16 +20,6 @@ GRANTS = {
     "manager": ["campaign.view", "lead.create"],
 }
 CAMPAIGN_TYPES = ["展会", "研讨会", "邮件营销", "广告", "其他"]
-# Customers whose name key is filled per transaction.
-KEY_BATCH = 2_000
-
-
-def _company_key():
-    # The one normalisation of company names: the lookup must agree with it.
-    from crm_tui.models.names import company_key
-    return company_key
-
-
 def up(migrator, db):
     class User(Model):
         class Meta:
@@ -95,19 +84,8 @@ def up(migrator, db):
 
     db.create_tables([Campaign, Lead])
 
-    if isinstance(db, SqliteDatabase):
-        # Not the migrator's add_column: on SQLite it copies the table to
-        # make the column NOT NULL, and the copy loses the customer's text
-        # index triggers (migration 0007). SQLite adds such a column as is.
-        db.execute_sql("ALTER TABLE customer ADD COLUMN name_key VARCHAR(100) NOT NULL "
-                       "DEFAULT ''")
-        migrator.migrate(migrator.add_index("customer", ("name_key",), False))
-    else:
-        migrator.migrate(
-            migrator.add_column("customer", "name_key", CharField(max_length=100, default="")),
-            migrator.add_index("customer", ("name_key",), False),
-        )
-    _fill_name_keys(db)
+    # Conversion finds a lead's company by customer.name_key, which
+    # migration 0011 added, indexed and filled.
 
     role = Table("role", ("id", "key")).bind(db)
     permission = Table("permission", ("id", "code", "description")).bind(db)
@@ -130,25 +108,6 @@ def up(migrator, db):
                           entry.sort_order, entry.version]).execute()
 
 
-def _fill_name_keys(db):
-    """The key of every customer already on file, a batch per transaction."""
-    company_key = _company_key()
-    customer = Table("customer", ("id", "name", "name_key")).bind(db)
-    last_id = 0
-    while True:
-        rows = list(customer.select(customer.id, customer.name).where(customer.id > last_id)
-                    .order_by(customer.id).limit(KEY_BATCH).tuples())
-        if not rows:
-            return
-        with db.atomic():
-            for customer_id, name in rows:
-                customer.update(name_key=company_key(name)).where(
-                    customer.id == customer_id).execute()
-        last_id = rows[-1][0]
-
-
 def down(migrator, db):
     db.execute_sql('DROP TABLE "lead"')
     db.execute_sql("DROP TABLE campaign")
-    migrator.migrate(migrator.drop_index("customer", "customer_name_key"))
-    db.execute_sql("ALTER TABLE customer DROP COLUMN name_key")

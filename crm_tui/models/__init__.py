@@ -16,6 +16,7 @@ from crm_tui.models.mail import MailAttachment, MailMessage
 from crm_tui.models.order_figures import OrderFigures, OrderFiguresRefresh, OrderTotals
 from crm_tui.models.organisation import ContactMove, ContactPlacement, Department
 from crm_tui.models.preferences import UserPreference
+from crm_tui.models.merge import CustomerMerge
 from crm_tui.models.quotes import Quote, QuoteLine
 from crm_tui.models.sales import Opportunity, PlanItem
 from crm_tui.models.sales_system import Order, OrderLine, Product, Stock
@@ -34,6 +35,7 @@ CRM_MODELS = [
     Survey, SurveyQuestion, SurveyInvitation, SurveyResponse, SurveyAnswer, SurveyReply,
     SurveyFollowUp, Department, ContactPlacement, ContactMove, Campaign, Lead, UserPreference,
     ImportMapping, ImportRun, MailAttachment,
+    CustomerMerge,
 ]
 # The sales system's tables, read only for the CRM.
 SALES_MODELS = [Product, Stock, Order, OrderLine]

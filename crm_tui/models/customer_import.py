@@ -30,7 +30,7 @@ from crm_tui.models.base import database
 from crm_tui.models.customers import (DELETED, INTERACTION_FIELDS, NORMAL, Contact, Customer,
                                       Interaction, _clean_contact, _clean_customer,
                                       active_managers, check_new_customer_owner,
-                                      check_records_editable, customer_references)
+                                      check_records_editable, customer_keys, customer_references)
 from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION, DictionaryEntry
 from crm_tui.models.errors import CrmError, NotFound, ValidationError
 from crm_tui.models.importing import (CREATED, DUPLICATE, REFUSED, UPDATED, ImportField,
@@ -183,7 +183,7 @@ class CustomerImporter(Importer):
             numbers = next_numbers(Customer.number, "KH", len(created), self.last_number)
             self.last_number = numbers[-1]
             rows = [{**verdict.data, "number": number, "status": NORMAL, "created_at": now,
-                     "version": 1, "name_key": company_key(verdict.data["name"])}
+                     "version": 1, **customer_keys(verdict.data)}
                     for verdict, number in zip(created, numbers)]
             insert_rows(Customer, rows)
             ids = dict(Customer.select(Customer.number, Customer.id)

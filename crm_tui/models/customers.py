@@ -39,7 +39,7 @@ from crm_tui.models.errors import (
     ValidationError,
 )
 from crm_tui.models.kinds import Action, Column, RecordKind, register
-from crm_tui.models.names import company_key
+from crm_tui.models.names import company_key, phone_key, tax_key
 from crm_tui.models.numbering import next_number
 from crm_tui.models.users import MANAGER, Role, User, require, scoped
 from crm_tui.models.validation import Field, clean
@@ -53,9 +53,6 @@ CUSTOMER_STATUSES = (NORMAL, LOST, DELETED)
 class Customer(Visible, BaseModel):
     number = CharField(max_length=20, unique=True)
     name = CharField(max_length=100, index=True)
-    # company_key(name): one company however its name is spelt (a lead's
-    # conversion looks customers up by it).
-    name_key = CharField(max_length=100, default="", index=True)
     region = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT")
     manager = ForeignKeyField(User, backref="customers", on_delete="RESTRICT")
     level = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT")
@@ -79,12 +76,45 @@ class Customer(Visible, BaseModel):
     created_at = DateTimeField(default=clock.now)
     # Raised by every update; an update that finds another version lost a race.
     version = IntegerField(default=1)
+    # The duplicate search's blocking keys (models/names.py), written with
+    # every insert and update of the name, phone or tax number (`_keyed`).
+    # name_key is also how a lead's conversion finds the company on file.
+    name_key = CharField(max_length=100, default="")
+    phone_key = CharField(max_length=30, default="")
+    tax_key = CharField(max_length=50, default="")
+    # Set when this customer was merged into another: its number stays an
+    # alias of that one (the sales system's orders still name this id).
+    merged_into = ForeignKeyField("self", null=True, backref="aliases", on_delete="SET NULL")
 
     class Meta:
-        indexes = ((("manager", "status"), False),)
+        # The key indexes also hold what scope asks (status, manager), so
+        # grouping by a key reads the index alone.
+        indexes = ((("manager", "status"), False),
+                   (("name_key", "status", "manager"), False),
+                   (("phone_key", "status", "manager"), False),
+                   (("tax_key", "status", "manager"), False))
 
     def __str__(self) -> str:
         return self.name
+
+    # ----- the duplicate keys, kept in step with every write -------------
+    @classmethod
+    def insert(cls, __data=None, **insert):
+        return super().insert(_keyed({**(__data or {}), **insert}))
+
+    @classmethod
+    def insert_many(cls, rows, fields=None):
+        if fields is None:
+            rows = [_keyed(dict(row)) if isinstance(row, dict) else row for row in rows]
+        else:
+            names = [field if isinstance(field, str) else field.name for field in fields]
+            rows = [_keyed(dict(zip(names, row))) for row in rows]
+            fields = None
+        return super().insert_many(rows, fields)
+
+    @classmethod
+    def update(cls, __data=None, **update):
+        return super().update(_keyed({**(__data or {}), **update}))
 
     # ----- scope -------------------------------------------------------
     @classmethod
@@ -128,8 +158,7 @@ class Customer(Visible, BaseModel):
         data = _clean_customer(values)
         check_new_customer_owner(actor, data)
         with database.atomic():
-            customer = cls.create(number=next_number(Customer.number, "KH"),
-                                  name_key=company_key(data["name"]), **data)
+            customer = cls.create(number=next_number(Customer.number, "KH"), **data)
             audit.record(actor, "customer", customer.id, audit.CREATE)
         return customer
 
@@ -138,8 +167,6 @@ class Customer(Visible, BaseModel):
         data = self.checked_changes(actor, values)
         with database.atomic():
             changes = audit.diff(self, data)
-            if "name" in data:
-                data["name_key"] = company_key(data["name"])
             update_as_read(self, data, Customer.status == NORMAL, *self._owned_by(actor),
                            why=self._refusal_for(actor))
             audit.record(actor, "customer", self.id, audit.UPDATE, changes)
@@ -192,6 +219,53 @@ def customers_named(name: str):
     return (Customer.select()
             .where((Customer.name_key == key) & (Customer.status != DELETED))
             .order_by(Customer.id))
+
+
+def customer_and_aliases(customer_id: int) -> list[int]:
+    """The customer's id and those of the customers merged into it (and
+    into those, ...): the ids the sales system's orders may name it by."""
+    found, frontier = [customer_id], [customer_id]
+    while frontier:
+        frontier = [row_id for (row_id,) in Customer.select(Customer.id)
+                    .where(Customer.merged_into.in_(frontier)).tuples()]
+        frontier = [row_id for row_id in frontier if row_id not in found]
+        found.extend(frontier)
+    return found
+
+
+def current_customer_id(customer_id: int) -> int:
+    """The customer an id names now: itself, or the one it was merged into."""
+    seen = {customer_id}
+    while True:
+        into = (Customer.select(Customer.merged_into)
+                .where(Customer.id == customer_id).scalar())
+        if into is None or into in seen:
+            return customer_id
+        seen.add(into)
+        customer_id = into
+
+
+# Each key, the field it is made from, and how.
+CUSTOMER_KEYS = (("name_key", "name", company_key), ("phone_key", "phone", phone_key),
+                 ("tax_key", "national_tax_number", tax_key))
+
+
+def _keyed(values: dict) -> dict:
+    """`values` of an insert or update, with the duplicate keys of the
+    fields it writes (by name or as fields, as Peewee takes them); an SQL
+    expression (name = other column) leaves its key as it is."""
+    by_name = {(key if isinstance(key, str) else key.name): value for key, value in values.items()}
+    for key_name, source, make_key in CUSTOMER_KEYS:
+        value = by_name.get(source)
+        if source in by_name and (value is None or isinstance(value, str)):
+            values[key_name] = make_key(value)
+    return values
+
+
+def customer_keys(values: dict) -> dict[str, str]:
+    """The duplicate keys of a customer's field values."""
+    return {key_name: make_key(values.get(source))
+            for key_name, source, make_key in CUSTOMER_KEYS}
 
 
 def active_managers():
@@ -691,6 +765,51 @@ def _customer_form_values(customer: Customer, _actor: User) -> dict[str, Any]:
     return {field.name: customer.__data__.get(field.name) for field in CUSTOMER_FIELDS}
 
 
+# The keys duplicates are found by, each with the word for its match.
+KEY_COLUMNS = (("name", Customer.name_key), ("phone", Customer.phone_key),
+                ("tax", Customer.tax_key))
+
+
+@dataclass(frozen=True)
+class SimilarCustomer:
+    id: int
+    number: str
+    name: str
+    reasons: tuple[str, ...]
+
+
+def similar_customers(user: User | None, values: dict[str, Any], exclude_id: int | None = None,
+                      limit: int = 5) -> list[SimilarCustomer]:
+    """Customers `user` may see with the same name key, phone or tax number
+    as the form's `values`: the hint before a new customer is saved."""
+    keys = customer_keys(values)
+    found: dict[int, Customer] = {}
+    # One query per key, each answered by that key's index (an OR of the
+    # three may be read row by row in id order).
+    for _reason, column in KEY_COLUMNS:
+        if keys[column.name]:
+            query = Customer.visible_to(user).where(column == keys[column.name])
+            if exclude_id is not None:
+                query = query.where(Customer.id != exclude_id)
+            for customer in query.order_by(Customer.id).limit(limit):
+                found[customer.id] = customer
+    similar = []
+    for customer in sorted(found.values(), key=lambda customer: customer.id)[:limit]:
+        reasons = tuple(reason for reason, column in KEY_COLUMNS
+                        if keys[column.name] == getattr(customer, column.name) != "")
+        similar.append(SimilarCustomer(customer.id, customer.number, customer.name, reasons))
+    return similar
+
+
+def _similar_to_new(_parent: Any, actor: User, values: dict[str, Any]) -> list[tuple[int, str]]:
+    """Customers the actor may see with the same name, phone or tax number
+    as the new one's form."""
+    return [(found.id, t("duplicates.hint", number=found.number, name=found.name,
+                         what=", ".join(t(f"duplicates.reason.{reason}")
+                                        for reason in found.reasons)))
+            for found in similar_customers(actor, values)]
+
+
 def _customers_query(user: User, search: str, _within: dict[str, Any]):
     return customer_list_query(user, search)
 
@@ -727,6 +846,7 @@ CUSTOMER = register(RecordKind(
                form=lambda _parent, _actor: CUSTOMER_FIELDS, prefill=_new_customer_values,
                title="customer.new_title",
                done=lambda customer: t("customer.created", number=customer.number),
+               similar=_similar_to_new,
                run=lambda _parent, actor, values: Customer.create_by(actor, values)),
         Action("edit", "e", "customer.edit",
                check=lambda customer, actor: customer.check_editable_by(actor),
@@ -738,6 +858,13 @@ CUSTOMER = register(RecordKind(
                ask="customer.confirm_delete", done="customer.deleted",
                run=lambda customer, actor, _values: customer.delete_by(actor)),
     ],
+    bulk=[Action(f"bulk_{name}", "", f"customer.bulk.{name}",
+                 check=lambda customer, actor: customer.check_editable_by(actor),
+                 form=lambda _customer, _actor, name=name: [
+                     field for field in CUSTOMER_FIELDS if field.name == name],
+                 run=lambda customer, actor, values, name=name: customer.update_by(
+                     actor, {name: values.get(name)}))
+          for name in ("manager", "level", "region")],
 ))
 
 

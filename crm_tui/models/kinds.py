@@ -118,6 +118,9 @@ class Action:
     - `leaves`: the record is gone afterwards (a detail screen closes).
     - `in_list`: offered on the rows of a list too, not only on the
       record's own screen.
+    - `similar(record, actor, values)`: records like the one the form
+      would save, as (id, what is alike), asked before saving (a customer
+      with the same tax number exists: open it?); None: nothing asked.
     """
 
     id: str
@@ -133,6 +136,7 @@ class Action:
     on_row: bool = True
     leaves: bool = False
     in_list: bool = True
+    similar: Callable[[Any, Any, dict[str, Any]], list[tuple[Any, str]]] | None = None
 
     def allowed(self, record: Any, actor: Any) -> bool:
         if actor is None or (self.on_row and record is None):
@@ -165,6 +169,10 @@ class RecordKind:
     - `changes`: other kinds whose lists show this kind's changes too.
     - `find(user, text, limit)`: records for the command palette, as
       (id, label, help) in the user's scope; None: not searched there.
+    - `bulk`: actions for the marked rows of a list only (assign them all
+      to one account manager): the form is asked once, `check` and `run`
+      go row by row (models/bulk.py). The row actions without a form
+      (delete ...) are offered for marked rows too.
     """
 
     name: str
@@ -188,6 +196,12 @@ class RecordKind:
     status_label: Callable[[str], str] = str
     changes: tuple[str, ...] = ()
     find: Callable[[Any, str, int], list[tuple[Any, str, str]]] | None = None
+    bulk: Sequence[Action] = ()
+
+    def bulk_actions(self) -> list[Action]:
+        """What can be done to the marked rows of a list of this kind."""
+        return [*self.bulk, *[action for action in self.actions
+                              if action.on_row and action.in_list and action.form is None]]
 
     def action(self, action_id: str) -> Action:
         for action in self.actions:

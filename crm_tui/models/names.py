@@ -51,3 +51,37 @@ def _without_chinese_form(text: str) -> str:
         if text.endswith(form) and len(text) > len(form):
             return text[: -len(form)]
     return ""
+
+
+# ----- the other keys a duplicate is found by ---------------------------------
+
+_NOT_DIGIT = re.compile(r"\D+")
+# Fewer digits than this say nothing about which company it is.
+_SHORTEST_PHONE = 6
+
+
+def phone_key(phone: str | None) -> str:
+    """The digits that identify a telephone line ('' for too few).
+
+    "+86 10 6234-5678", "0086-10-62345678" and "010 62345678" are one line:
+    the country code 86 and the trunk 0 are dropped, so each of them is
+    "1062345678"; a mobile "+86 138 1234 5678" is "13812345678"."""
+    digits = _NOT_DIGIT.sub("", unicodedata.normalize("NFKC", phone or ""))
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) >= 12:
+        digits = digits[2:]
+    digits = digits.lstrip("0")
+    return digits if len(digits) >= _SHORTEST_PHONE else ""
+
+
+def tax_key(number: str | None) -> str:
+    """A tax number (统一社会信用代码 ...) as letters and digits only,
+    upper case, half width: "9111 0108-MA01" and "91110108ma01" match."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", number or "")).upper()
+
+
+def address_key(address: str | None) -> str:
+    """An address without width, case, spaces or punctuation, for comparing
+    two addresses ("北京市 海淀区" and "北京市海淀区")."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", address or "").casefold())

@@ -16,7 +16,7 @@ from peewee import fn
 
 from crm_tui.i18n import t
 from crm_tui.models import permissions as perm
-from crm_tui.models.customers import Customer
+from crm_tui.models.customers import Customer, current_customer_id, customer_and_aliases
 from crm_tui.models.errors import NotFound
 from crm_tui.models.sales_system import (
     COUNTED_STATUSES,
@@ -49,7 +49,9 @@ def customer_orders_query(user: User, customer_id: int):
     Customer.get_visible(user, customer_id)
     return (Order.select(Order.id, Order.number, Order.date, Order.delivery_address,
                          Order.status, Order.amount)
-            .where((Order.customer_id == customer_id) & Order.status.in_(COUNTED_STATUSES))
+            # Orders of customers merged into this one show here too.
+            .where(Order.customer_id.in_(customer_and_aliases(customer_id))
+                   & Order.status.in_(COUNTED_STATUSES))
             .order_by(Order.date.desc(), Order.id.desc()))
 
 
@@ -103,7 +105,7 @@ def order_detail(user: User, order_id: int) -> OrderDetail:
              .first())
     if order is None:
         raise NotFound(t("error.not_found"))
-    Customer.get_visible(user, order.customer_id)
+    Customer.get_visible(user, current_customer_id(order.customer_id))
     rows = (OrderLine.select(Product.name, Product.model, OrderLine.quantity, OrderLine.unit,
                              OrderLine.unit_price, OrderLine.amount)
             .join(Product)

@@ -17,7 +17,8 @@ from textual.widgets import Input, Label, Select, Static
 from crm_tui.i18n import t
 from crm_tui.models import admin
 from crm_tui.models.audit import AuditLog
-from crm_tui.models.errors import ValidationError
+from crm_tui.models import permissions as perm
+from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.users import User
 from crm_tui.models.validation import Field, clean
 from crm_tui.widgets.footer import CrmFooter

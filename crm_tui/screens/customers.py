@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.binding import Binding
 
-from crm_tui.models.customers import customer_export, customer_list_query
+from crm_tui.models.customers import Customer, customer_export, customer_list_query
 from crm_tui.models.permissions import CUSTOMER_EDIT
 from crm_tui.screens.list_export import start_export
 from crm_tui.screens.records import RecordListScreen
@@ -17,7 +17,10 @@ class CustomerListScreen(RecordListScreen):
     """The customer kind's list, with export and the customer's own screen."""
 
     BINDINGS = [Binding("x", "export", "customer.export", id="customers.export"),
-                Binding("i", "import", "importing.open", id="customers.import")]
+                Binding("i", "import", "importing.open", id="customers.import"),
+                # In F1: the footer has no room left at 80 columns.
+                Binding("D", "duplicates", "duplicates.module", show=False,
+                        id="customers.duplicates")]
 
     def __init__(self, filter_text: str = ""):
         super().__init__("customer")
@@ -50,6 +53,23 @@ class CustomerListScreen(RecordListScreen):
         from crm_tui.screens.importing import ImportScreen
 
         self.app.push_screen(ImportScreen("customer"))
+
+    def action_duplicates(self) -> None:
+        from crm_tui.screens.duplicates import DuplicatesScreen
+
+        self.app.push_screen(DuplicatesScreen())
+
+    def export_marked(self, ids: set[Any]) -> None:
+        """The marked customers, every exported column, in number order."""
+        user = self.app.user
+
+        def rows_for_export():
+            query = (customer_list_query(user).where(Customer.id.in_(list(ids)))
+                     .order_by(Customer.number))
+            headers, rows = customer_export(query)
+            return headers, rows, len(ids)
+
+        start_export(self.app, rows_for_export, "customers")
 
     def open_record(self, row_id: Any) -> None:
         from crm_tui.screens.customer_detail import CustomerDetailScreen

@@ -38,8 +38,10 @@ from crm_tui.widgets.clipboard import copy_text
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.footer import CrmFooter
-from crm_tui.widgets.forms import FormModal
+from crm_tui.widgets.forms import FormModal, OpenInstead
 from crm_tui.widgets.lazy_table import LazyTable, QuerySource
+from crm_tui.screens.bulk import BULK_KEY, start_bulk
+from crm_tui.screens.list_export import start_export
 
 ACTIONS_KEY = Binding("f2", "actions_menu", "records.actions", id="records.actions")
 
@@ -258,12 +260,23 @@ class ActionRun:
         fields = action.form(self.subject, user)
         values = action.prefill(self.subject, user) if action.prefill else {}
         title = self.text(action.title or action.label)
+        similar = action.similar
         form = FormModal(title, fields, values,
-                         lambda typed: action.run(self.subject, user, typed))
+                         lambda typed: action.run(self.subject, user, typed),
+                         similar=(lambda typed: similar(self.subject, user, typed))
+                         if similar else None)
         self.app.push_screen(form, self.form_closed)
 
     def form_closed(self, result: Any) -> None:
-        if result is not None:
+        if isinstance(result, OpenInstead):
+            # A similar record the user chose to open rather than add another.
+            open_record = getattr(self.host, "open_record", None)
+            if open_record is not None:
+                open_record(result.record_id)
+            else:
+                self.app.push_screen(RecordScreen(self.kind.opens or self.kind.name,
+                                                  result.record_id))
+        elif result is not None:
             self.finished(result)
         else:
             # Closed without saving, perhaps after a save was refused because
@@ -282,14 +295,15 @@ class ActionsMenu(ModalScreen[str]):
 
     BINDINGS = [Binding("escape", "dismiss", "help.close", id="records.actions_close")]
 
-    def __init__(self, entries: list[tuple[str, str, str]]):
+    def __init__(self, entries: list[tuple[str, str, str]], title: str | None = None):
         super().__init__()
         self.entries = entries
+        self.title_text = title or t("records.actions_title")
 
     def compose(self) -> ComposeResult:
-        options = [Option(Text(f"{key:>6}  {label}"), id=action)
+        options = [Option(Text(f"{key:>6}  {plain(label)}"), id=action)
                    for key, label, action in self.entries]
-        yield Static(t("records.actions_title"), classes="form-title")
+        yield Static(Text(self.title_text), classes="form-title")
         yield OptionList(*options, id="actions-menu")
         yield CrmFooter()
 
@@ -346,9 +360,11 @@ class RecordTable(LazyTable):
 
 class RecordListScreen(ActionHost, Screen):
     """A module's list of one kind; `t` steps through the kind's state
-    filters when it has them; Enter opens the record under the cursor."""
+    filters when it has them; Enter opens the record under the cursor;
+    b acts on the marked rows (screens/bulk.py)."""
 
-    BINDINGS = [Binding("t", "next_filter", "records.next_filter", id="records.next_filter")]
+    BINDINGS = [Binding("t", "next_filter", "records.next_filter", id="records.next_filter"),
+                BULK_KEY]
 
     def __init__(self, kind_name: str, status: str | None = None):
         super().__init__()
@@ -381,7 +397,30 @@ class RecordListScreen(ActionHost, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_filter":
             return bool(self.kind.status_filters)
+        if action == "bulk":
+            return bool(self.table.marked_ids)
         return super().check_action(action, parameters)
+
+    def on_lazy_table_marks_changed(self, message: LazyTable.MarksChanged) -> None:
+        message.stop()
+        self.refresh_bindings()
+
+    def action_bulk(self) -> None:
+        start_bulk(self, self.kind, self.table, self.export_marked)
+
+    def export_marked(self, ids: set[Any]) -> None:
+        """The marked rows as the list shows them, to a file."""
+        user, record_kind, within = self.app.user, self.kind, dict(self.table.within)
+        columns = list(record_kind.columns)
+
+        def rows_for_export():
+            query = record_kind.query(user, "", within)
+            query = query.where(query.model._meta.primary_key.in_(list(ids)))
+            rows = ([column.text(row) for column in columns]
+                    for row in query.dicts().iterator())
+            return [t(column.label_key) for column in columns], rows, len(ids)
+
+        start_export(self.app, rows_for_export, record_kind.name)
 
     def action_next_filter(self) -> None:
         filters = (None, *self.kind.status_filters)

@@ -53,8 +53,21 @@ def _as_choice(value: Any) -> Any:
     return value
 
 
+class OpenInstead:
+    """What a form closes with when the user chose to open a similar record
+    (`FormModal`'s `similar`) rather than save a new one."""
+
+    def __init__(self, record_id: Any):
+        self.record_id = record_id
+
+
 class FormModal(ModalScreen[Any]):
-    """A modal form; see the module's description."""
+    """A modal form; see the module's description.
+
+    With `similar(values)` (records like the one typed, as (id, text)),
+    Ctrl+S first asks about the first one found: open it (the form closes
+    with `OpenInstead(id)`), save anyway, or go back to the form.
+    """
 
     BINDINGS = [
         Binding("ctrl+s", "save", "form.save", priority=True, id="form.save"),
@@ -62,8 +75,12 @@ class FormModal(ModalScreen[Any]):
     ]
 
     def __init__(self, title: str, fields: Sequence[Field], values: Mapping[str, Any] | None = None,
-                 submit: Callable[[dict[str, Any]], Any] | None = None, *, id: str | None = None):
+                 submit: Callable[[dict[str, Any]], Any] | None = None, *, id: str | None = None,
+                 similar: Callable[[dict[str, Any]], list[tuple[Any, str]]] | None = None):
         super().__init__(id=id)
+        self.similar = similar
+        # The user saw the similar records and chose to save anyway.
+        self._similar_answered = False
         self.title_text = title
         self.fields = list(fields)
         self.initial = dict(values or {})
@@ -168,6 +185,11 @@ class FormModal(ModalScreen[Any]):
 
     # ----- actions -----------------------------------------------------
     def action_save(self) -> None:
+        if self.similar is not None and not self._similar_answered:
+            found = self.similar(self.values())
+            if found:
+                self._ask_about_similar(found)
+                return
         try:
             result = self.submit(self.values())
         except ValidationError as error:
@@ -182,6 +204,22 @@ class FormModal(ModalScreen[Any]):
             self.show_errors({}, t("rights.db_other", reason=first_line(error)))
             return
         self.dismiss(result)
+
+    def _ask_about_similar(self, found: list[tuple[Any, str]]) -> None:
+        from crm_tui.widgets.choice import ChoiceModal
+
+        record_id, text = found[0]
+
+        def answered(choice: str | None) -> None:
+            if choice == "open":
+                self.dismiss(OpenInstead(record_id))
+            elif choice == "save":
+                self._similar_answered = True
+                self.action_save()
+
+        self.app.push_screen(ChoiceModal(text, [("o", t("duplicates.hint_open"), "open"),
+                                                ("s", t("duplicates.hint_save"), "save")]),
+                             answered)
 
     def action_cancel(self) -> None:
         if not self.changed:

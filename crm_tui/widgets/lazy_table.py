@@ -63,6 +63,8 @@ class RowSource(Protocol):
     def fetch(self, filter_text: str, sort: Column | None, descending: bool,
               offset: int, limit: int) -> list[dict]: ...
 
+    def ids(self, filter_text: str) -> list[Any]: ...
+
 
 class QuerySource:
     """Rows of a Peewee select, built anew for each filter text.
@@ -126,6 +128,13 @@ class QuerySource:
                 for name in _KEY_NAMES[:len(terms)]:
                     del row[name]
             return rows
+
+    def ids(self, filter_text: str) -> list[Any]:
+        """The ids of every row matching `filter_text` ("mark all filtered")."""
+        with connected():
+            query = self.query_for_filter(filter_text)
+            key = query.model._meta.primary_key
+            return [row_id for (row_id,) in query.select(key).order_by().tuples().iterator()]
 
     @staticmethod
     def _ordered(query: Any, sort: Column | None, descending: bool) -> Any:
@@ -434,6 +443,10 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("Y", "copy_row", "ops_ui.copy_record", show=False, id="table.copy_row"),
         Binding("escape", "clear_filter", "table.clear_filter", show=False,
                 id="table.clear_filter"),
+        # Marked rows are what a screen's bulk actions work on.
+        Binding("space", "mark", "table.mark", show=False, id="table.mark"),
+        Binding("asterisk", "mark_all", "table.mark_all", key_display="*", show=False,
+                id="table.mark_all"),
     ]
 
     class _Counted(Message):
@@ -463,6 +476,8 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
         self._pending: set[int] = set()
         # Raised on every reload: answers for an older filter or sort are dropped.
         self._generation = 0
+        # Ids of the marked rows (space, "*"), kept across reloads and filters.
+        self.marked: set[Any] = set()
 
     # ----- loading -----------------------------------------------------
     def on_mount(self) -> None:
@@ -489,6 +504,23 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
             self.post_message(self._Counted(generation, None, str(error)))
             return
         self.post_message(self._Counted(generation, count))
+
+    @work(thread=True, exit_on_error=False, group="lazy-table-mark")
+    def _mark_all(self, filter_text: str) -> None:
+        try:
+            ids = self.source.ids(filter_text)
+        except Exception as error:
+            self.post_message(self._Counted(self._generation, self.row_count, str(error)))
+            return
+        self.app.call_from_thread(self._marked_all, set(ids))
+
+    def _marked_all(self, ids: set[Any]) -> None:
+        # Again on rows all marked: unmark them.
+        if ids and ids <= self.marked:
+            self.marked -= ids
+        else:
+            self.marked |= ids
+        self._marks_changed()
 
     @work(thread=True, exit_on_error=False, group="lazy-table-page")
     def _fetch_page(self, generation: int, page: int, filter_text: str, sort: Column | None,
@@ -566,13 +598,13 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def _table_width(self) -> int:
-        return table_width(self.columns)
+        return self._mark_width + table_width(self.columns)
 
     def _fit_columns(self) -> None:
         """The columns for the width the list has now (see `fitting_columns`);
         the sort and the current column stay on the same columns."""
         # The vertical scrollbar's cell is kept free, whether shown or not.
-        width = self.size.width - self.styles.scrollbar_size_vertical
+        width = self.size.width - self.styles.scrollbar_size_vertical - self._mark_width
         if width <= 0:
             return
         columns = fitting_columns(self.source.columns, width)
@@ -585,6 +617,12 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
         self.sort_index = keys.index(sort_key) if sort_key in keys else None
         self.current_column = keys.index(current_key) if current_key in keys else 0
         self.refresh()
+
+    @property
+    def _mark_width(self) -> int:
+        """A column for the marks, shown only while some row is marked (one
+        cell: the lists are made to fill 80 columns)."""
+        return 1 if self.marked else 0
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self._table_width, self.row_count + 1)
@@ -610,7 +648,8 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
             self.scroll_to(y=top, animate=False, force=True)
 
     def _scroll_column_into_view(self) -> None:
-        left = sum(column.width + 1 for column in self.columns[:self.current_column])
+        left = self._mark_width + sum(column.width + 1
+                                      for column in self.columns[:self.current_column])
         right = left + self.columns[self.current_column].width
         view = self.scrollable_content_region.width
         x = int(self.scroll_offset.x)
@@ -658,7 +697,7 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
         base = self.rich_style
         header = base + self.get_component_rich_style("lazy-table--header")
         current = header + self.get_component_rich_style("lazy-table--header-current")
-        segments = []
+        segments = [Segment(" " * self._mark_width, header)] if self.marked else []
         for position, column in enumerate(self.columns):
             label = t(column.label_key)
             if position == self.sort_index:
@@ -681,6 +720,9 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
             placeholder = style + self.get_component_rich_style("lazy-table--placeholder")
             return self._pad([Segment(PLACEHOLDER, placeholder)], width, style)
         segments = []
+        if self.marked:
+            mark = "*" if row.get(self.source.id_key) in self.marked else " "
+            segments.append(Segment(mark, style))
         for column in self.columns:
             segments.append(Segment(fit(column.text(row), column.width), style))
             segments.append(Segment(" ", style))
@@ -696,7 +738,7 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
 
     # ----- keys --------------------------------------------------------
     # Keys of the list that do not act on its rows: taken while it loads.
-    ACTIONS_WITHOUT_ROWS = {"filter", "clear_filter", "column(-1)", "column(1)"}
+    ACTIONS_WITHOUT_ROWS = {"filter", "clear_filter", "column(-1)", "column(1)", "mark_all"}
 
     def ready_for_key(self, key: str) -> bool:
         """Counted, and the row under the cursor loaded (or failed): the
@@ -766,6 +808,29 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
         copy_text(self.app, "\t".join(column.text(row) for column in self.source.columns)
                   if row else "")
 
+    def action_mark(self) -> None:
+        """Mark the row under the cursor (or unmark it), then go down."""
+        row = self.row_at(self.cursor) if self.row_count else None
+        if row is None:
+            return
+        row_id = row.get(self.source.id_key)
+        self.marked.symmetric_difference_update({row_id})
+        self._marks_changed()
+        self.set_cursor(self.cursor + 1)
+
+    def action_mark_all(self) -> None:
+        """Mark every row the filter shows (not only those loaded)."""
+        if self.counted and self.row_count:
+            self._mark_all(self.filter_text)
+
+    def _marks_changed(self) -> None:
+        self._fit_columns()
+        self._update_virtual_size()
+        self.refresh()
+        self._announce()
+        if isinstance(self.parent, LazyTable):
+            self.parent.post_message(LazyTable.MarksChanged(self.parent, len(self.marked)))
+
     def action_filter(self) -> None:
         if isinstance(self.parent, LazyTable):
             self.parent.open_filter()
@@ -831,6 +896,18 @@ class LazyTable(Vertical):
         def control(self) -> "LazyTable":
             return self.table
 
+    class MarksChanged(Message):
+        """Rows were marked or unmarked; `count` are marked now."""
+
+        def __init__(self, table: "LazyTable", count: int):
+            super().__init__()
+            self.table = table
+            self.count = count
+
+        @property
+        def control(self) -> "LazyTable":
+            return self.table
+
     def __init__(self, source: RowSource, *, filter_text: str = "", id: str | None = None,
                  classes: str | None = None, openable: bool = True):
         super().__init__(id=id, classes=classes)
@@ -874,6 +951,16 @@ class LazyTable(Vertical):
     def reload(self) -> None:
         self.view.reload()
 
+    @property
+    def marked_ids(self) -> set[Any]:
+        """The ids of the marked rows."""
+        return set(self.view.marked)
+
+    def set_marks(self, ids: set[Any]) -> None:
+        """Mark exactly these rows (none: unmark all)."""
+        self.view.marked = set(ids)
+        self.view._marks_changed()
+
     def set_filter(self, text: str) -> None:
         """Show only the rows matching `text` ("" for all)."""
         filter_input = self.query_one(FilterInput)
@@ -907,6 +994,8 @@ class LazyTable(Vertical):
             text = t("table.position", row=view.cursor + 1, count=view.row_count)
         if view.filter_text:
             text += "  " + t("table.filtered", text=view.filter_text)
+        if view.marked:
+            text += "  " + t("table.marked", count=f"{len(view.marked):,}")
         self.query_one(".lazy-table-status", Static).update(text)
 
     # ----- filter box --------------------------------------------------
