@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterator, Sequence
 
-from rich.cells import cell_len, set_cell_size
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
-from textual_plotext import PlotextPlot
 
 from crm_tui.i18n import t
 from crm_tui.models.kinds import money
@@ -32,12 +30,11 @@ from crm_tui.screens.list_export import start_export
 from crm_tui.widgets.connection import in_thread, in_thread_cancellable
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable
-from crm_tui.plain_text import plain
+from crm_tui.widgets.bars import BarChart
 from crm_tui.widgets.plain import PlainStatic, plain_content
 
 # Bars drawn for the contribution report: its biggest customers.
 CHART_TOP = 8
-LEGEND_NAME_CELLS = 10
 
 
 def share(count: int, total: int) -> str:
@@ -86,14 +83,11 @@ class ResultSource:
 class ReportResult:
     rows: list[dict]
     # (label, value) of each bar, in order.
-    bars: list[tuple[str, float]] = field(default_factory=list)
+    bars: list[tuple[str, Any]] = field(default_factory=list)
     summary: str = ""
-
-
-def _short(text: str, cells: int) -> str:
-    if cell_len(text) <= cells:
-        return text
-    return set_cell_size(text, cells - 1).rstrip() + "…"
+    # The bars are amounts of money (written with 万 in Chinese) / a funnel.
+    money: bool = False
+    centred: bool = False
 
 
 class ReportPane(Vertical):
@@ -118,8 +112,8 @@ class ReportPane(Vertical):
         yield PlainStatic(t("report.running"), classes="report-summary")
         with Vertical(classes="report-body"):
             yield LazyTable(self.source, id=f"{self.key}-table")
-            yield PlotextPlot(classes="report-chart")
-            yield PlainStatic("", classes="report-legend")
+            with VerticalScroll(classes="report-chart"):
+                yield BarChart(id=f"{self.key}-chart")
 
     def filter_widgets(self) -> ComposeResult:
         yield from ()
@@ -167,33 +161,13 @@ class ReportPane(Vertical):
         self.source.set_rows(result.rows)
         self.query_one(LazyTable).reload()
         summary.update(result.summary)
-        self.draw_chart(result.bars)
+        self.draw_chart(result)
 
     def filter_label(self, name: str) -> str:
         return f"report.filter.{name}"
 
-    def draw_chart(self, bars: list[tuple[str, float]]) -> None:
-        plot = self.query_one(PlotextPlot)
-        legend = self.query_one(".report-legend", Static)
-        plt = plot.plt
-        plt.clear_figure()
-        if not bars:
-            legend.update(t("report.no_data"))
-            plot.refresh()
-            return
-        # Labels are names from the database: drawn as plain text.
-        labels = [plain(label) for label, _value in bars]
-        # Plotext measures text by characters, not terminal cells: Chinese
-        # labels would push the axis out of line. Such bars are numbered and
-        # named in the legend line below the chart instead.
-        if all(label.isascii() for label in labels):
-            legend.update("")
-        else:
-            legend.update("  ".join(f"{number} {_short(label, LEGEND_NAME_CELLS)}"
-                                    for number, label in enumerate(labels, start=1)))
-            labels = [str(number) for number in range(1, len(labels) + 1)]
-        plt.bar(labels, [float(value) for _label, value in bars], width=0.6)
-        plot.refresh()
+    def draw_chart(self, result: ReportResult) -> None:
+        self.query_one(BarChart).show(result.bars, money=result.money, centred=result.centred)
 
 
 class ContributionPane(ReportPane):
@@ -224,7 +198,7 @@ class ContributionPane(ReportPane):
         summary = t("report.contribution.summary", customers=len(rows), amount=money(total),
                     period=period)
         bars = [(row["name"], row["amount"]) for row in rows[:CHART_TOP]]
-        return ReportResult(rows, bars, summary)
+        return ReportResult(rows, bars, summary, money=True)
 
     def filter_label(self, name: str) -> str:
         return "report.filter.name" if name == "name" else f"report.filter.{name}"
@@ -360,8 +334,9 @@ class SignedContractsPane(ReportPane):
         total = sum(by_month.values(), Decimal(0))
         summary = t("report.signed.summary", year=year, count=sum(row.count for row in found),
                     amount=money(total))
-        return ReportResult(rows, [(str(month), amount) for month, amount in by_month.items()],
-                            summary)
+        return ReportResult(rows, [(f"{year}-{month:02d}", amount)
+                                   for month, amount in by_month.items()],
+                            summary, money=True)
 
 
 class ReceivablesPane(ReportPane):
@@ -394,7 +369,7 @@ class ReceivablesPane(ReportPane):
                     overdue=money(sum(buckets, Decimal(0))))
         bars = [(t(f"report.column.overdue_{index}"), amount)
                 for index, amount in enumerate(buckets)]
-        return ReportResult(rows, bars, summary)
+        return ReportResult(rows, bars, summary, money=True)
 
 
 PANES: dict[str, type[ReportPane]] = {
