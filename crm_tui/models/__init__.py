@@ -9,6 +9,7 @@ from crm_tui.models.contracts import Contract, ContractStep, Instalment, Payment
 from crm_tui.models.customers import Contact, Customer, Interaction
 from crm_tui.models.dictionary import DictionaryEntry
 from crm_tui.models.documents import Document
+from crm_tui.models.funnel import Target
 from crm_tui.models.mail import MailMessage
 from crm_tui.models.quotes import Quote, QuoteLine
 from crm_tui.models.sales import Opportunity, PlanItem
@@ -22,7 +23,7 @@ CRM_MODELS = [
     Customer, Contact, Interaction, Opportunity, PlanItem,
     Service, ServiceEvent, ChurnAlert, ChurnMeasure, WorkerRun,
     MailMessage, Document, Contract, ContractStep, Instalment, Payment,
-    Quote, QuoteLine,
+    Quote, QuoteLine, Target,
 ]
 # The sales system's tables, read only for the CRM.
 SALES_MODELS = [Product, Stock, Order, OrderLine]
