@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     fill.add_argument("--orders", type=int, default=10000, help="orders to add (default 10000)")
     fill.add_argument("--contracts", type=int, default=None,
                       help="contracts to add, four instalments each (default: half the customers)")
+    fill.add_argument("--opportunities", type=int, default=None,
+                      help="sales opportunities to add, in every state and stage "
+                           "(default: three per customer)")
     fill.add_argument("--seed", type=int, default=1, help="random seed, for the same data again")
 
     init = command(commands, "init", "create or upgrade the database (safe to run again); prints where "
@@ -191,7 +194,7 @@ def run_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_demo_data(args: argparse.Namespace, config: Config) -> int:
-    from crm_tui import demo
+    from crm_tui import demo, demo_funnel
 
     contracts = args.customers // 2 if args.contracts is None else args.contracts
     if args.customers < 1 or args.orders < 0 or contracts < 0:
@@ -199,6 +202,8 @@ def run_demo_data(args: argparse.Namespace, config: Config) -> int:
     open_databases(config)
     demo.fill_at_scale(args.customers, args.orders, seed=args.seed, progress=print,
                        contracts=contracts)
+    opportunities = 3 * args.customers if args.opportunities is None else args.opportunities
+    demo_funnel.fill_opportunities_at_scale(max(opportunities, 0), seed=args.seed, progress=print)
     return 0
 
 

@@ -36,6 +36,7 @@ from peewee import Database, Model
 from platformdirs import user_data_dir
 
 from crm_tui import clock
+from crm_tui import demo_funnel
 from crm_tui import demo_vocabulary as words
 from crm_tui.config import Config, DatabaseConfig
 from crm_tui.models import (
@@ -408,6 +409,7 @@ class DemoCompany:
             self.make_services()
             self.make_churn_alerts()
             self.make_contracts()
+            demo_funnel.fill_demo(self.rng, self.managers, self.supervisor, self.progress)
 
     # ----- helpers ---------------------------------------------------------
     def day_between(self, first: dt.date, last: dt.date) -> dt.date:

@@ -121,6 +121,7 @@ def test_amounts_use_thousands_separators_and_wan_in_chinese():
     lines = chart_lines([("甲公司", Decimal("5275837.70")), ("乙公司", Decimal("4396531.40"))],
                         78, money=True)
     assert lines[0].endswith("527.58万") and lines[1].endswith("439.65万")
+    assert {cell_len(line) for line in lines[:2]} == {78}
     assert lines[-1].split()[-1].endswith("万")
 
 

@@ -169,11 +169,21 @@ def test_funnel_dates_must_be_in_order(crm_db, people):
 
 # ----- forecast ----------------------------------------------------------------
 
-def expected_forecast(data, user, people, manager=None):
-    months = {f"{YEAR}-{month:02d}": [0, Decimal(0), Decimal(0)] for month in range(1, 13)}
+def window(first: dt.date) -> list[str]:
+    """The twelve months from `first`'s, as YYYY-MM."""
+    labels = []
+    year, month = first.year, first.month
+    for _ in range(12):
+        labels.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return labels
+
+
+def expected_forecast(data, user, people, first, manager=None):
+    months = {label: [0, Decimal(0), Decimal(0)] for label in window(first)}
     for row in data.opportunities:
         close = row["expected_close"]
-        if (row["status"] in (UNASSIGNED, ASSIGNED) and close and close.year == YEAR
+        if (row["status"] in (UNASSIGNED, ASSIGNED) and close and month_of(close) in months
                 and sees(user, people, row)
                 and (manager is None or row["assigned_to"] == manager)):
             figures = months[month_of(close)]
@@ -183,6 +193,8 @@ def expected_forecast(data, user, people, manager=None):
             figures[2] += amount * row["success_rate"] / 100
     targets = defaultdict(Decimal)
     for target in data.targets:
+        if month_of(target["month"]) not in months:
+            continue
         if ((user.id == target["manager"] or user.id == people.supervisor.id)
                 and (manager is None or target["manager"] == manager)):
             targets[month_of(target["month"])] += target["amount"]
@@ -195,20 +207,23 @@ def expected_forecast(data, user, people, manager=None):
 def test_forecast_figures(crm_db, people, who):
     data = build(people)
     user = getattr(people, who)
-    for manager in (None, people.manager.id, people.other_manager.id):
-        found = reports.forecast(user, YEAR, manager)
-        assert [tuple(row) for row in found] == expected_forecast(data, user, people, manager)
-    everything = reports.forecast(user, YEAR)
+    for first, manager in [(dt.date(YEAR, 1, 1), None), (dt.date(YEAR - 1, 9, 17), None),
+                           (dt.date(YEAR, 5, 1), people.manager.id),
+                           (dt.date(YEAR, 1, 31), people.other_manager.id)]:
+        found = reports.forecast(user, first, manager)
+        assert [tuple(row) for row in found] == expected_forecast(data, user, people, first,
+                                                                  manager)
+    everything = reports.forecast(user, dt.date(YEAR, 1, 1))
     assert any(row.count for row in everything) and any(row.target for row in everything)
 
 
 def test_forecast_shows_a_new_opportunity_weighted(crm_db, people):
     from tests.test_opportunities import new_opportunity
 
-    before = {row.month: row for row in reports.forecast(people.manager, YEAR)}
+    before = {row.month: row for row in reports.forecast(people.manager, dt.date(YEAR, 1, 1))}
     new_opportunity(people.manager, expected_amount="80000", expected_close=f"{YEAR}-07-20",
                     success_rate="35")
-    after = {row.month: row for row in reports.forecast(people.manager, YEAR)}
+    after = {row.month: row for row in reports.forecast(people.manager, dt.date(YEAR, 1, 1))}
     assert after[f"{YEAR}-07"].weighted - before[f"{YEAR}-07"].weighted == Decimal("28000.00")
     assert after[f"{YEAR}-07"].expected == Decimal("80000.00")
 
@@ -264,7 +279,7 @@ def test_reports_need_the_report_right(crm_db, people):
     manager_role = Role.get(Role.key == "manager")
     RolePermission.delete().where(RolePermission.role == manager_role).execute()
     for call in (lambda: reports.funnel(people.manager),
-                 lambda: reports.forecast(people.manager, YEAR),
+                 lambda: reports.forecast(people.manager, dt.date(YEAR, 1, 1)),
                  lambda: reports.performance(people.manager, YEAR)):
         with pytest.raises(PermissionDenied):
             call()

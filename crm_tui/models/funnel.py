@@ -10,9 +10,9 @@
   there now and their expected amount, how many reached it (an opportunity
   at a later stage, or won, passed through it) and the share of those that
   went on to the next stage; the last step is 开发成功.
-- Forecast: open opportunities by month of expected close: the expected
-  amount, the weighted amount (expected amount × success rate) and the
-  months' targets.
+- Forecast: open opportunities by month of expected close, twelve months
+  from a given one: the expected amount, the weighted amount (expected
+  amount × success rate) and the months' targets.
 - Performance: per manager and month, contracts signed, payments received,
   new customers and interactions logged, beside the targets.
 
@@ -343,30 +343,41 @@ class ForecastRow(NamedTuple):
     target: Decimal | None
 
 
-def forecast(user: User, year: int, manager_id: int | None = None) -> list[ForecastRow]:
-    """Open opportunities `user` sees, expected to close in `year`, by month:
-    count, expected amount, weighted amount (Σ expected × success rate /
-    100, rounded to cents once per month), and the targets' amount of the
-    month (of the manager, or of every manager in scope). Every month of
-    the year is listed."""
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after the month of `day`."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+FORECAST_MONTHS = 12
+
+
+def forecast(user: User, first: dt.date, manager_id: int | None = None,
+             months: int = FORECAST_MONTHS) -> list[ForecastRow]:
+    """Open opportunities `user` sees, expected to close in the `months`
+    months from the month of `first`, by month: count, expected amount,
+    weighted amount (Σ expected × success rate / 100, rounded to cents once
+    per month), and the targets' amount of the month (of the manager, or
+    of every manager in scope). Every month of the window is listed."""
     require(user, perm.REPORT_VIEW)
-    first, last = year_range(year)
+    start = add_months(first, 0)
+    end = add_months(start, months)
     month = year_month(Opportunity.expected_close)
     query = (Opportunity.visible_to(user)
              .select(month, fn.COUNT(Opportunity.id), _cents(Opportunity.expected_amount),
                      fn.SUM(Cast(fn.ROUND(Opportunity.expected_amount * 100), "BIGINT")
                             * Opportunity.success_rate))
-             .where(Opportunity.status.in_(OPEN), Opportunity.expected_close >= first,
-                    Opportunity.expected_close <= last)
+             .where(Opportunity.status.in_(OPEN), Opportunity.expected_close >= start,
+                    Opportunity.expected_close < end)
              .group_by(month))
     if manager_id is not None:
         query = query.where(Opportunity.assigned_to == manager_id)
     found = {label: (count, expected, weighted) for label, count, expected, weighted
              in query.tuples()}
-    targets = _target_amounts(user, year, manager_id)
+    targets = _target_amounts(user, start, end, manager_id)
     rows = []
-    for number in range(1, 13):
-        label = f"{year:04d}-{number:02d}"
+    for offset in range(months):
+        label = month_text(add_months(start, offset))
         count, expected, weighted = found.get(label, (0, 0, 0))
         weighted_amount = (Decimal(int(weighted or 0)) / (CENTS * 100)).quantize(Decimal("0.01"))
         rows.append(ForecastRow(label, count, _amount(expected), weighted_amount,
@@ -374,11 +385,11 @@ def forecast(user: User, year: int, manager_id: int | None = None) -> list[Forec
     return rows
 
 
-def _target_amounts(user: User, year: int, manager_id: int | None) -> dict[str, Decimal]:
-    first, last = year_range(year)
+def _target_amounts(user: User, start: dt.date, end: dt.date, manager_id: int | None
+                    ) -> dict[str, Decimal]:
     query = (Target.visible_to(user)
              .select(Target.month, _cents(Target.amount))
-             .where(Target.month >= first, Target.month <= last)
+             .where(Target.month >= start, Target.month < end)
              .group_by(Target.month))
     query = _only(query, Target.manager, managers_in_scope(user), manager_id)
     return {month_text(_as_date(month)): _amount(cents) for month, cents in query.tuples()}
@@ -482,3 +493,10 @@ def performance(user: User, year: int, manager_id: int | None = None) -> list[Pe
 
 PERIOD_FILTERS = (Field("date_from", "report.filter.date_from", kind="date"),
                   Field("date_to", "report.filter.date_to", kind="date"))
+FORECAST_FILTERS = (Field("month", "report.filter.from_month", max_length=7),)
+
+
+def forecast_start(values: dict[str, Any]) -> dt.date:
+    """The forecast's first month as typed (YYYY-MM); this month when blank."""
+    text = clean(FORECAST_FILTERS, values)["month"]
+    return parse_month(text) if text else add_months(clock.today(), 0)

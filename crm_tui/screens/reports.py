@@ -22,7 +22,7 @@ from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
 from crm_tui.i18n import t
 from crm_tui.models.kinds import money
 from crm_tui import clock
-from crm_tui.models import contracts, reports
+from crm_tui.models import contracts, funnel, reports
 from crm_tui.models.customers import Customer
 from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.validation import clean
@@ -372,10 +372,177 @@ class ReceivablesPane(ReportPane):
         return ReportResult(rows, bars, summary, money=True)
 
 
+def _percent(part: Decimal | None, whole: Decimal | None) -> str:
+    if part is None or not whole:
+        return ""
+    return f"{Decimal(part) * 100 / Decimal(whole):.1f}%"
+
+
+class ManagerFilter:
+    """A report filtered to one account manager or all, from those whose
+    figures the user may read (an account manager: only themselves)."""
+
+    def manager_filter(self) -> ComposeResult:
+        yield Label(t("report.filter.manager"))
+        yield Select([], prompt=t("report.all_managers"), id=f"{self.key}-manager",
+                     classes="report-filter report-select")
+
+    def on_mount(self) -> None:
+        self.load_managers()
+
+    @work(group="report-managers")
+    async def load_managers(self) -> None:
+        try:
+            managers = await in_thread(funnel.report_managers, self.app.user)
+        except CrmError:
+            return
+        self.query_one(f"#{self.key}-manager", Select).set_options(
+            [(plain_content(name, multiline=False), manager_id) for manager_id, name in managers])
+
+    def filter_values(self) -> dict[str, Any]:
+        values = super().filter_values()
+        if values.get("manager") is Select.NULL:
+            values["manager"] = None
+        return values
+
+
+def _year(values: dict[str, Any]) -> int:
+    year = clean(reports.CONTRIBUTION_FILTERS, {"name": "", "year": values["year"]})["year"]
+    return year or clock.today().year
+
+
+class FunnelPane(ManagerFilter, ReportPane):
+    """销售漏斗: per stage, how many stand there and came this far."""
+
+    key = "funnel"
+    columns = [
+        Column("label", "report.column.stage", 12, "label"),
+        Column("rate", "report.column.rate", 5, "rate"),
+        Column("now", "report.column.now", 6, "now"),
+        Column("amount", "report.column.expected", 16, "amount", format=money),
+        Column("reached", "report.column.reached", 7, "reached"),
+        Column("conversion", "report.column.conversion", 7, "conversion"),
+    ]
+
+    def filter_widgets(self) -> ComposeResult:
+        yield Label(t("report.filter.date_from"))
+        yield Input(id="funnel-date_from", classes="report-filter report-date", max_length=10,
+                    placeholder="YYYY-MM-DD")
+        yield Label(t("report.filter.date_to"))
+        yield Input(id="funnel-date_to", classes="report-filter report-date", max_length=10,
+                    placeholder="YYYY-MM-DD")
+        yield from self.manager_filter()
+
+    def compute(self, user: Any, values: dict[str, Any]) -> ReportResult:
+        dates = clean(funnel.PERIOD_FILTERS, {"date_from": values["date_from"],
+                                              "date_to": values["date_to"]})
+        first, last = dates["date_from"], dates["date_to"]
+        found = funnel.funnel(user, first, last, values["manager"])
+        rows = [{"id": index, "label": row.label,
+                 "rate": "" if row.rate is None else f"{row.rate}%", "now": row.now,
+                 "amount": row.amount, "reached": row.reached,
+                 "conversion": "" if row.conversion is None else f"{row.conversion}%"}
+                for index, row in enumerate(found.rows, start=1)]
+        period = t("report.range", first=first or "…", last=last or "…") if first or last \
+            else t("report.all_dates")
+        summary = t("report.funnel.summary", total=found.total, won=found.rows[-1].now,
+                    failed=found.failed, period=period)
+        # The funnel: how many came this far, narrowing step by step.
+        bars = [(row.label, row.reached) for row in found.rows]
+        return ReportResult(rows, bars, summary, centred=True)
+
+
+class ForecastPane(ManagerFilter, ReportPane):
+    """销售额预测: open opportunities by month of expected close."""
+
+    key = "forecast"
+    columns = [
+        Column("month", "report.column.month", 7, "month"),
+        Column("count", "report.column.count", 5, "count"),
+        Column("expected", "report.column.expected", 15, "expected", format=money),
+        Column("weighted", "report.column.weighted", 15, "weighted", format=money),
+        Column("target", "report.column.target", 15, "target", format=money),
+        Column("of_target", "report.column.of_target", 7, "of_target"),
+    ]
+
+    def filter_widgets(self) -> ComposeResult:
+        yield Label(t("report.filter.from_month"))
+        yield Input(id="forecast-month", classes="report-filter report-month", max_length=7,
+                    placeholder=f"{clock.today():%Y-%m}")
+        yield from self.manager_filter()
+
+    def compute(self, user: Any, values: dict[str, Any]) -> ReportResult:
+        first = funnel.forecast_start({"month": values["month"]})
+        found = funnel.forecast(user, first, values["manager"])
+        rows = [{"id": index, **row._asdict(), "of_target": _percent(row.weighted, row.target)}
+                for index, row in enumerate(found, start=1)]
+        total = {name: sum((getattr(row, name) or Decimal(0) for row in found), Decimal(0))
+                 for name in ("expected", "weighted", "target")}
+        summary = t("report.forecast.summary", first=found[0].month, last=found[-1].month,
+                    count=sum(row.count for row in found),
+                    expected=money(total["expected"]), weighted=money(total["weighted"]),
+                    target=money(total["target"]))
+        bars = [(row.month, row.weighted) for row in found]
+        return ReportResult(rows, bars, summary, money=True)
+
+
+class PerformancePane(ManagerFilter, ReportPane):
+    """销售业绩: per manager and month, against the targets."""
+
+    key = "performance"
+    columns = [
+        Column("month", "report.column.month", 7, "month"),
+        Column("manager", "report.column.manager", 8, "manager"),
+        Column("contracts", "report.column.contracts_signed", 5, "contracts"),
+        Column("signed", "report.column.signed", 14, "signed", format=money),
+        Column("target", "report.column.target", 14, "target", format=money),
+        Column("of_target", "report.column.of_target", 7, "of_target"),
+        Column("payments", "report.column.payments", 14, "payments", format=money),
+        Column("payments_target", "target.payments", 14, "payments_target", format=money),
+        Column("new_customers", "report.column.new_customers", 6, "new_customers"),
+        Column("new_target", "target.new_customers", 6, "new_target"),
+        Column("interactions", "report.column.interactions", 6, "interactions"),
+        Column("interactions_target", "target.interactions", 6, "interactions_target"),
+    ]
+
+    def filter_widgets(self) -> ComposeResult:
+        yield Label(t("report.filter.year"))
+        yield Input(str(clock.today().year), id="performance-year",
+                    classes="report-filter report-year", max_length=4)
+        yield from self.manager_filter()
+
+    def compute(self, user: Any, values: dict[str, Any]) -> ReportResult:
+        year = _year(values)
+        found = funnel.performance(user, year, values["manager"])
+        rows = []
+        signed_by_manager: dict[str, Decimal] = {}
+        for index, row in enumerate(found, start=1):
+            target = row.target
+            rows.append({
+                "id": index, "month": row.month, "manager": row.manager,
+                "contracts": row.contracts, "signed": row.signed,
+                "target": target.amount if target else None,
+                "of_target": _percent(row.signed, target.amount if target else None),
+                "payments": row.payments,
+                "payments_target": target.payments if target else None,
+                "new_customers": row.new_customers,
+                "new_target": target.new_customers if target else None,
+                "interactions": row.interactions,
+                "interactions_target": target.interactions if target else None})
+            signed_by_manager[row.manager] = signed_by_manager.get(row.manager, Decimal(0)) \
+                + row.signed
+        summary = t("report.performance.summary", year=year,
+                    contracts=sum(row.contracts for row in found),
+                    signed=money(sum((row.signed for row in found), Decimal(0))),
+                    payments=money(sum((row.payments for row in found), Decimal(0))))
+        return ReportResult(rows, list(signed_by_manager.items()), summary, money=True)
+
+
 PANES: dict[str, type[ReportPane]] = {
     pane.key: pane for pane in (ContributionPane, CompositionPane, ServicePane, ChurnPane,
-                                SignedContractsPane, ReceivablesPane)}
-FUNCTION_KEYS = ("f2", "f3", "f4", "f5", "f6", "f7")
+                                SignedContractsPane, ReceivablesPane, FunnelPane,
+                                ForecastPane, PerformancePane)}
+FUNCTION_KEYS = ("f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10")
 
 
 class ReportsScreen(Screen):

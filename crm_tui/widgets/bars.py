@@ -108,7 +108,8 @@ def chart_lines(bars: Sequence[Bar], width: int, money: bool = False,
             bar = centred_bar_text(value, top, bar_cells)
         else:
             bar = set_cell_size(bar_text(bar_eighths(value, top, bar_cells)), bar_cells)
-        lines.append(f"{_fit(label, label_cells)} {bar} {figure.rjust(figure_cells)}")
+        padding = " " * (figure_cells - cell_len(figure))  # in cells: 万 takes two
+        lines.append(f"{_fit(label, label_cells)} {bar} {padding}{figure}")
     if not centred:
         lines.append(" " * (label_cells + 1) + axis_line(ticks, bar_cells, money))
     return lines

@@ -41,7 +41,8 @@ STRINGS = {
     "report.performance.tab": "Performance",
     "report.funnel.won": "开发成功 won",
     "report.funnel.summary": "{total} opportunities created {period}: {won} won, {failed} failed",
-    "report.forecast.summary": "{year}: {count} open opportunities, expected {expected}, "
+    "report.filter.from_month": "From month",
+    "report.forecast.summary": "{first} to {last}: {count} open, expected {expected}, "
                                "weighted {weighted}, targets {target}",
     "report.performance.summary": "{year}: {contracts} contracts signed for {signed}, "
                                   "received {payments}",

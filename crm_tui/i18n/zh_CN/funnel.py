@@ -40,7 +40,8 @@ STRINGS = {
     "report.performance.tab": "销售业绩",
     "report.funnel.won": "开发成功",
     "report.funnel.summary": "{period}新建销售机会 {total} 个：开发成功 {won} 个，开发失败 {failed} 个",
-    "report.forecast.summary": "{year} 年：未结销售机会 {count} 个，预计 {expected}，"
+    "report.filter.from_month": "起始月份",
+    "report.forecast.summary": "{first} 至 {last}：未结机会 {count} 个，预计 {expected}，"
                                "加权 {weighted}，目标 {target}",
     "report.performance.summary": "{year} 年：签订合同 {contracts} 份，金额 {signed}，回款 {payments}",
     "report.column.stage": "阶段",
