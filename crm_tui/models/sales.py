@@ -499,9 +499,10 @@ def _forecast_form_values(opportunity: Opportunity) -> dict[str, Any]:
 
 
 def _new_form_values() -> dict[str, Any]:
-    """A new opportunity starts at the first stage with its success rate."""
+    """A new opportunity starts at the first stage (its success rate stays
+    to be typed: the SPEC asks for it on every new opportunity)."""
     stage = first_stage()
-    return {"stage": stage.id, "success_rate": stage_rate(stage)} if stage else {}
+    return {"stage": stage.id} if stage else {}
 
 
 def _succeeded(customer: Customer) -> str:
