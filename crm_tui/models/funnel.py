@@ -178,7 +178,7 @@ def _may_set(actor: User) -> None:
 TARGET = register(RecordKind(
     name="target", title="target.title", opens="target",
     columns=[
-        Column("month", "target.month", 7, Target.month, format=month_text),
+        Column("month", "report.column.month", 7, Target.month, format=month_text),
         Column("manager_name", "target.manager", 10, User.display_name),
         Column("amount", "target.amount", 16, Target.amount, format=money),
         Column("payments", "target.payments", 16, Target.payments, format=money),

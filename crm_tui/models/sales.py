@@ -553,7 +553,7 @@ OPPORTUNITY = register(RecordKind(
                run=lambda opportunity, actor, values: opportunity.assign_by(
                    actor, values.get("manager"))),
         # While developing: where it stands in the funnel, what and when.
-        Action("stage", "g", "opportunity.action.stage",
+        Action("stage", "g", "opportunity.action.stage", in_list=False,
                check=lambda opportunity, actor: opportunity.check_stage_editable_by(actor),
                form=lambda _opportunity, _actor: FORECAST_FIELDS,
                prefill=lambda opportunity, _actor: _forecast_form_values(opportunity),
