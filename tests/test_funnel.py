@@ -269,3 +269,21 @@ def test_the_migration_fills_existing_opportunities(crm_db, people):
     assert (found[quoted.id].stage_id, found[quoted.id].expected_amount) == (
         stage("需求确认").id, Decimal("2500.50"))
     assert found[failed.id].expected_close == dt.date(2026, 2, 1)
+
+
+# ----- demo data at scale ---------------------------------------------------------
+
+def test_demo_data_adds_opportunities_in_every_state_and_stage(crm_db, people):
+    from crm_tui.demo_funnel import fill_opportunities_at_scale
+    from crm_tui.models.sales import OPPORTUNITY_STATUSES
+
+    added = fill_opportunities_at_scale(300, seed=3, progress=lambda line: None)
+    assert Opportunity.select().count() == 300
+    assert {row.status for row in Opportunity.select()} == set(OPPORTUNITY_STATUSES)
+    assert {row.stage_id for row in Opportunity.select()} == {entry.id for entry in stages()}
+    assert not Opportunity.select().where(Opportunity.expected_amount.is_null()
+                                          | Opportunity.expected_close.is_null()).exists()
+    # Each account manager's targets, once per month however often it runs.
+    assert added == Target.select().count() > 0
+    assert fill_opportunities_at_scale(100, seed=4, progress=lambda line: None) == 0
+    assert Opportunity.select().count() == 400

@@ -1,8 +1,10 @@
-"""Reports (统计报表, M4): contribution, composition, services, churn.
+"""Reports (统计报表): contribution, composition, services, churn (M4);
+contracts signed and receivables (M11); funnel, forecast, performance (M15).
 
-One screen, one tab per report (F2-F5). Each report has its filters on top
-(Enter runs it), a summary line, a table and a bar chart; Ctrl+O exports
-the report's rows to CSV or XLSX. The figures come from models/reports.py,
+One screen, one tab per report (F2-F10). Each report has its filters on top
+(Enter runs it), a summary line, a table and a bar chart (widgets/bars.py:
+labels beside the bars, the funnel centred); Ctrl+O exports the report's
+rows to CSV or XLSX. The figures come from models/reports.py,
 computed by the database in a thread; the table pages through the computed
 rows in memory, so sorting and searching them costs no new query.
 """
@@ -546,7 +548,7 @@ FUNCTION_KEYS = ("f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10")
 
 
 class ReportsScreen(Screen):
-    """The four reports, one tab each."""
+    """The reports, one tab each."""
 
     BINDINGS = [
         # The tab bar shows these keys; the footer keeps room for the others.
