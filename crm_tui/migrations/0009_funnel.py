@@ -69,7 +69,12 @@ def up(migrator, db):
         migrator.add_column("opportunity", "expected_amount",
                             DecimalField(max_digits=14, decimal_places=2, null=True)),
         migrator.add_column("opportunity", "expected_close", DateField(null=True)),
-        migrator.add_index("opportunity", ("expected_close",), False),
+        # Covering the funnel's and the forecast's GROUP BYs (see models/sales.py).
+        migrator.add_index("opportunity", ("status", "stage_id", "created_at", "expected_amount",
+                                           "created_by_id", "assigned_to_id"), False),
+        migrator.add_index("opportunity", ("expected_close", "status", "success_rate",
+                                           "expected_amount", "created_by_id", "assigned_to_id"),
+                           False),
     )
     db.create_tables([Target])
     _fill_opportunities(db, stage_ids)

@@ -156,7 +156,18 @@ class Opportunity(Visible, StateMachine, BaseModel):
     # The sales funnel (M15): where it stands, what and when it should bring.
     stage = ForeignKeyField(DictionaryEntry, null=True, backref="+", on_delete="RESTRICT")
     expected_amount = DecimalField(max_digits=14, decimal_places=2, null=True)
-    expected_close = DateField(null=True, index=True)
+    expected_close = DateField(null=True)
+
+    class Meta:
+        # Covering indexes: the funnel (by state and stage, for a period) and
+        # the forecast (by close date, in a manager's scope) read only these,
+        # never the wide opportunity rows.
+        indexes = (
+            (("status", "stage", "created_at", "expected_amount", "created_by", "assigned_to"),
+             False),
+            (("expected_close", "status", "success_rate", "expected_amount", "created_by",
+              "assigned_to"), False),
+        )
 
     # Refusals read "opportunity.error.<action>" with the state's label.
     i18n_prefix = "opportunity"
