@@ -52,9 +52,10 @@ def axis_scale(axis: str) -> tuple[int, Decimal, int]:
         cell += cell_len(char)
     (origin, zero), (start, value) = labels[0], labels[-1]
     assert zero == "0"
-    # The labels between are round steps of the same axis.
+    # The labels between are evenly spaced round steps of the same axis.
     steps = [Decimal(text.replace(",", "")) for _start, text in labels]
     assert steps == sorted(steps) and len(set(steps)) == len(steps)
+    assert len({later - earlier for earlier, later in zip(steps, steps[1:])}) == 1
     return origin, steps[-1], start + cell_len(value) - origin
 
 

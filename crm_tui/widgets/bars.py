@@ -100,7 +100,7 @@ def chart_lines(bars: Sequence[Bar], width: int, money: bool = False,
                       max(MIN_LABEL_CELLS, width // LABEL_SHARE))
     figure_cells = max(cell_len(text) for text in figures)
     bar_cells = max(width - label_cells - figure_cells - 2, MIN_BAR_CELLS)
-    ticks = readable_ticks(max(values), bar_cells, whole)
+    ticks = readable_ticks(max(values), bar_cells, money, whole)
     top = ticks[-1]
     lines = []
     for label, value, figure in zip(labels, values, figures):
@@ -115,10 +115,19 @@ def chart_lines(bars: Sequence[Bar], width: int, money: bool = False,
     return lines
 
 
-def readable_ticks(maximum: Decimal, cells: int, whole: bool) -> list[Decimal]:
-    """About one tick per CELLS_PER_TICK cells: the more ticks, the closer
-    the axis's top to the largest figure, the longer the bars."""
-    return axis_ticks(maximum, max(cells // CELLS_PER_TICK, 1), whole=whole)
+def readable_ticks(maximum: Decimal, cells: int, money: bool, whole: bool) -> list[Decimal]:
+    """Round ticks for an axis `cells` wide: the tightest scale (about one
+    tick per CELLS_PER_TICK cells, so the longest bar nearly fills the
+    width) on which at least three labels fit, unless that leaves a third
+    of the width empty; else the tightest."""
+    tightest = axis_ticks(maximum, max(cells // CELLS_PER_TICK, 1), whole=whole)
+    for count in range(max(cells // CELLS_PER_TICK, 1), 0, -1):
+        ticks = axis_ticks(maximum, count, whole=whole)
+        if ticks[-1] * 2 > maximum * 3:
+            break
+        if len(_shown_labels(ticks, cells, money)) >= 3:
+            return ticks
+    return tightest
 
 
 def tick_column(tick: Decimal, top: Decimal, cells: int) -> int:
@@ -143,17 +152,21 @@ def _tick_labels(ticks: Sequence[Decimal], cells: int, money: bool, top: Decimal
     return placed
 
 
-def axis_line(ticks: Sequence[Decimal], cells: int, money: bool = False) -> str:
-    """The tick labels under the bars: every tick's when they fit side by
-    side, else every second's, third's … (0 and the top always)."""
-    placed: list[tuple[int, str]] = []
+def _shown_labels(ticks: Sequence[Decimal], cells: int, money: bool) -> list[tuple[int, str]]:
+    """The tick labels that fit side by side: every tick's, else every
+    second's, third's … so that those shown stay evenly spaced."""
     for stride in range(1, len(ticks)):
-        shown = list(ticks[:-1:stride]) + [ticks[-1]]
-        placed = _tick_labels(shown, cells, money, top=ticks[-1]) or []
-        if placed:
-            break
+        if (len(ticks) - 1) % stride == 0:
+            placed = _tick_labels(ticks[::stride], cells, money, top=ticks[-1])
+            if placed:
+                return placed
+    return []
+
+
+def axis_line(ticks: Sequence[Decimal], cells: int, money: bool = False) -> str:
+    """The tick labels under the bars (0 and the top always)."""
     line = ""
-    for start, text in placed:
+    for start, text in _shown_labels(ticks, cells, money):
         line = line + " " * (start - cell_len(line)) + text
     return line
 

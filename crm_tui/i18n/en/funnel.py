@@ -8,7 +8,7 @@ STRINGS = {
     "opportunity.expected_close": "Expected close",
     "opportunity.expected": "Expected",
     "opportunity.expected_line": "{amount}, weighted {weighted}, closing {close}",
-    "opportunity.success_rate_or_stage": "Success rate (%, blank: the stage's)",
+    "opportunity.success_rate_or_stage": "Rate %, blank=stage",
     "opportunity.action.stage": "Stage",
     "opportunity.stage_title": "Stage and forecast: {name}",
     "opportunity.error.stage": "The stage and forecast change only while the opportunity is "
@@ -42,8 +42,8 @@ STRINGS = {
     "report.funnel.won": "开发成功 won",
     "report.funnel.summary": "{total} opportunities created {period}: {won} won, {failed} failed",
     "report.filter.from_month": "From month",
-    "report.forecast.summary": "{first} to {last}: {count} open, expected {expected}, "
-                               "weighted {weighted}, targets {target}",
+    "report.forecast.summary": "{count} open: expected {expected}, weighted {weighted}, "
+                               "target {target}",
     "report.performance.summary": "{year}: {contracts} contracts signed for {signed}, "
                                   "received {payments}",
     "report.column.stage": "Stage",
@@ -54,7 +54,7 @@ STRINGS = {
     "report.column.expected": "Expected",
     "report.column.weighted": "Weighted",
     "report.column.target": "Target",
-    "report.column.of_target": "% target",
+    "report.column.of_target": "%Target",
     "report.column.count": "Count",
     "report.column.contracts_signed": "Contracts",
     "report.column.signed": "Signed",

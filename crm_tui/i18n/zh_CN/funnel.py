@@ -8,7 +8,7 @@ STRINGS = {
     "opportunity.expected_close": "预计成交日期",
     "opportunity.expected": "预计",
     "opportunity.expected_line": "{amount}，加权 {weighted}，{close} 成交",
-    "opportunity.success_rate_or_stage": "成功机率（%，留空取阶段默认）",
+    "opportunity.success_rate_or_stage": "成功机率（空=阶段）",
     "opportunity.action.stage": "阶段",
     "opportunity.stage_title": "商机阶段与预测：{name}",
     "opportunity.error.stage": "只有开发中的销售机会可以修改阶段与预测；此机会{status}。",
@@ -41,8 +41,8 @@ STRINGS = {
     "report.funnel.won": "开发成功",
     "report.funnel.summary": "{period}新建销售机会 {total} 个：开发成功 {won} 个，开发失败 {failed} 个",
     "report.filter.from_month": "起始月份",
-    "report.forecast.summary": "{first} 至 {last}：未结机会 {count} 个，预计 {expected}，"
-                               "加权 {weighted}，目标 {target}",
+    "report.forecast.summary": "未结机会 {count} 个：预计 {expected}，加权 {weighted}，"
+                               "目标 {target}",
     "report.performance.summary": "{year} 年：签订合同 {contracts} 份，金额 {signed}，回款 {payments}",
     "report.column.stage": "阶段",
     "report.column.rate": "机率",
