@@ -124,6 +124,11 @@ def test_amounts_use_thousands_separators_and_wan_in_chinese():
     assert lines[0].endswith("527.58万") and lines[1].endswith("439.65万")
     assert {cell_len(line) for line in lines[:2]} == {78}
     assert lines[-1].split()[-1].endswith("万")
+    # One unit for the whole chart: a small amount beside a big one is in 万 too.
+    lines = chart_lines([("甲", Decimal("102740")), ("乙", Decimal("5100"))], 78, money=True)
+    assert lines[0].endswith("10.27万") and lines[1].endswith("0.51万")
+    lines = chart_lines([("甲", Decimal("98890")), ("乙", Decimal("5100"))], 78, money=True)
+    assert lines[0].endswith("98,890") and lines[1].endswith("5,100")
 
 
 def test_funnel_bars_are_centred_and_shrink():

@@ -61,15 +61,28 @@ def _trimmed(value: Decimal, places: int) -> str:
     return text
 
 
+def uses_wan(values, money: bool = True, locale: str | None = None) -> bool:
+    """Whether figures shown together (a chart's) are written in 万: amounts
+    in Chinese whose largest is 十万 or more. One unit for all of them, so
+    that 98,890 and 10.27万 never stand side by side."""
+    if not money or (locale or current_locale()) != "zh_CN":
+        return False
+    return any(abs(Decimal(str(value))) >= WAN_FROM for value in values)
+
+
 def figure_text(value: Decimal | int | float, money: bool = False,
-                locale: str | None = None) -> str:
+                locale: str | None = None, wan: bool | None = None) -> str:
     """A figure as a chart writes it: counts whole (1,234), amounts with
     cents when they have any (1,234.5 → 1,234.50), and in Chinese amounts
-    from 十万 up in 万 with at most two decimals (527.58万)."""
+    from 十万 up in 万 with at most two decimals (527.58万); `wan` says for
+    a group of figures whether to write them all in 万 (None: this one's
+    own size decides)."""
     number = Decimal(str(value))
     if not money:
         return _trimmed(number, 2)
-    if (locale or current_locale()) == "zh_CN" and abs(number) >= WAN_FROM:
+    if wan is None:
+        wan = uses_wan([number], money, locale)
+    if wan:
         return f"{_trimmed(number / TEN_THOUSAND, 2)}万"
     if number == number.to_integral_value():
         return _trimmed(number, 0)
@@ -77,6 +90,6 @@ def figure_text(value: Decimal | int | float, money: bool = False,
 
 
 def tick_text(value: Decimal | int | float, money: bool = False,
-              locale: str | None = None) -> str:
+              locale: str | None = None, wan: bool | None = None) -> str:
     """An axis tick: a round number, so no decimals beyond the step's own."""
-    return figure_text(value, money, locale)
+    return figure_text(value, money, locale, wan)

@@ -495,7 +495,7 @@ class PerformancePane(ManagerFilter, ReportPane):
     columns = [
         Column("month", "report.column.month", 7, "month"),
         Column("manager", "report.column.manager", 8, "manager"),
-        Column("contracts", "report.column.contracts_signed", 5, "contracts"),
+        Column("contracts", "report.column.contracts_signed", 6, "contracts"),
         Column("signed", "report.column.signed", 14, "signed", format=money),
         Column("target", "report.column.target", 14, "target", format=money),
         Column("of_target", "report.column.of_target", 7, "of_target"),

@@ -28,7 +28,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from crm_tui.i18n import t
-from crm_tui.models.figures import axis_ticks, figure_text, tick_text
+from crm_tui.models.figures import axis_ticks, figure_text, tick_text, uses_wan
 from crm_tui.plain_text import plain
 
 FULL = "█"
@@ -95,12 +95,13 @@ def chart_lines(bars: Sequence[Bar], width: int, money: bool = False,
     labels = [plain(label, multiline=False) for label, _value in bars]
     values = [_number(value) for _label, value in bars]
     whole = not money and all(value == value.to_integral_value() for value in values)
-    figures = [figure_text(value, money) for value in values]
+    wan = uses_wan(values, money)  # one unit for the whole chart
+    figures = [figure_text(value, money, wan=wan) for value in values]
     label_cells = min(max(cell_len(label) for label in labels),
                       max(MIN_LABEL_CELLS, width // LABEL_SHARE))
     figure_cells = max(cell_len(text) for text in figures)
     bar_cells = max(width - label_cells - figure_cells - 2, MIN_BAR_CELLS)
-    ticks = readable_ticks(max(values), bar_cells, money, whole)
+    ticks = readable_ticks(max(values), bar_cells, money, whole, wan)
     top = ticks[-1]
     lines = []
     for label, value, figure in zip(labels, values, figures):
@@ -111,11 +112,12 @@ def chart_lines(bars: Sequence[Bar], width: int, money: bool = False,
         padding = " " * (figure_cells - cell_len(figure))  # in cells: 万 takes two
         lines.append(f"{_fit(label, label_cells)} {bar} {padding}{figure}")
     if not centred:
-        lines.append(" " * (label_cells + 1) + axis_line(ticks, bar_cells, money))
+        lines.append(" " * (label_cells + 1) + axis_line(ticks, bar_cells, money, wan))
     return lines
 
 
-def readable_ticks(maximum: Decimal, cells: int, money: bool, whole: bool) -> list[Decimal]:
+def readable_ticks(maximum: Decimal, cells: int, money: bool, whole: bool,
+                   wan: bool = False) -> list[Decimal]:
     """Round ticks for an axis `cells` wide: the tightest scale (about one
     tick per CELLS_PER_TICK cells, so the longest bar nearly fills the
     width) on which at least three labels fit, unless that leaves a third
@@ -125,7 +127,7 @@ def readable_ticks(maximum: Decimal, cells: int, money: bool, whole: bool) -> li
         ticks = axis_ticks(maximum, count, whole=whole)
         if ticks[-1] * 2 > maximum * 3:
             break
-        if len(_shown_labels(ticks, cells, money)) >= 3:
+        if len(_shown_labels(ticks, cells, money, wan)) >= 3:
             return ticks
     return tightest
 
@@ -135,14 +137,14 @@ def tick_column(tick: Decimal, top: Decimal, cells: int) -> int:
     return int((tick / top * cells).to_integral_value(rounding=ROUND_HALF_UP))
 
 
-def _tick_labels(ticks: Sequence[Decimal], cells: int, money: bool, top: Decimal
-                 ) -> list[tuple[int, str]] | None:
+def _tick_labels(ticks: Sequence[Decimal], cells: int, money: bool, top: Decimal,
+                 wan: bool = False) -> list[tuple[int, str]] | None:
     """(first column, text) of each tick's label: each starts at its tick's
     boundary, the last ends there; None when two would touch."""
     placed: list[tuple[int, str]] = []
     free_from = 0
     for index, tick in enumerate(ticks):
-        text = tick_text(tick, money)
+        text = tick_text(tick, money, wan=wan)
         column = tick_column(tick, top, cells)
         start = max(column - cell_len(text) if index == len(ticks) - 1 else column, 0)
         if start < free_from:
@@ -152,21 +154,23 @@ def _tick_labels(ticks: Sequence[Decimal], cells: int, money: bool, top: Decimal
     return placed
 
 
-def _shown_labels(ticks: Sequence[Decimal], cells: int, money: bool) -> list[tuple[int, str]]:
+def _shown_labels(ticks: Sequence[Decimal], cells: int, money: bool,
+                  wan: bool = False) -> list[tuple[int, str]]:
     """The tick labels that fit side by side: every tick's, else every
     second's, third's … so that those shown stay evenly spaced."""
     for stride in range(1, len(ticks)):
         if (len(ticks) - 1) % stride == 0:
-            placed = _tick_labels(ticks[::stride], cells, money, top=ticks[-1])
+            placed = _tick_labels(ticks[::stride], cells, money, top=ticks[-1], wan=wan)
             if placed:
                 return placed
     return []
 
 
-def axis_line(ticks: Sequence[Decimal], cells: int, money: bool = False) -> str:
+def axis_line(ticks: Sequence[Decimal], cells: int, money: bool = False,
+              wan: bool = False) -> str:
     """The tick labels under the bars (0 and the top always)."""
     line = ""
-    for start, text in _shown_labels(ticks, cells, money):
+    for start, text in _shown_labels(ticks, cells, money, wan):
         line = line + " " * (start - cell_len(line)) + text
     return line
 

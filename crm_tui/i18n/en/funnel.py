@@ -56,7 +56,7 @@ STRINGS = {
     "report.column.target": "Target",
     "report.column.of_target": "%Target",
     "report.column.count": "Count",
-    "report.column.contracts_signed": "Contracts",
+    "report.column.contracts_signed": "Contr.",
     "report.column.signed": "Signed",
     "report.column.payments": "Received",
     "report.column.new_customers": "New cust",
