@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="satisfaction survey responses to add (default: a tenth of the customers)")
     fill.add_argument("--leads", type=int, default=None,
                       help="leads to add, in campaigns (default: a tenth of the customers)")
+    fill.add_argument("--opportunities", type=int, default=None,
+                      help="sales opportunities to add, in every state and stage "
+                           "(default: three per customer)")
     fill.add_argument("--seed", type=int, default=1, help="random seed, for the same data again")
 
     init = command(commands, "init", "create or upgrade the database (safe to run again); prints where "
@@ -225,7 +228,7 @@ def run_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_demo_data(args: argparse.Namespace, config: Config) -> int:
-    from crm_tui import demo
+    from crm_tui import demo, demo_funnel
 
     contracts = args.customers // 2 if args.contracts is None else args.contracts
     if args.customers < 1 or args.orders < 0 or contracts < 0:
@@ -234,6 +237,8 @@ def run_demo_data(args: argparse.Namespace, config: Config) -> int:
     leads = args.customers // 10 if args.leads is None else max(args.leads, 0)
     demo.fill_at_scale(args.customers, args.orders, seed=args.seed, progress=print,
                        contracts=contracts, leads=leads)
+    opportunities = 3 * args.customers if args.opportunities is None else args.opportunities
+    demo_funnel.fill_opportunities_at_scale(max(opportunities, 0), seed=args.seed, progress=print)
     from crm_tui.demo_surveys import fill_surveys_at_scale
 
     responses = (args.customers // 10 if args.survey_responses is None

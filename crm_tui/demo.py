@@ -37,6 +37,7 @@ from platformdirs import user_data_dir
 
 from crm_tui import clock
 from crm_tui import demo_campaigns
+from crm_tui import demo_funnel
 from crm_tui import demo_vocabulary as words
 from crm_tui.config import Config, DatabaseConfig
 from crm_tui.demo_surveys import make_demo_surveys
@@ -416,6 +417,7 @@ class DemoCompany:
             self.make_contracts()
             self.progress(make_demo_surveys(self))
             demo_campaigns.make_campaigns(self)
+            demo_funnel.fill_demo(self.rng, self.managers, self.supervisor, self.progress)
         # The reports read the orders through the figures summed per customer.
         order_figures.refresh(order_figures.FULL)
 

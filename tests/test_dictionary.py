@@ -8,7 +8,8 @@ from crm_tui.models.base import BaseModel
 
 from crm_tui.models import AuditLog
 from crm_tui.models.contracts import PAYMENT_METHOD
-from crm_tui.models.dictionary import (CUSTOMER_LEVEL, REGION, SERVICE_TYPE, DictionaryEntry,
+from crm_tui.models.dictionary import (CUSTOMER_LEVEL, OPPORTUNITY_STAGE, REGION, SERVICE_TYPE,
+                                       DictionaryEntry,
                                        create_entry, delete_entry, dictionary_query,
                                        dictionary_types, entry_usage, update_entry)
 from crm_tui.models.errors import InvalidTransition, PermissionDenied, ValidationError
@@ -178,7 +179,7 @@ def test_required_fields_are_named(crm_db, people):
 def test_list_filters_by_type_and_text(crm_db, people):
     new_region(people)
     assert set(dictionary_types()) == {REGION, CUSTOMER_LEVEL, SERVICE_TYPE, PAYMENT_METHOD,
-                                       CAMPAIGN_TYPE}
+                                       CAMPAIGN_TYPE, OPPORTUNITY_STAGE}
     levels = list(dictionary_query(CUSTOMER_LEVEL))
     assert [e.item for e in levels] == ["普通客户", "重点开发客户", "大客户", "合作伙伴", "战略合作伙伴"]
     assert [e.item for e in dictionary_query("", "西藏")] == ["西藏"]

@@ -54,7 +54,7 @@ async def test_opportunity_from_creation_to_a_new_customer(sqlite_url, people):
         # The supervisor reads the plan but may not change it.
         await press_and_settle(pilot, "enter")
         assert isinstance(pilot.app.screen, RecordScreen)
-        assert offered(pilot.app, ("plan_item.", "opportunity.s", "opportunity.f")) == set()
+        assert offered(pilot.app, ("plan_item.", "opportunity.su", "opportunity.f")) == set()
     opportunity = Opportunity.get()
     assert (opportunity.status, opportunity.assigned_to_id) == (ASSIGNED, people.manager.id)
     assert opportunity.assigned_at is not None
@@ -67,13 +67,13 @@ async def test_opportunity_from_creation_to_a_new_customer(sqlite_url, people):
         await press_and_settle(pilot, "enter")
         plan = pilot.app.screen
         assert isinstance(plan, RecordScreen)
-        assert offered(pilot.app, ("plan_item.", "opportunity.s", "opportunity.f")) == {"plan_item.add", "opportunity.succeed", "opportunity.fail"}
+        assert offered(pilot.app, ("plan_item.", "opportunity.su", "opportunity.f")) == {"plan_item.add", "opportunity.succeed", "opportunity.fail"}
         await press_and_settle(pilot, "a")
         await fill(pilot, "date", "2026-12-01")
         await fill(pilot, "content", "visit Chen")
         await save(pilot)
         assert pilot.app.screen is plan and plan.table.row_count == 1
-        assert offered(pilot.app, ("plan_item.", "opportunity.s", "opportunity.f")) == {"plan_item.add", "plan_item.edit", "plan_item.result",
+        assert offered(pilot.app, ("plan_item.", "opportunity.su", "opportunity.f")) == {"plan_item.add", "plan_item.edit", "plan_item.result",
                                                "plan_item.delete", "opportunity.succeed", "opportunity.fail"}
         await press_and_settle(pilot, "r")
         await fill(pilot, "result", "wants a quote")
@@ -95,7 +95,7 @@ async def test_opportunity_from_creation_to_a_new_customer(sqlite_url, people):
         await save(pilot)
         assert pilot.app.screen is plan
         # Ended: read only.
-        assert offered(pilot.app, ("plan_item.", "opportunity.s", "opportunity.f")) == set()
+        assert offered(pilot.app, ("plan_item.", "opportunity.su", "opportunity.f")) == set()
 
     opportunity = Opportunity.get()
     customer = Customer.get()
@@ -176,7 +176,7 @@ async def test_manager_stops_development(sqlite_url, people):
         assert isinstance(pilot.app.screen, ConfirmModal)
         await press_and_settle(pilot, "y")
         assert isinstance(pilot.app.screen, RecordScreen)
-        assert offered(pilot.app, ("plan_item.", "opportunity.s", "opportunity.f")) == set()
+        assert offered(pilot.app, ("plan_item.", "opportunity.su", "opportunity.f")) == set()
         title = str(pilot.app.screen.query_one(".record-heading", Static).render())
         assert "failed" in title
     assert Opportunity.get().status == FAILED and Customer.select().count() == 0

@@ -70,6 +70,13 @@ def allowed_opportunity_edit(user, opportunity) -> bool:
         or (user.has_perm(perm.OPPORTUNITY_CREATE) and opportunity.created_by_id == user.id))
 
 
+def allowed_stage(user, opportunity) -> bool:
+    """The stage and forecast: while developing, by its manager or a supervisor."""
+    return opportunity.status == ASSIGNED and (
+        user.has_perm(perm.OPPORTUNITY_ASSIGN)
+        or (user.has_perm(perm.PLAN_EXECUTE) and opportunity.assigned_to_id == user.id))
+
+
 def allowed_plan(user, opportunity) -> bool:
     return (opportunity.status == ASSIGNED and user.has_perm(perm.PLAN_EXECUTE)
             and opportunity.assigned_to_id == user.id)
@@ -201,6 +208,8 @@ def run_workflows(people):
                 "succeed": (lambda: copy.succeed_by(user, success_values(user)),
                             allowed_plan(user, before)),
                 "fail": (lambda: copy.fail_by(user), allowed_plan(user, before)),
+                "stage": (lambda: copy.set_stage_by(user, {"expected_amount": "1000"}),
+                          allowed_stage(user, before)),
                 "plan": (lambda: self.items.append(copy.add_plan_item(
                     user, {"date": "2026-05-01", "content": "拜访"}).id),
                     allowed_plan(user, before)),

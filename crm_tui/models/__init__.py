@@ -17,6 +17,7 @@ from crm_tui.models.order_figures import OrderFigures, OrderFiguresRefresh, Orde
 from crm_tui.models.organisation import ContactMove, ContactPlacement, Department
 from crm_tui.models.preferences import UserPreference
 from crm_tui.models.merge import CustomerMerge
+from crm_tui.models.funnel import Target
 from crm_tui.models.quotes import Quote, QuoteLine
 from crm_tui.models.sales import Opportunity, PlanItem
 from crm_tui.models.sales_system import Order, OrderLine, Product, Stock
@@ -36,6 +37,7 @@ CRM_MODELS = [
     SurveyFollowUp, Department, ContactPlacement, ContactMove, Campaign, Lead, UserPreference,
     ImportMapping, ImportRun, MailAttachment,
     CustomerMerge,
+    Target,
 ]
 # The sales system's tables, read only for the CRM.
 SALES_MODELS = [Product, Stock, Order, OrderLine]

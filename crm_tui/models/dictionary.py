@@ -19,6 +19,10 @@ from crm_tui.models.workflow import delete_as_read, update_as_read
 REGION = "地区"
 CUSTOMER_LEVEL = "客户等级"
 SERVICE_TYPE = "服务类型"
+# The sales funnel's stages, in funnel order (sort_order). An entry's value
+# is the stage's default success rate in percent (0-100): the dictionary's
+# own text column, so the administrator tunes a rate where the stages are.
+OPPORTUNITY_STAGE = "商机阶段"
 
 
 class DictionaryEntry(BaseModel):
@@ -59,6 +63,26 @@ DICTIONARY_FIELDS = (
           choices=lambda: [("1", t("dictionary.editable.yes")), ("0", t("dictionary.editable.no"))]),
     Field("sort_order", "dictionary.sort_order", kind="int", minimum=0, maximum=9999),
 )
+
+
+def stage_rate(entry: DictionaryEntry) -> int:
+    """The default success rate of a stage entry (0 for a value that is no
+    rate, which the rules below never store)."""
+    try:
+        return min(max(int(entry.value), 0), 100)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _check_stage_rate(type_name: str, value: str) -> None:
+    if type_name != OPPORTUNITY_STAGE:
+        return
+    try:
+        rate = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({"value": t("dictionary.error.stage_rate")}) from None
+    if not 0 <= rate <= 100:
+        raise ValidationError({"value": t("dictionary.error.stage_rate")})
 
 
 def dictionary_types() -> list[str]:
@@ -140,6 +164,7 @@ def create_entry(actor, values: dict) -> DictionaryEntry:
     require(actor, DICTIONARY_MANAGE)
     data = _clean_entry(values)
     try:
+        _check_stage_rate(data["type"], data["value"])
         with database.atomic():
             _check_item_free(data["type"], data["item"])
             entry = DictionaryEntry.create(**data)
@@ -163,6 +188,7 @@ def update_entry(actor, entry: DictionaryEntry, values: dict) -> DictionaryEntry
     if not entry.editable:
         raise InvalidTransition(t("dictionary.error.locked"))
     data = _clean_entry(values, partial=True)
+    _check_stage_rate(data.get("type", entry.type), data.get("value", entry.value))
     try:
         with database.atomic():
             if data.get("type", entry.type) != entry.type:

@@ -241,7 +241,7 @@ def churn(user: User, customer: str = "", manager_id: int | None = None) -> list
     return list(iter_churn(user, customer, manager_id))
 
 
-def _year_month(column):
+def year_month(column):
     if is_postgres():
         return fn.to_char(column, "YYYY-MM")
     return fn.strftime("%Y-%m", column)
@@ -252,7 +252,7 @@ def churn_by_month(user: User, customer: str = "", manager_id: int | None = None
     """The same churns counted per month of the lost date, oldest first;
     the months between without churn are listed with 0."""
     require(user, perm.REPORT_VIEW)
-    month = _year_month(ChurnAlert.lost_date)
+    month = year_month(ChurnAlert.lost_date)
     query = (_confirmed_churns(user, customer, manager_id)
              .select(month, fn.COUNT(ChurnAlert.id))
              .where(ChurnAlert.lost_date.is_null(False))

@@ -1,6 +1,10 @@
 """Sales opportunities (销售机会) and customer development plans (客户开发计划).
 
 An opportunity goes unassigned → assigned (developing) → succeeded | failed.
+It also stands at a stage of the sales funnel (dictionary 商机阶段, each
+stage with a default success rate) with an expected amount and close date:
+set with the other fields while unassigned, and by the account manager or a
+supervisor while it is developed (the "stage" action).
 While unassigned its creator or a supervisor may edit or delete it; a
 supervisor assigns it to an active account manager, who then plans the
 development (plan items with a date and content), records each item's
@@ -15,10 +19,11 @@ or ConcurrentEdit, never a silent overwrite.
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
-from peewee import (JOIN, SQL, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
-                    TextField)
+from peewee import (JOIN, SQL, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
+                    IntegerField, TextField)
 
 from crm_tui import clock
 from crm_tui.i18n import t
@@ -27,13 +32,14 @@ from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.customers import (CONTACT_FIELDS, CUSTOMER_FIELDS, Contact, Customer,
                                       active_manager, manager_choices)
+from crm_tui.models.dictionary import OPPORTUNITY_STAGE, DictionaryEntry, stage_rate
 from crm_tui.models.errors import PermissionDenied, ValidationError
 from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
-                                  register, user_name)
+                                  money, register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
-from crm_tui.models.workflow import (StateMachine, Visible, delete_as_read, update_as_read,
-                                     visible_through)
+from crm_tui.models.workflow import (StateMachine, Visible, delete_as_read, record_id,
+                                     update_as_read, visible_through)
 
 UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED = "unassigned", "assigned", "succeeded", "failed"
 OPPORTUNITY_STATUSES = (UNASSIGNED, ASSIGNED, SUCCEEDED, FAILED)
@@ -45,6 +51,7 @@ OPPORTUNITY_TRANSITIONS = Transitions([
     (UNASSIGNED, "delete", None),
     (UNASSIGNED, "assign", ASSIGNED),
     (ASSIGNED, "plan", ASSIGNED),
+    (ASSIGNED, "stage", ASSIGNED),      # stage, success rate, expected amount and close
     (ASSIGNED, "succeed", SUCCEEDED),   # 开发成功
     (ASSIGNED, "fail", FAILED),         # 终止开发
 ])
@@ -53,6 +60,43 @@ OPPORTUNITY_TRANSITIONS = Transitions([
 def status_label(status: str) -> str:
     return t(f"opportunity.status.{status}")
 
+
+def stages():
+    """The funnel's stages (dictionary 商机阶段), in funnel order."""
+    return DictionaryEntry.of_type(OPPORTUNITY_STAGE)
+
+
+def stage_choices() -> list[tuple[int, str]]:
+    return [(entry.id, f"{entry.item} ({stage_rate(entry)}%)") for entry in stages()]
+
+
+def first_stage() -> DictionaryEntry | None:
+    return stages().first()
+
+
+def _stage(value: Any) -> DictionaryEntry:
+    """The stage a form value names, or a ValidationError at "stage"."""
+    found = stages().where(DictionaryEntry.id == record_id(value)).first()
+    if found is None:
+        raise ValidationError({"stage": t("error.not_a_choice")})
+    return found
+
+
+# The funnel's figures: asked while unassigned with the other fields, and by
+# the "stage" action while developing. All optional: an opportunity made
+# elsewhere (a converted lead) starts at the first stage, amount unknown.
+STAGE_FIELD = Field("stage", "opportunity.stage", kind="choice", choices=stage_choices)
+EXPECTED_FIELDS = (
+    Field("expected_amount", "opportunity.expected_amount", kind="decimal", minimum=0),
+    Field("expected_close", "opportunity.expected_close", kind="date"),
+)
+# The success rate may be left blank here: the stage's default rate then.
+FORECAST_FIELDS = (
+    replace(STAGE_FIELD, required=True),
+    Field("success_rate", "opportunity.success_rate_or_stage", kind="int", minimum=0,
+          maximum=100),
+    *EXPECTED_FIELDS,
+)
 
 OPPORTUNITY_FIELDS = (
     Field("source", "opportunity.source", max_length=100),
@@ -64,6 +108,8 @@ OPPORTUNITY_FIELDS = (
     Field("contact_phone", "opportunity.contact_phone", kind="phone"),
     Field("description", "opportunity.description", required=True, max_length=2000,
           multiline=True),
+    STAGE_FIELD,
+    *EXPECTED_FIELDS,
 )
 ASSIGN_FIELDS = (
     Field("manager", "opportunity.assigned_to", kind="choice", required=True,
@@ -107,6 +153,21 @@ class Opportunity(Visible, StateMachine, BaseModel):
     # The customer created when development succeeded.
     customer = ForeignKeyField(Customer, null=True, backref="+", on_delete="SET NULL")
     version = IntegerField(default=1)
+    # The sales funnel (M15): where it stands, what and when it should bring.
+    stage = ForeignKeyField(DictionaryEntry, null=True, backref="+", on_delete="RESTRICT")
+    expected_amount = DecimalField(max_digits=14, decimal_places=2, null=True)
+    expected_close = DateField(null=True)
+
+    class Meta:
+        # Covering indexes: the funnel (by state and stage, for a period) and
+        # the forecast (by close date, in a manager's scope) read only these,
+        # never the wide opportunity rows.
+        indexes = (
+            (("status", "stage", "created_at", "expected_amount", "created_by", "assigned_to"),
+             False),
+            (("expected_close", "status", "success_rate", "expected_amount", "created_by",
+              "assigned_to"), False),
+        )
 
     # Refusals read "opportunity.error.<action>" with the state's label.
     i18n_prefix = "opportunity"
@@ -153,6 +214,27 @@ class Opportunity(Visible, StateMachine, BaseModel):
         require(actor, perm.OPPORTUNITY_ASSIGN)
         self._check_state("assign")
 
+    def check_stage_editable_by(self, actor: User) -> None:
+        """Raise unless `actor` may change the stage and the expected figures
+        now: the opportunity is being developed, and `actor` is its account
+        manager or a supervisor."""
+        if actor is None or not actor.has_perm(perm.OPPORTUNITY_ASSIGN):
+            require(actor, perm.PLAN_EXECUTE)
+            if self.assigned_to_id != actor.id:
+                raise PermissionDenied(t("plan.error.not_assignee"))
+        self._check_state("stage")
+
+    def _assignee_unless_supervisor(self, actor: User) -> tuple[Any, ...]:
+        if actor.has_perm(perm.OPPORTUNITY_ASSIGN):
+            return ()
+        return (Opportunity.assigned_to == actor.id,)
+
+    def weighted_amount(self) -> Decimal | None:
+        """The expected amount times the success rate: what the forecast counts."""
+        if self.expected_amount is None:
+            return None
+        return (Decimal(self.expected_amount) * self.success_rate / 100).quantize(Decimal("0.01"))
+
     def check_plan_open_for(self, actor: User) -> None:
         """Raise unless `actor` may change this opportunity's plan now: the
         plan is open (assigned) and `actor` is its account manager."""
@@ -169,6 +251,8 @@ class Opportunity(Visible, StateMachine, BaseModel):
         on file (a converted lead's), whose success creates no other."""
         require(actor, perm.OPPORTUNITY_CREATE)
         data = clean(OPPORTUNITY_FIELDS, values)
+        stage = _stage(data["stage"]) if data["stage"] is not None else first_stage()
+        data["stage"] = stage.id if stage is not None else None
         with database.atomic():
             opportunity = cls.create(created_by=actor.id, created_at=clock.now(),
                                      status=UNASSIGNED,
@@ -181,6 +265,10 @@ class Opportunity(Visible, StateMachine, BaseModel):
         """Save edited fields; only while unassigned."""
         self.check_editable_by(actor)
         data = clean(OPPORTUNITY_FIELDS, values, partial=True)
+        if data.get("stage") is not None:
+            data["stage"] = _stage(data["stage"]).id
+        elif "stage" in data:
+            data.pop("stage")  # blank: the stage stays
         with database.atomic():
             changes = audit.diff(self, data)
             self._change_state("edit", data, *self._own_unless_supervisor(actor),
@@ -209,6 +297,33 @@ class Opportunity(Visible, StateMachine, BaseModel):
                          {"status": (self.status, ASSIGNED), "assigned_to": (None, manager_id),
                           "assigned_at": (None, now)})
         return Opportunity.get_by_id(self.id)
+
+    def set_stage_by(self, actor: User, values: dict[str, Any]) -> "Opportunity":
+        """While developing: the stage, success rate, expected amount and
+        close date. Moving to another stage brings that stage's default
+        success rate, unless another rate is typed in the same change; a
+        blank rate is the stage's too."""
+        self.check_stage_editable_by(actor)
+        data = clean(FORECAST_FIELDS, values, partial=True)
+        stage = _stage(data["stage"]) if "stage" in data else _stage(self.stage_id)
+        data["stage"] = stage.id
+        rate = data.get("success_rate", self.success_rate)
+        moved = stage.id != self.stage_id and rate == self.success_rate
+        if rate is None or moved:
+            data["success_rate"] = stage_rate(stage)
+        with database.atomic():
+            changes = audit.diff(self, data)
+            self._change_state("stage", data, *self._assignee_unless_supervisor(actor),
+                               why=self._not_assignee(actor))
+            audit.record(actor, "opportunity", self.id, "stage", changes)
+        return Opportunity.get_by_id(self.id)
+
+    def _not_assignee(self, actor: User):
+        def why(current: "Opportunity") -> Exception | None:
+            if current.assigned_to_id != actor.id and not actor.has_perm(perm.OPPORTUNITY_ASSIGN):
+                return PermissionDenied(t("plan.error.not_assignee"))
+            return None
+        return why
 
     def add_plan_item(self, actor: User, values: dict[str, Any]) -> "PlanItem":
         self.check_plan_open_for(actor)
@@ -368,6 +483,8 @@ def _opportunity_rows(opportunity: Opportunity) -> list[tuple[str, Any]]:
         ("opportunity.customer_name", opportunity.customer_name),
         ("opportunity.status", status_label(opportunity.status)),
         ("opportunity.success_rate", f"{opportunity.success_rate}%"),
+        ("opportunity.stage", _stage_name(opportunity.stage_id)),
+        ("opportunity.expected", _expected_text(opportunity)),
         ("opportunity.source", opportunity.source),
         ("opportunity.summary", opportunity.summary),
         ("opportunity.contact", f"{opportunity.contact}  {opportunity.contact_phone}"),
@@ -386,8 +503,37 @@ def _opportunity_rows(opportunity: Opportunity) -> list[tuple[str, Any]]:
     return rows
 
 
+def _stage_name(stage_id: int | None) -> str:
+    stage = DictionaryEntry.get_or_none(DictionaryEntry.id == stage_id) if stage_id else None
+    return f"{stage.item} ({stage_rate(stage)}%)" if stage else ""
+
+
+def _expected_text(opportunity: Opportunity) -> str:
+    """Expected amount, weighted amount and close date on one line."""
+    if opportunity.expected_amount is None and opportunity.expected_close is None:
+        return ""
+    return t("opportunity.expected_line", amount=money(opportunity.expected_amount),
+             weighted=money(opportunity.weighted_amount()),
+             close=day_text(opportunity.expected_close))
+
+
+def _field_value(opportunity: Opportunity, name: str) -> Any:
+    return opportunity.stage_id if name == "stage" else getattr(opportunity, name)
+
+
 def _opportunity_form_values(opportunity: Opportunity) -> dict[str, Any]:
-    return {field.name: getattr(opportunity, field.name) for field in OPPORTUNITY_FIELDS}
+    return {field.name: _field_value(opportunity, field.name) for field in OPPORTUNITY_FIELDS}
+
+
+def _forecast_form_values(opportunity: Opportunity) -> dict[str, Any]:
+    return {field.name: _field_value(opportunity, field.name) for field in FORECAST_FIELDS}
+
+
+def _new_form_values() -> dict[str, Any]:
+    """A new opportunity starts at the first stage (its success rate stays
+    to be typed: the SPEC asks for it on every new opportunity)."""
+    stage = first_stage()
+    return {"stage": stage.id} if stage else {}
 
 
 def _succeeded(customer: Customer) -> str:
@@ -425,6 +571,7 @@ OPPORTUNITY = register(RecordKind(
         Action("new", "n", "opportunity.action.new", on_row=False,
                check=lambda _parent, actor: require(actor, perm.OPPORTUNITY_CREATE),
                form=lambda _parent, _actor: OPPORTUNITY_FIELDS,
+               prefill=lambda _parent, _actor: _new_form_values(),
                title="opportunity.new_title", done="opportunity.created",
                run=lambda _parent, actor, values: Opportunity.create_by(actor, values)),
         Action("edit", "e", "opportunity.action.edit",
@@ -439,6 +586,13 @@ OPPORTUNITY = register(RecordKind(
                title="opportunity.assign_title", done="opportunity.assigned",
                run=lambda opportunity, actor, values: opportunity.assign_by(
                    actor, values.get("manager"))),
+        # While developing: where it stands in the funnel, what and when.
+        Action("stage", "g", "opportunity.action.stage", in_list=False,
+               check=lambda opportunity, actor: opportunity.check_stage_editable_by(actor),
+               form=lambda _opportunity, _actor: FORECAST_FIELDS,
+               prefill=lambda opportunity, _actor: _forecast_form_values(opportunity),
+               title="opportunity.stage_title", done="opportunity.saved",
+               run=lambda opportunity, actor, values: opportunity.set_stage_by(actor, values)),
         # 开发成功: a form for what the new customer needs beyond what the
         # opportunity tells; saving creates the customer and ends the plan.
         Action("succeed", "c", "plan.action.succeed", in_list=False,

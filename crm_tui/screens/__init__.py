@@ -79,6 +79,8 @@ MODULES: list[Module] = [
            (perm.SURVEY_ANSWER, perm.SURVEY_VIEW_ALL)),
     Module("reports", "module.reports",
            screen("crm_tui.screens.reports", "ReportsScreen"), perm.REPORT_VIEW),
+    # Set by supervisors; an account manager reads their own.
+    Module("targets", "module.targets", records("target"), (perm.TARGET_SET, perm.REPORT_VIEW)),
     Module("products", "module.products",
            screen("crm_tui.screens.products", "ProductScreen"), perm.ORDER_VIEW),
     Module("stock", "module.stock",

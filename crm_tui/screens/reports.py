@@ -1,8 +1,10 @@
-"""Reports (统计报表, M4): contribution, composition, services, churn.
+"""Reports (统计报表): contribution, composition, services, churn (M4);
+contracts signed and receivables (M11); funnel, forecast, performance (M15).
 
-One screen, one tab per report (F2-F5). Each report has its filters on top
-(Enter runs it), a summary line, a table and a bar chart; Ctrl+O exports
-the report's rows to CSV or XLSX. The figures come from models/reports.py,
+One screen, one tab per report (F2-F10). Each report has its filters on top
+(Enter runs it), a summary line, a table and a bar chart (widgets/bars.py:
+labels beside the bars, the funnel centred); Ctrl+O exports the report's
+rows to CSV or XLSX. The figures come from models/reports.py,
 computed by the database in a thread; the table pages through the computed
 rows in memory, so sorting and searching them costs no new query.
 """
@@ -12,20 +14,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterator, Sequence
 
-from rich.cells import cell_len, set_cell_size
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
 from peewee import SQL
-from textual_plotext import PlotextPlot
 
 from crm_tui.i18n import t
 from crm_tui.models.kinds import moment_text, money
 from crm_tui import clock
-from crm_tui.models import contracts, order_figures, reports
+from crm_tui.models import contracts, funnel, order_figures, reports
 from crm_tui.models.base import database
 from crm_tui.models.customers import Customer
 from crm_tui.models.errors import CrmError, ValidationError
@@ -34,12 +34,11 @@ from crm_tui.screens.list_export import start_export
 from crm_tui.widgets.connection import in_thread, in_thread_cancellable
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
-from crm_tui.plain_text import plain
+from crm_tui.widgets.bars import BarChart
 from crm_tui.widgets.plain import PlainStatic, plain_content
 
 # Bars drawn for the contribution report: its biggest customers.
 CHART_TOP = 8
-LEGEND_NAME_CELLS = 10
 
 
 def share(count: int, total: int) -> str:
@@ -88,16 +87,13 @@ class ResultSource:
 class ReportResult:
     rows: list[dict]
     # (label, value) of each bar, in order.
-    bars: list[tuple[str, float]] = field(default_factory=list)
+    bars: list[tuple[str, Any]] = field(default_factory=list)
     summary: str = ""
     # A report read page by page: the query of its rows for a table search.
     query: Any = None
-
-
-def _short(text: str, cells: int) -> str:
-    if cell_len(text) <= cells:
-        return text
-    return set_cell_size(text, cells - 1).rstrip() + "…"
+    # The bars are amounts of money (written with 万 in Chinese) / a funnel.
+    money: bool = False
+    centred: bool = False
 
 
 class ReportPane(Vertical):
@@ -122,8 +118,8 @@ class ReportPane(Vertical):
         yield PlainStatic(t("report.running"), classes="report-summary")
         with Vertical(classes="report-body"):
             yield LazyTable(self.source, id=f"{self.key}-table")
-            yield PlotextPlot(classes="report-chart")
-            yield PlainStatic("", classes="report-legend")
+            with VerticalScroll(classes="report-chart"):
+                yield BarChart(id=f"{self.key}-chart")
 
     def filter_widgets(self) -> ComposeResult:
         yield from ()
@@ -171,7 +167,7 @@ class ReportPane(Vertical):
         self.show_rows(result)
         self.query_one(LazyTable).reload()
         summary.update(result.summary)
-        self.draw_chart(result.bars)
+        self.draw_chart(result)
 
     def show_rows(self, result: ReportResult) -> None:
         self.source.set_rows(result.rows)
@@ -182,28 +178,8 @@ class ReportPane(Vertical):
     def filter_label(self, name: str) -> str:
         return f"report.filter.{name}"
 
-    def draw_chart(self, bars: list[tuple[str, float]]) -> None:
-        plot = self.query_one(PlotextPlot)
-        legend = self.query_one(".report-legend", Static)
-        plt = plot.plt
-        plt.clear_figure()
-        if not bars:
-            legend.update(t("report.no_data"))
-            plot.refresh()
-            return
-        # Labels are names from the database: drawn as plain text.
-        labels = [plain(label) for label, _value in bars]
-        # Plotext measures text by characters, not terminal cells: Chinese
-        # labels would push the axis out of line. Such bars are numbered and
-        # named in the legend line below the chart instead.
-        if all(label.isascii() for label in labels):
-            legend.update("")
-        else:
-            legend.update("  ".join(f"{number} {_short(label, LEGEND_NAME_CELLS)}"
-                                    for number, label in enumerate(labels, start=1)))
-            labels = [str(number) for number in range(1, len(labels) + 1)]
-        plt.bar(labels, [float(value) for _label, value in bars], width=0.6)
-        plot.refresh()
+    def draw_chart(self, result: ReportResult) -> None:
+        self.query_one(BarChart).show(result.bars, money=result.money, centred=result.centred)
 
 
 class ContributionSource:
@@ -276,7 +252,7 @@ class ContributionPane(ReportPane):
         as_of = order_figures.figures_as_of()
         if as_of is not None:
             summary += "  " + t("report.as_of", moment=moment_text(as_of))
-        result = ReportResult([], bars, summary)
+        result = ReportResult([], bars, summary, money=True)
         result.query = query_for_filter
         self.customers = customers
         return result
@@ -432,8 +408,9 @@ class SignedContractsPane(ReportPane):
         total = sum(by_month.values(), Decimal(0))
         summary = t("report.signed.summary", year=year, count=sum(row.count for row in found),
                     amount=money(total))
-        return ReportResult(rows, [(str(month), amount) for month, amount in by_month.items()],
-                            summary)
+        return ReportResult(rows, [(f"{year}-{month:02d}", amount)
+                                   for month, amount in by_month.items()],
+                            summary, money=True)
 
 
 class ReceivablesPane(ReportPane):
@@ -466,13 +443,180 @@ class ReceivablesPane(ReportPane):
                     overdue=money(sum(buckets, Decimal(0))))
         bars = [(t(f"report.column.overdue_{index}"), amount)
                 for index, amount in enumerate(buckets)]
-        return ReportResult(rows, bars, summary)
+        return ReportResult(rows, bars, summary, money=True)
+
+
+def _percent(part: Decimal | None, whole: Decimal | None) -> str:
+    if part is None or not whole:
+        return ""
+    return f"{Decimal(part) * 100 / Decimal(whole):.1f}%"
+
+
+class ManagerFilter:
+    """A report filtered to one account manager or all, from those whose
+    figures the user may read (an account manager: only themselves)."""
+
+    def manager_filter(self) -> ComposeResult:
+        yield Label(t("report.filter.manager"))
+        yield Select([], prompt=t("report.all_managers"), id=f"{self.key}-manager",
+                     classes="report-filter report-select")
+
+    def on_mount(self) -> None:
+        self.load_managers()
+
+    @work(group="report-managers")
+    async def load_managers(self) -> None:
+        try:
+            managers = await in_thread(funnel.report_managers, self.app.user)
+        except CrmError:
+            return
+        self.query_one(f"#{self.key}-manager", Select).set_options(
+            [(plain_content(name, multiline=False), manager_id) for manager_id, name in managers])
+
+    def filter_values(self) -> dict[str, Any]:
+        values = super().filter_values()
+        if values.get("manager") is Select.NULL:
+            values["manager"] = None
+        return values
+
+
+def _year(values: dict[str, Any]) -> int:
+    year = clean(reports.CONTRIBUTION_FILTERS, {"name": "", "year": values["year"]})["year"]
+    return year or clock.today().year
+
+
+class FunnelPane(ManagerFilter, ReportPane):
+    """销售漏斗: per stage, how many stand there and came this far."""
+
+    key = "funnel"
+    columns = [
+        Column("label", "report.column.stage", 12, "label"),
+        Column("rate", "report.column.rate", 5, "rate"),
+        Column("now", "report.column.now", 6, "now"),
+        Column("amount", "report.column.expected", 16, "amount", format=money),
+        Column("reached", "report.column.reached", 7, "reached"),
+        Column("conversion", "report.column.conversion", 7, "conversion"),
+    ]
+
+    def filter_widgets(self) -> ComposeResult:
+        yield Label(t("report.filter.date_from"))
+        yield Input(id="funnel-date_from", classes="report-filter report-date", max_length=10,
+                    placeholder="YYYY-MM-DD")
+        yield Label(t("report.filter.date_to"))
+        yield Input(id="funnel-date_to", classes="report-filter report-date", max_length=10,
+                    placeholder="YYYY-MM-DD")
+        yield from self.manager_filter()
+
+    def compute(self, user: Any, values: dict[str, Any]) -> ReportResult:
+        dates = clean(funnel.PERIOD_FILTERS, {"date_from": values["date_from"],
+                                              "date_to": values["date_to"]})
+        first, last = dates["date_from"], dates["date_to"]
+        found = funnel.funnel(user, first, last, values["manager"])
+        rows = [{"id": index, "label": row.label,
+                 "rate": "" if row.rate is None else f"{row.rate}%", "now": row.now,
+                 "amount": row.amount, "reached": row.reached,
+                 "conversion": "" if row.conversion is None else f"{row.conversion}%"}
+                for index, row in enumerate(found.rows, start=1)]
+        period = t("report.range", first=first or "…", last=last or "…") if first or last \
+            else t("report.all_dates")
+        summary = t("report.funnel.summary", total=found.total, won=found.rows[-1].now,
+                    failed=found.failed, period=period)
+        # The funnel: how many came this far, narrowing step by step.
+        bars = [(row.label, row.reached) for row in found.rows]
+        return ReportResult(rows, bars, summary, centred=True)
+
+
+class ForecastPane(ManagerFilter, ReportPane):
+    """销售额预测: open opportunities by month of expected close."""
+
+    key = "forecast"
+    columns = [
+        Column("month", "report.column.month", 7, "month"),
+        Column("count", "report.column.count", 5, "count"),
+        Column("expected", "report.column.expected", 15, "expected", format=money),
+        Column("weighted", "report.column.weighted", 15, "weighted", format=money),
+        Column("target", "report.column.target", 15, "target", format=money),
+        Column("of_target", "report.column.of_target", 7, "of_target"),
+    ]
+
+    def filter_widgets(self) -> ComposeResult:
+        yield Label(t("report.filter.from_month"))
+        yield Input(id="forecast-month", classes="report-filter report-month", max_length=7,
+                    placeholder=f"{clock.today():%Y-%m}")
+        yield from self.manager_filter()
+
+    def compute(self, user: Any, values: dict[str, Any]) -> ReportResult:
+        first = funnel.forecast_start({"month": values["month"]})
+        found = funnel.forecast(user, first, values["manager"])
+        rows = [{"id": index, **row._asdict(), "of_target": _percent(row.weighted, row.target)}
+                for index, row in enumerate(found, start=1)]
+        total = {name: sum((getattr(row, name) or Decimal(0) for row in found), Decimal(0))
+                 for name in ("expected", "weighted", "target")}
+        summary = t("report.forecast.summary", first=found[0].month, last=found[-1].month,
+                    count=sum(row.count for row in found),
+                    expected=money(total["expected"]), weighted=money(total["weighted"]),
+                    target=money(total["target"]))
+        bars = [(row.month, row.weighted) for row in found]
+        return ReportResult(rows, bars, summary, money=True)
+
+
+class PerformancePane(ManagerFilter, ReportPane):
+    """销售业绩: per manager and month, against the targets."""
+
+    key = "performance"
+    columns = [
+        Column("month", "report.column.month", 7, "month"),
+        Column("manager", "report.column.manager", 8, "manager"),
+        Column("contracts", "report.column.contracts_signed", 6, "contracts"),
+        Column("signed", "report.column.signed", 14, "signed", format=money),
+        Column("target", "report.column.target", 14, "target", format=money),
+        Column("of_target", "report.column.of_target", 7, "of_target"),
+        Column("payments", "report.column.payments", 14, "payments", format=money),
+        Column("payments_target", "target.payments", 14, "payments_target", format=money),
+        Column("new_customers", "report.column.new_customers", 6, "new_customers"),
+        Column("new_target", "target.new_customers", 6, "new_target"),
+        Column("interactions", "report.column.interactions", 6, "interactions"),
+        Column("interactions_target", "target.interactions", 6, "interactions_target"),
+    ]
+
+    def filter_widgets(self) -> ComposeResult:
+        yield Label(t("report.filter.year"))
+        yield Input(str(clock.today().year), id="performance-year",
+                    classes="report-filter report-year", max_length=4)
+        yield from self.manager_filter()
+
+    def compute(self, user: Any, values: dict[str, Any]) -> ReportResult:
+        year = _year(values)
+        found = funnel.performance(user, year, values["manager"])
+        rows = []
+        signed_by_manager: dict[str, Decimal] = {}
+        for index, row in enumerate(found, start=1):
+            target = row.target
+            rows.append({
+                "id": index, "month": row.month, "manager": row.manager,
+                "contracts": row.contracts, "signed": row.signed,
+                "target": target.amount if target else None,
+                "of_target": _percent(row.signed, target.amount if target else None),
+                "payments": row.payments,
+                "payments_target": target.payments if target else None,
+                "new_customers": row.new_customers,
+                "new_target": target.new_customers if target else None,
+                "interactions": row.interactions,
+                "interactions_target": target.interactions if target else None})
+            signed_by_manager[row.manager] = signed_by_manager.get(row.manager, Decimal(0)) \
+                + row.signed
+        summary = t("report.performance.summary", year=year,
+                    contracts=sum(row.contracts for row in found),
+                    signed=money(sum((row.signed for row in found), Decimal(0))),
+                    payments=money(sum((row.payments for row in found), Decimal(0))))
+        return ReportResult(rows, list(signed_by_manager.items()), summary, money=True)
 
 
 PANES: dict[str, type[ReportPane]] = {
     pane.key: pane for pane in (ContributionPane, CompositionPane, ServicePane, ChurnPane,
-                                SignedContractsPane, ReceivablesPane)}
-FUNCTION_KEYS = ("f2", "f3", "f4", "f5", "f6", "f7")
+                                SignedContractsPane, ReceivablesPane, FunnelPane,
+                                ForecastPane, PerformancePane)}
+FUNCTION_KEYS = ("f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10")
 
 
 class ReportsScreen(Screen):
