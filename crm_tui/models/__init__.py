@@ -15,6 +15,7 @@ from crm_tui.models.sales import Opportunity, PlanItem
 from crm_tui.models.sales_system import Order, OrderLine, Product, Stock
 from crm_tui.models.service import Service, ServiceEvent
 from crm_tui.models.users import Permission, Role, RolePermission, User
+from crm_tui.models.views import SavedView
 
 # The CRM's own tables, in dependency order.
 CRM_MODELS = [
@@ -22,7 +23,7 @@ CRM_MODELS = [
     Customer, Contact, Interaction, Opportunity, PlanItem,
     Service, ServiceEvent, ChurnAlert, ChurnMeasure, WorkerRun,
     MailMessage, Document, Contract, ContractStep, Instalment, Payment,
-    Quote, QuoteLine,
+    Quote, QuoteLine, SavedView,
 ]
 # The sales system's tables, read only for the CRM.
 SALES_MODELS = [Product, Stock, Order, OrderLine]
