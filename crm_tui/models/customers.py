@@ -520,6 +520,9 @@ def customer_list_query(user: User, search: str = ""):
 
 # The text index finds substrings of this many characters or more.
 TEXT_INDEX_MIN_LENGTH = 3
+# Text found in more customers than this is looked for row by row (see
+# text_index_contains): measured in bench/filters.py.
+COMMON_TEXT_MATCHES = 5000
 
 
 def customer_search(search: str):
@@ -551,16 +554,23 @@ def _number_or_name_contains(search: str):
 def text_index_contains(search: str, *columns: str):
     """Customers whose `columns` (number, name or both) contain `search`."""
     fields = [getattr(Customer, column) for column in columns]
+    row_by_row = reduce(operator.or_, [field.contains(search) for field in fields])
     if is_postgres() or len(search) < TEXT_INDEX_MIN_LENGTH:
-        # PostgreSQL's ILIKE uses the trigram indexes by itself; shorter
-        # text has no trigram to look up and is searched for row by row.
-        return reduce(operator.or_, [field.contains(search) for field in fields])
+        # PostgreSQL's ILIKE uses the trigram indexes by itself (its planner
+        # knows how common a trigram is); shorter text has no trigram to
+        # look up and is searched for row by row.
+        return row_by_row
     text = Table("customer_text", ("rowid",))
     phrase = '"' + search.replace('"', '""') + '"'  # the whole text, not FTS5 syntax
     if len(columns) == 1:
         phrase = f"{columns[0]} : {phrase}"  # FTS5's column filter
-    return Customer.id.in_(text.select(text.rowid).where(
-        Expression(Entity("customer_text"), "MATCH", phrase)))
+    matching = text.select(text.rowid).where(Expression(Entity("customer_text"), "MATCH", phrase))
+    if matching.limit(1).offset(COMMON_TEXT_MATCHES).exists(database):
+        # Text in very many customers ("有限公司", "KH2024"): the index would
+        # hand over every one of them before the first page; read row by row
+        # instead, which finds a page of them (or a bounded count) at once.
+        return row_by_row
+    return Customer.id.in_(matching)
 
 
 def customer_text_contains(word: str):

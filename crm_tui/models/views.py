@@ -155,7 +155,7 @@ def _clean_view(kind_name: str, name: str, filter_text: str, sort: str, descendi
     try:
         check(record_kind, filter_text)
     except FilterError as error:
-        errors["filter"] = error_text(error)
+        errors["filter_text"] = error_text(error)
     keys = [column.key for column in record_kind.columns]
     columns = [key for key in columns if key]
     if any(key not in keys for key in columns) or len(set(columns)) != len(columns):

@@ -18,6 +18,7 @@ STRINGS = {
     "views.save": "Save this list as a view…",
     "views.columns": "Choose the columns…",
     "views.save_title": "Save the list as a view",
+    "views.filter": "Filter",
     "views.name": "Name",
     "views.saved": "View {name} saved",
     "views.deleted": "View {name} deleted",

@@ -18,6 +18,7 @@ STRINGS = {
     "views.save": "把当前列表保存为视图…",
     "views.columns": "选择显示的列…",
     "views.save_title": "保存为视图",
+    "views.filter": "筛选条件",
     "views.name": "名称",
     "views.saved": "视图 {name} 已保存",
     "views.deleted": "视图 {name} 已删除",
