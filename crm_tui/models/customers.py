@@ -25,6 +25,7 @@ from peewee import (
     SQL,
     Table,
     TextField,
+    fn,
 )
 
 from crm_tui import clock
@@ -555,10 +556,17 @@ def text_index_contains(search: str, *columns: str):
     """Customers whose `columns` (number, name or both) contain `search`."""
     fields = [getattr(Customer, column) for column in columns]
     row_by_row = reduce(operator.or_, [field.contains(search) for field in fields])
-    if is_postgres() or len(search) < TEXT_INDEX_MIN_LENGTH:
-        # PostgreSQL's ILIKE uses the trigram indexes by itself (its planner
-        # knows how common a trigram is); shorter text has no trigram to
-        # look up and is searched for row by row.
+    if len(search) < TEXT_INDEX_MIN_LENGTH:
+        # No trigram to look up: row by row (a page of matches, or a
+        # bounded count, is found early unless the text is rare).
+        return row_by_row
+    if is_postgres():
+        # ILIKE uses the trigram indexes by itself; but a bitmap of the
+        # index cannot stop early, so for text in very many customers the
+        # columns are compared as expressions the index does not cover,
+        # which reads row by row and stops at the page.
+        if _common_on_postgres(search, fields):
+            return reduce(operator.or_, [field.concat("").contains(search) for field in fields])
         return row_by_row
     text = Table("customer_text", ("rowid",))
     phrase = '"' + search.replace('"', '""') + '"'  # the whole text, not FTS5 syntax
@@ -571,6 +579,25 @@ def text_index_contains(search: str, *columns: str):
         # instead, which finds a page of them (or a bounded count) at once.
         return row_by_row
     return Customer.id.in_(matching)
+
+
+# How many customers the estimate of `_common_on_postgres` reads.
+COMMON_TEXT_SAMPLE = 2000
+
+
+def _common_on_postgres(search: str, fields: list) -> bool:
+    """Whether `search` is in more than COMMON_TEXT_MATCHES customers, as
+    estimated from the first COMMON_TEXT_SAMPLE rows of the table."""
+    sample = Customer.select(*fields).limit(COMMON_TEXT_SAMPLE).alias("sample")
+    columns = [getattr(sample.c, field.column_name) for field in fields]
+    hits = (Customer.select(fn.COUNT(SQL("*"))).from_(sample)
+            .where(reduce(operator.or_, [column.contains(search) for column in columns]))
+            .scalar())
+    if not hits:
+        return False
+    rows = database.execute_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = 'customer'::regclass").fetchone()[0]
+    return hits * max(rows, COMMON_TEXT_SAMPLE) / COMMON_TEXT_SAMPLE > COMMON_TEXT_MATCHES
 
 
 def customer_text_contains(word: str):
