@@ -357,7 +357,9 @@ class RecordListScreen(ActionHost, Screen):
     With `view_id` it opens showing that saved view."""
 
     BINDINGS = [Binding("t", "next_filter", "records.next_filter", id="records.next_filter"),
-                Binding("v", "views", "views.menu", id="records.views")]
+                # Listed by F1, not in the footer: the footer keeps its room
+                # for the keys of the rows (Enter above all).
+                Binding("v", "views", "views.menu", show=False, id="records.views")]
 
     def __init__(self, kind_name: str, status: str | None = None, view_id: Any = None):
         super().__init__()
