@@ -94,9 +94,9 @@ def keystrokes(user, text: str, repeat: int) -> list[float]:
         where, params = hand_sql(typed)
 
         def floor() -> None:
-            database.execute_sql(f"SELECT COUNT(*) FROM (SELECT 1 {FROM} WHERE c.status <> 'deleted' "
-                                 f"AND {where} LIMIT {FIRST_COUNT + 1}) AS bounded",
-                                 params).fetchone()
+            database.execute_sql(f"SELECT COUNT(*) FROM (SELECT 1 {FROM} "
+                                 f"WHERE c.status <> 'deleted' AND {where} "
+                                 f"LIMIT {FIRST_COUNT + 1}) AS bounded", params).fetchone()
             hand_page(f"AND {where}", "c.id", params)
         floor_ms, _ = best_ms(floor, repeat)
         times.append(rows_ms)

@@ -79,7 +79,8 @@ class CrmCommands(Provider):
         for view_id, kind_name, name in await in_thread(app.saved_views):
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), partial(app.open_view, kind_name, view_id),
+                yield Hit(score, matcher.highlight(name),
+                          partial(app.open_view, kind_name, view_id),
                           text=name, help=t("views.palette", list=kind_title(kind_name)))
         for hit in await in_thread(find_records, app.user, query):
             kind_name, record_id, label, help_text = hit

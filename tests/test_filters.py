@@ -141,3 +141,19 @@ def test_field_names_are_unique_within_each_kind():
         seen = [name.casefold() for filter_field in record_kind.filters
                 for name in filter_field.names]
         assert len(seen) == len(set(seen)), record_kind.name
+
+
+def test_text_in_very_many_customers_is_read_row_by_row_and_finds_the_same(companies,
+                                                                           monkeypatch):
+    from crm_tui.models import customers
+
+    texts = ("华东电力", "name:华东电力设", "福建 大客户", "-华东电力 电力")
+    expected = {text: names(companies.admin, text) for text in texts}
+    indexed = list_query(CUSTOMER, companies.admin, "华东电力", {}).sql()[0]
+    # Make every text "common": in one customer or more.
+    monkeypatch.setattr(customers, "COMMON_TEXT_MATCHES", 0)
+    monkeypatch.setattr(customers, "COMMON_TEXT_SHARE", 10 ** 6)
+    row_by_row = list_query(CUSTOMER, companies.admin, "华东电力", {}).sql()[0]
+    assert row_by_row != indexed
+    assert "MATCH" not in row_by_row
+    assert {text: names(companies.admin, text) for text in texts} == expected

@@ -31,11 +31,12 @@ from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database, is_postgres, sales_database
 from crm_tui.models.contracts import IN_FORCE, Contract
-from crm_tui.models.customers import LOST, NORMAL, Customer, customer_text_contains, customer_text_match
+from crm_tui.models.customers import (LOST, NORMAL, Customer, customer_text_contains,
+                                      customer_text_match)
 from crm_tui.models.errors import InvalidTransition, PermissionDenied
 from crm_tui.models.filters import user_match
-from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, TEXT, FilterField, labelled_choices,
-                                  Action, Column, RecordKind, Transitions, moment_text, register,
+from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, TEXT, Action, Column, FilterField,
+                                  RecordKind, Transitions, labelled_choices, moment_text, register,
                                   user_name)
 from crm_tui.models.sales_system import COUNTED_STATUSES, Order
 from crm_tui.models.users import User, require, scoped

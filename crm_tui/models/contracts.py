@@ -36,8 +36,8 @@ from crm_tui.models.customers import Contact, Customer, customer_text_match
 from crm_tui.models.dictionary import DictionaryEntry
 from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
 from crm_tui.models.filters import user_match, words_in
-from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, FilterField,
-                                  labelled_choices, Action, Column, RecordKind, Transitions, day_text, moment_text,
+from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, Action, Column, FilterField,
+                                  RecordKind, Transitions, day_text, labelled_choices, moment_text,
                                   money, register, user_name)
 from crm_tui.models.numbering import next_number
 from crm_tui.models.users import User, require, scoped

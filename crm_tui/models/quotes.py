@@ -33,8 +33,8 @@ from crm_tui.models.contracts import Contract
 from crm_tui.models.customers import Customer, Interaction, customer_text_match
 from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from crm_tui.models.filters import user_match, words_in
-from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, FilterField,
-                                  labelled_choices, Action, Column, RecordKind, Transitions, day_text, moment_text,
+from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, Action, Column, FilterField,
+                                  RecordKind, Transitions, day_text, labelled_choices, moment_text,
                                   money, register, user_name)
 from crm_tui.models.numbering import next_number
 from crm_tui.models.sales import Opportunity

@@ -29,9 +29,9 @@ from crm_tui.models.customers import (CONTACT_FIELDS, CUSTOMER_FIELDS, Contact, 
                                       active_manager, manager_choices)
 from crm_tui.models.errors import PermissionDenied, ValidationError
 from crm_tui.models.filters import user_match, words_in
-from crm_tui.models.kinds import (CHOICE, DATE, NUMBER, TEXT, Action, Column, FilterField,
-                                  LOOKUP, RecordKind, Transitions, day_text, labelled_choices,
-                                  moment_text, register, user_name)
+from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, Action, Column, FilterField,
+                                  RecordKind, Transitions, day_text, labelled_choices, moment_text,
+                                  register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
 from crm_tui.models.workflow import (StateMachine, Visible, delete_as_read, update_as_read,

@@ -28,8 +28,8 @@ from crm_tui.models.customers import (Customer, active_manager, customer_text_co
 from crm_tui.models.dictionary import SERVICE_TYPE, DictionaryEntry
 from crm_tui.models.errors import PermissionDenied, ValidationError
 from crm_tui.models.filters import dictionary_match, user_match
-from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, FilterField,
-                                  labelled_choices, Action, Column, RecordKind, Transitions, day_text, moment_text,
+from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, Action, Column, FilterField,
+                                  RecordKind, Transitions, day_text, labelled_choices, moment_text,
                                   register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean

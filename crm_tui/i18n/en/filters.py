@@ -36,7 +36,8 @@ STRINGS = {
     "views.move_down": "Move down",
     "views.toggle": "Show / hide",
     "views.apply": "Apply",
-    "views.error.not_yours": "Only its owner (or, once published, an administrator) may change this view",
+    "views.error.not_yours": "Only its owner (or, once published, an administrator) "
+                             "may change this view",
     "views.error.name_length": "at most {length} characters",
     "views.error.no_list": "no such list",
     "views.error.columns": "unknown or repeated columns",
