@@ -142,3 +142,23 @@ async def test_a_view_deleted_from_the_menu_is_gone(sqlite_url, people):
         await press_and_settle(pilot, "v", "down", "down", "d")
         await press_and_settle(pilot, "y")
         assert SavedView.select().count() == 0
+
+
+async def test_the_rows_follow_the_terms_finished_so_far(sqlite_url, people):
+    add_customers(people)
+    app = app_for(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "wang")
+        screen = await open_module(pilot, "customers", CustomerListScreen)
+        table = screen.query_one(LazyTable)
+        await pilot.press("slash")
+        # "level:" has no value yet: the region applies, the error shows.
+        await typed_and_paused(pilot, "地区:福建 level:")
+        assert table.filter_text == "地区:福建"
+        assert table.row_count == 4
+        assert "level: needs a value" in text_of(app, ".lazy-table-filter-error")
+        assert app.screen.query_one(".lazy-table-filter", Input).value == "地区:福建 level:"
+        await typed_and_paused(pilot, "大客户")
+        assert table.filter_text == "地区:福建 level:大客户"
+        assert table.row_count == 3
+        assert not app.screen.query_one(".lazy-table-filter-error").display

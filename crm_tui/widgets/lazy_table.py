@@ -846,14 +846,16 @@ class LazyTable(Vertical):
     def reload(self) -> None:
         self.view.reload()
 
-    def set_filter(self, text: str, focus_rows: bool = True) -> None:
-        """Show only the rows matching `text` ("" for all)."""
+    def set_filter(self, text: str, focus_rows: bool = True, keep_box: bool = False) -> None:
+        """Show only the rows matching `text` ("" for all); with `keep_box`
+        the box keeps what is typed (and any error shown under it)."""
         self._stop_typing_timer()
         filter_input = self.query_one(FilterInput)
-        if filter_input.value != text:
-            filter_input.value = text
-        filter_input.display = bool(text) or filter_input.has_focus
-        self.filter_problem(None)
+        if not keep_box:
+            if filter_input.value != text:
+                filter_input.value = text
+            self.filter_problem(None)
+        filter_input.display = bool(filter_input.value) or filter_input.has_focus
         view = self.view
         view.filter_text = text.strip()
         view.cursor = 0
@@ -942,14 +944,39 @@ class LazyTable(Vertical):
         self._typing_timer = self.set_timer(TYPING_PAUSE, lambda: self._apply_typed(event.value))
 
     def _apply_typed(self, text: str) -> None:
+        """Apply what is typed; when it cannot be read, what comes before
+        the term that goes wrong (the rows follow the terms finished so far,
+        while the error shows under the box)."""
         self._typing_timer = None
-        if self.readable(text) and text.strip() != self.view.filter_text:
-            self.set_filter(text, focus_rows=False)
+        if self.readable(text):
+            applied = text
+        else:
+            applied = self._readable_start(text)
+            if applied is None:
+                return
+        if applied.strip() != self.view.filter_text:
+            self.set_filter(applied, focus_rows=False, keep_box=True)
 
     def _stop_typing_timer(self) -> None:
         if self._typing_timer is not None:
             self._typing_timer.stop()
             self._typing_timer = None
+
+    def _readable_start(self, text: str) -> str | None:
+        """The part of an unreadable `text` before the term where it goes
+        wrong, if that part can be read."""
+        try:
+            self.check_filter(text)
+        except FilterError as error:
+            cut = max(text.rfind(space, 0, error.position) for space in " \t\u3000")
+            if cut <= 0:
+                return ""
+            try:
+                self.check_filter(text[:cut])
+            except FilterError:
+                return None
+            return text[:cut]
+        return text
 
     def readable(self, text: str) -> bool:
         """Whether the list can read `text` as a filter; if not, the reason
