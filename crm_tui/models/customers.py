@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import Any
 
 from peewee import (
@@ -565,20 +565,20 @@ def text_index_contains(search: str, *columns: str):
         # index cannot stop early, so for text in very many customers the
         # columns are compared as expressions the index does not cover,
         # which reads row by row and stops at the page.
-        if _common_on_postgres(search, fields):
+        if _common_on_postgres(search, tuple(columns), COMMON_TEXT_SHARE):
             return reduce(operator.or_, [field.concat("").contains(search) for field in fields])
         return row_by_row
     text = Table("customer_text", ("rowid",))
     phrase = '"' + search.replace('"', '""') + '"'  # the whole text, not FTS5 syntax
     if len(columns) == 1:
         phrase = f"{columns[0]} : {phrase}"  # FTS5's column filter
-    matching = text.select(text.rowid).where(Expression(Entity("customer_text"), "MATCH", phrase))
-    if matching.limit(1).offset(COMMON_TEXT_MATCHES).exists(database):
+    if _common_in_text_index(phrase, COMMON_TEXT_MATCHES):
         # Text in very many customers ("有限公司", "KH2024"): the index would
         # hand over every one of them before the first page; read row by row
         # instead, which finds a page of them (or a bounded count) at once.
         return row_by_row
-    return Customer.id.in_(matching)
+    return Customer.id.in_(text.select(text.rowid).where(
+        Expression(Entity("customer_text"), "MATCH", phrase)))
 
 
 # How many customers the estimate of `_common_on_postgres` reads, and the
@@ -587,16 +587,30 @@ COMMON_TEXT_SAMPLE = 2000
 COMMON_TEXT_SHARE = 100
 
 
-def _common_on_postgres(search: str, fields: list) -> bool:
-    """Whether `search` is in one customer in COMMON_TEXT_SHARE or more, as
-    seen in the first COMMON_TEXT_SAMPLE rows of the table: then a scan
-    finds a page of matches (or a bounded count) after a few thousand rows."""
+# Whether a text is common decides only how it is looked for, never what is
+# found: the answers are kept for the next keystroke's count and pages.
+@lru_cache(maxsize=512)
+def _common_in_text_index(phrase: str, matches: int) -> bool:
+    """Whether the FTS5 `phrase` is in more than `matches` customers: the
+    index hands its matches over one by one, so this stops after that many."""
+    text = Table("customer_text", ("rowid",))
+    return (text.select(text.rowid)
+            .where(Expression(Entity("customer_text"), "MATCH", phrase))
+            .limit(1).offset(matches).exists(database))
+
+
+@lru_cache(maxsize=512)
+def _common_on_postgres(search: str, columns: tuple[str, ...], share: int) -> bool:
+    """Whether `search` is in one customer in `share` or more, as seen in
+    the first COMMON_TEXT_SAMPLE rows of the table: then a scan finds a
+    page of matches (or a bounded count) after a few thousand rows."""
+    fields = [getattr(Customer, column) for column in columns]
     sample = Customer.select(*fields).limit(COMMON_TEXT_SAMPLE).alias("sample")
-    columns = [getattr(sample.c, field.column_name) for field in fields]
-    matches = reduce(operator.or_, [column.contains(search) for column in columns])
+    sampled = [getattr(sample.c, field.column_name) for field in fields]
+    matches = reduce(operator.or_, [column.contains(search) for column in sampled])
     rows, hits = (Customer.select(fn.COUNT(SQL("*")), fn.SUM(Case(None, [(matches, 1)], 0)))
                   .from_(sample).tuples().get())
-    return bool(hits) and hits * COMMON_TEXT_SHARE >= rows
+    return bool(hits) and hits * share >= rows
 
 
 def customer_text_contains(word: str):
