@@ -162,3 +162,18 @@ def test_text_in_very_many_customers_is_read_row_by_row_and_finds_the_same(compa
     assert row_by_row != indexed
     assert "MATCH" not in row_by_row
     assert {text: names(companies.admin, text) for text in texts} == expected
+
+
+@pytest.mark.parametrize("text, applied", [
+    ("福建 re", "福建 "),              # on the way to region:
+    ("福建 -sta", "福建 "),
+    ("福建 地", "福建 "),              # 地区, 地址
+    ("福建 re ", "福建 re "),          # a space: a word of its own
+    ("福建 华", "福建 华"),            # no field begins so
+    ("region:福", "region:福"),
+    ("re", ""),
+])
+def test_a_word_that_may_begin_a_field_name_waits_while_typing(text, applied):
+    from crm_tui.models.filters import while_typing
+
+    assert while_typing(CUSTOMER, text) == applied

@@ -78,6 +78,22 @@ def conditions(record_kind: RecordKind, parsed: Filter) -> list[Any]:
     return found
 
 
+def while_typing(record_kind: RecordKind, text: str) -> str:
+    """What of `text` to apply while it is still being typed: all of it,
+    but a last word that may be the start of a field's name ("re" on the
+    way to "region:"), which would otherwise be searched for as a word
+    (and a word of one or two letters has no index to help)."""
+    if not text or text[-1].isspace() or not uses_language(record_kind):
+        return text
+    start = max(text.rfind(space) for space in " \t\u3000") + 1
+    word = text[start:].lstrip("-").casefold()
+    if not word or any(char in word for char in ':：=<>!"'):
+        return text
+    if any(name.casefold().startswith(word) for name in field_names(record_kind)):
+        return text[:start]
+    return text
+
+
 def field_names(record_kind: RecordKind) -> list[str]:
     """Every name the kind's fields answer to, for help and errors."""
     return [name for filter_field in record_kind.filters for name in filter_field.names]
@@ -240,4 +256,4 @@ def user_match(column: Any):
 
 
 __all__ = ["FilterError", "check", "conditions", "dictionary_match", "error_text", "field_names",
-           "list_query", "period", "user_match", "uses_language", "words_in"]
+           "list_query", "period", "user_match", "uses_language", "while_typing", "words_in"]

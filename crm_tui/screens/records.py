@@ -32,7 +32,7 @@ from textual.widgets.option_list import Option
 
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
-from crm_tui.models.filters import check, list_query, uses_language
+from crm_tui.models.filters import check, list_query, uses_language, while_typing
 from crm_tui.models.kinds import Action, RecordKind, kind
 from crm_tui.models.views import SavedView
 from crm_tui.plain_text import plain
@@ -325,10 +325,11 @@ class RecordTable(LazyTable):
                                     {**self.within, "parent": self.parent_id}),
             record_kind.columns)
         kwargs.setdefault("id", f"{record_kind.name}-table")
-        check_filter = ((lambda text: check(record_kind, text))
-                        if uses_language(record_kind) else None)
+        language = uses_language(record_kind)
         super().__init__(source, openable=record_kind.opens, classes="shows-records",
-                         check_filter=check_filter, **kwargs)
+                         check_filter=(lambda text: check(record_kind, text)) if language else None,
+                         while_typing=(lambda text: while_typing(record_kind, text))
+                         if language else None, **kwargs)
 
     def shows(self, kind_names: Iterable[str]) -> bool:
         return self.kind.name in kind_names

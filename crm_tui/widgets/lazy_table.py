@@ -796,7 +796,8 @@ class LazyTable(Vertical):
 
     def __init__(self, source: RowSource, *, filter_text: str = "", id: str | None = None,
                  classes: str | None = None, openable: bool = True,
-                 check_filter: Callable[[str], Any] | None = None):
+                 check_filter: Callable[[str], Any] | None = None,
+                 while_typing: Callable[[str], str] | None = None):
         super().__init__(id=id, classes=classes)
         self.source = source
         # Whether Enter on a row opens it (otherwise Enter is not offered).
@@ -805,6 +806,8 @@ class LazyTable(Vertical):
         # Raises FilterError for a filter the list cannot read (the filter
         # language); None: any text is a search.
         self.check_filter = check_filter
+        # What of the text being typed to apply before Enter (None: all).
+        self.while_typing = while_typing
         self._typing_timer: Any = None
 
     def compose(self) -> ComposeResult:
@@ -949,7 +952,7 @@ class LazyTable(Vertical):
         while the error shows under the box)."""
         self._typing_timer = None
         if self.readable(text):
-            applied = text
+            applied = self.while_typing(text) if self.while_typing else text
         else:
             applied = self._readable_start(text)
             if applied is None:
