@@ -1,10 +1,10 @@
 """Saved views: a named filter, sort and choice of columns of one list, kept
-per user; an administrator may publish a view to everyone (view.publish)."""
+per user; an administrator may publish a view to everyone (saved_view.publish)."""
 from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model,
                     Table, TextField)
 
 PERMISSIONS = {
-    "view.publish": "publish saved views of lists to every user",
+    "saved_view.publish": "publish saved views of lists to every user",
 }
 GRANTS = {
     "admin": list(PERMISSIONS),
@@ -54,5 +54,5 @@ def up(migrator, db):
 def down(migrator, db):
     db.execute_sql("DROP TABLE saved_view")
     db.execute_sql("DELETE FROM role_permission WHERE permission_id IN "
-                   "(SELECT id FROM permission WHERE code = 'view.publish')")
-    db.execute_sql("DELETE FROM permission WHERE code = 'view.publish'")
+                   "(SELECT id FROM permission WHERE code = 'saved_view.publish')")
+    db.execute_sql("DELETE FROM permission WHERE code = 'saved_view.publish'")

@@ -499,9 +499,14 @@ CHURN_FILTERS = (
 
 
 def _alert_word(word: str):
-    """A free word of an alert filter: the customer's number or name, or
-    the name of the customer's account manager."""
-    return customer_text_contains(word) | user_match(Customer.manager)(":", word)
+    """A free word of an alert filter: the customer's number or name, the
+    name of the customer's account manager, or the alert's state."""
+    matches = customer_text_contains(word) | user_match(Customer.manager)(":", word)
+    statuses = [status for status in ALERT_STATUSES
+                if word.lower() in t(f"churn.status.{status}").lower()]
+    if statuses:
+        matches |= ChurnAlert.status.in_(statuses)
+    return matches
 
 
 CHURN_ALERT = register(RecordKind(

@@ -368,9 +368,16 @@ SERVICE_COLUMNS = [
 ]
 
 def _service_word(word: str):
-    """A free word of a service filter: its customer, summary or type."""
-    return (customer_text_contains(word) | Service.summary.contains(word)
-            | dictionary_match(Service.type, SERVICE_TYPE)(":", word))
+    """A free word of a service filter: its customer, summary or type, or a
+    day, month or year (2026-03-05, 2026-03, 2026) it was created or archived."""
+    matches = (customer_text_contains(word) | Service.summary.contains(word)
+               | dictionary_match(Service.type, SERVICE_TYPE)(":", word))
+    period = _date_range(word)
+    if period:
+        start, end = period
+        matches |= ((Service.created_at >= start) & (Service.created_at < end)) | (
+            (Service.archived_at >= start) & (Service.archived_at < end))
+    return matches
 
 
 SERVICE_FILTERS = (

@@ -1,6 +1,6 @@
 """Saved views (视图): a list's filter, sort and columns under a name.
 
-Each user keeps their own views; an administrator (view.publish) may
+Each user keeps their own views; an administrator (saved_view.publish) may
 publish one of theirs to every user. A view belongs to one record kind's
 list (`kind`); its filter is in the filter language (crm_tui.models.filters)
 and is checked when saved, its columns and sort are the keys of the kind's
