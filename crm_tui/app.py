@@ -142,6 +142,21 @@ class CrmApp(App):
         if self.user is not None and not self.locked:
             self.push_screen(RecordScreen(kind_name, record_id))
 
+    def saved_views(self) -> list[tuple[int, str, str]]:
+        """(id, kind, name) of the saved views the user may open."""
+        from crm_tui.screens.views import palette_views
+
+        if self.user is None or self.locked:
+            return []
+        return palette_views(self.user, {module.key for module in self.allowed_modules()})
+
+    def open_view(self, kind_name: str, view_id: Any) -> None:
+        """A list showing one of its saved views (from the command palette)."""
+        from crm_tui.screens.views import list_screen
+
+        if self.user is not None and not self.locked:
+            self.push_screen(list_screen(kind_name, view_id))
+
     def records_changed(self, *kind_names: str) -> None:
         """A change was saved: every list, tab and record view of these
         kinds, on any screen still open, shows it."""

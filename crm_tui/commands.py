@@ -1,6 +1,6 @@
-"""The command palette (ctrl+p): module screens, own password, customers by
-name, and the records of every kind that can be found (contracts by number
-and title).
+"""The command palette (ctrl+p): module screens, own password, saved views
+of lists, customers by name, and the records of every kind that can be
+found (contracts by number and title).
 
 Customers are looked up in the database with the signed-in user's scope
 (`Customer.visible_to`), so the palette never names a customer the user may
@@ -15,7 +15,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from crm_tui.i18n import LOCALES, current_locale, t
 from crm_tui.models.customers import Customer
-from crm_tui.models.kinds import all_kinds
+from crm_tui.models.kinds import all_kinds, kind
 from crm_tui.models.users import User
 from crm_tui.widgets.connection import in_thread
 
@@ -42,6 +42,11 @@ def find_records(user: User, text: str, limit: int = CUSTOMER_HITS) -> list[tupl
     return found
 
 
+def kind_title(kind_name: str) -> str:
+    """A list's name for the palette: its title without the state part."""
+    return t(kind(kind_name).title, state="").strip(" :：·-–（）()")
+
+
 class CrmCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, Any, str]]:
         """(label, what to call, help) for the screens this user may open."""
@@ -60,6 +65,12 @@ class CrmCommands(Provider):
     async def discover(self) -> Hits:
         for label, command, help_text in self._commands():
             yield DiscoveryHit(label, command, help=help_text)
+        app: Any = self.app
+        if getattr(app, "user", None) is None or app.locked:
+            return
+        for view_id, kind_name, name in await in_thread(app.saved_views):
+            yield DiscoveryHit(name, partial(app.open_view, kind_name, view_id),
+                               help=t("views.palette", list=kind_title(kind_name)))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -70,6 +81,12 @@ class CrmCommands(Provider):
         app: Any = self.app
         if getattr(app, "user", None) is None or app.locked:
             return
+        for view_id, kind_name, name in await in_thread(app.saved_views):
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name),
+                          partial(app.open_view, kind_name, view_id),
+                          text=name, help=t("views.palette", list=kind_title(kind_name)))
         for hit in await in_thread(find_records, app.user, query):
             kind_name, record_id, label, help_text = hit
             yield Hit(max(matcher.match(label), 0.5), matcher.highlight(label),

@@ -128,7 +128,9 @@ def test_the_count_leaves_out_joins_that_cannot_change_it(customers):
     assert searched == customer_list_query(customers.admin, "公司1").count()
     assert by_manager_name == customer_list_query(customers.admin, "王经理").count() == 30
     # No INNER JOIN is left for the database to run; the outer ones it drops.
-    counts = [sql for sql in statements if "COUNT(" in sql]
+    # (PostgreSQL also counts a sample, to tell common text from rare: see
+    # customers.text_index_contains.)
+    counts = [sql for sql in statements if "COUNT(" in sql and '"sample"' not in sql]
     # The search compares the customer's own columns (names of regions,
     # levels and managers are looked up first): no join is left to run.
     assert len(counts) == 3 and not any("JOIN" in sql for sql in counts)

@@ -25,6 +25,7 @@ from crm_tui.models.service import Service, ServiceEvent
 from crm_tui.models.surveys import (Survey, SurveyAnswer, SurveyFollowUp, SurveyInvitation,
                                     SurveyQuestion, SurveyReply, SurveyResponse)
 from crm_tui.models.users import Permission, Role, RolePermission, User
+from crm_tui.models.views import SavedView
 
 # The CRM's own tables, in dependency order.
 CRM_MODELS = [
@@ -38,6 +39,7 @@ CRM_MODELS = [
     ImportMapping, ImportRun, MailAttachment,
     CustomerMerge,
     Target,
+    SavedView,
 ]
 # The sales system's tables, read only for the CRM.
 SALES_MODELS = [Product, Stock, Order, OrderLine]

@@ -31,9 +31,12 @@ from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database, is_postgres, sales_database
 from crm_tui.models.contracts import IN_FORCE, Contract
-from crm_tui.models.customers import LOST, NORMAL, Customer
+from crm_tui.models.customers import (LOST, NORMAL, Customer, customer_text_contains,
+                                      customer_text_match)
 from crm_tui.models.errors import InvalidTransition, PermissionDenied
-from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, moment_text, register,
+from crm_tui.models.filters import user_match
+from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, TEXT, Action, Column, FilterField,
+                                  RecordKind, Transitions, labelled_choices, moment_text, register,
                                   user_name)
 from crm_tui.models.sales_system import COUNTED_STATUSES, Order
 from crm_tui.models.users import User, require, scoped
@@ -481,6 +484,31 @@ def _customer_name(alert: ChurnAlert) -> str:
     return Customer.get_by_id(alert.customer_id).name
 
 
+CHURN_FILTERS = (
+    FilterField("customer", ("客户", "客户名称"), TEXT, Customer.name,
+                match=customer_text_match("name")),
+    FilterField("number", ("编号", "客户编号"), TEXT, Customer.number,
+                match=customer_text_match("number")),
+    FilterField("manager", ("经理", "客户经理"), LOOKUP, match=user_match(Customer.manager)),
+    FilterField("status", ("状态",), CHOICE, ChurnAlert.status,
+                choices=labelled_choices(ALERT_STATUSES, "churn.status.")),
+    FilterField("last_order", ("最后订单", "最后下单"), DATE, ChurnAlert.last_order_date),
+    FilterField("created", ("创建", "预警时间"), DATE, ChurnAlert.created_at),
+    FilterField("reason", ("原因", "流失原因"), TEXT, ChurnAlert.reason),
+)
+
+
+def _alert_word(word: str):
+    """A free word of an alert filter: the customer's number or name, the
+    name of the customer's account manager, or the alert's state."""
+    matches = customer_text_contains(word) | user_match(Customer.manager)(":", word)
+    statuses = [status for status in ALERT_STATUSES
+                if word.lower() in t(f"churn.status.{status}").lower()]
+    if statuses:
+        matches |= ChurnAlert.status.in_(statuses)
+    return matches
+
+
 CHURN_ALERT = register(RecordKind(
     name="churn_alert", title="churn.title", opens="churn_alert",
     columns=[
@@ -494,6 +522,7 @@ CHURN_ALERT = register(RecordKind(
     ],
     query=lambda user, search, _within: alert_list_query(user, search),
     get=ChurnAlert.get_visible, transitions=CHURN_TRANSITIONS,
+    filters=CHURN_FILTERS, search=_alert_word,
     words=lambda alert: {"customer": _customer_name(alert)},
     heading=lambda alert: t("churn.detail.title", customer=_customer_name(alert)),
     rows=_alert_rows, sections=_alert_measures, changes=("customer",),

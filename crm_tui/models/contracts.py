@@ -32,10 +32,12 @@ from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database, is_postgres
-from crm_tui.models.customers import Contact, Customer
+from crm_tui.models.customers import Contact, Customer, customer_text_match
 from crm_tui.models.dictionary import DictionaryEntry
 from crm_tui.models.errors import NotFound, PermissionDenied, ValidationError
-from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
+from crm_tui.models.filters import user_match, words_in
+from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, Action, Column, FilterField,
+                                  RecordKind, Transitions, day_text, labelled_choices, moment_text,
                                   money, register, user_name)
 from crm_tui.models.numbering import next_number
 from crm_tui.models.users import User, require, scoped
@@ -670,6 +672,20 @@ def _contract_form_values(contract: Contract, _actor: User) -> dict[str, Any]:
             for field in contract_fields(None, contract.customer_id)}
 
 
+CONTRACT_FILTERS = (
+    FilterField("number", ("编号", "合同编号"), TEXT, Contract.number),
+    FilterField("title", ("标题", "名称"), TEXT, Contract.title),
+    FilterField("customer", ("客户",), TEXT, Customer.name, match=customer_text_match("name")),
+    FilterField("amount", ("金额",), NUMBER, Contract.amount),
+    FilterField("status", ("状态",), CHOICE, Contract.status,
+                choices=labelled_choices(CONTRACT_STATUSES, "contract.status.")),
+    FilterField("start", ("开始", "开始日期"), DATE, Contract.start_date),
+    FilterField("end", ("结束", "到期", "结束日期"), DATE, Contract.end_date),
+    FilterField("signed", ("签订", "签订日期"), DATE, Contract.sign_date),
+    FilterField("created", ("创建", "创建时间"), DATE, Contract.created_at),
+    FilterField("manager", ("经理", "客户经理"), LOOKUP, match=user_match(Customer.manager)),
+)
+
 CONTRACT = register(RecordKind(
     name="contract", title="contract.list_title", opens="contract", child="instalment",
     documents=lambda contract: (contract.customer_id, contract.id),
@@ -685,6 +701,7 @@ CONTRACT = register(RecordKind(
         Column("end_date", "contract.end_date", 10, Contract.end_date, format=day_text),
     ],
     query=_contracts_query, get=Contract.get_visible,
+    filters=CONTRACT_FILTERS, search=words_in(Contract.number, Contract.title, Customer.name),
     words=lambda contract: {"number": contract.number, "title": contract.title},
     heading=lambda contract: t("contract.heading", number=contract.number,
                                title=contract.title, status=status_label(contract.status)),

@@ -7,7 +7,9 @@ the screen showed.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass
+from functools import lru_cache, reduce
 from typing import Any
 
 from peewee import (
@@ -24,6 +26,7 @@ from peewee import (
     SQL,
     Table,
     TextField,
+    fn,
 )
 
 from crm_tui import clock
@@ -38,7 +41,9 @@ from crm_tui.models.errors import (
     PermissionDenied,
     ValidationError,
 )
-from crm_tui.models.kinds import Action, Column, RecordKind, register
+from crm_tui.models.filters import dictionary_match, user_match, words_in
+from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, Action, Column,
+                                  FilterField, RecordKind, labelled_choices, register)
 from crm_tui.models.names import company_key, phone_key, tax_key
 from crm_tui.models.numbering import next_number
 from crm_tui.models.users import MANAGER, Role, User, require, scoped
@@ -654,6 +659,9 @@ def customer_list_query(user: User, search: str = ""):
 
 # The text index finds substrings of this many characters or more.
 TEXT_INDEX_MIN_LENGTH = 3
+# Text found in more customers than this is looked for row by row (see
+# text_index_contains): measured in bench/filters.py.
+COMMON_TEXT_MATCHES = 5000
 
 
 def customer_search(search: str):
@@ -679,14 +687,90 @@ def customer_search(search: str):
 
 
 def _number_or_name_contains(search: str):
-    if is_postgres() or len(search) < TEXT_INDEX_MIN_LENGTH:
-        # PostgreSQL's ILIKE uses the trigram indexes by itself; shorter
-        # text has no trigram to look up and is searched for row by row.
-        return Customer.number.contains(search) | Customer.name.contains(search)
+    return text_index_contains(search, "number", "name")
+
+
+def text_index_contains(search: str, *columns: str):
+    """Customers whose `columns` (number, name or both) contain `search`."""
+    fields = [getattr(Customer, column) for column in columns]
+    row_by_row = reduce(operator.or_, [field.contains(search) for field in fields])
+    if len(search) < TEXT_INDEX_MIN_LENGTH:
+        # No trigram to look up: row by row (a page of matches, or a
+        # bounded count, is found early unless the text is rare).
+        return row_by_row
+    if is_postgres():
+        # ILIKE uses the trigram indexes by itself; but a bitmap of the
+        # index cannot stop early, so text in very many customers is looked
+        # for with strpos, which no index serves and which the planner
+        # takes to match many rows: it reads in the list's order and stops
+        # at the page (or the bounded count).
+        if _common_on_postgres(search, tuple(columns), COMMON_TEXT_SHARE):
+            wanted = search.lower()
+            return reduce(operator.or_, [fn.STRPOS(fn.LOWER(field), wanted) > 0
+                                         for field in fields])
+        # Rarer text: its customers are found through the index first, as
+        # an array, so that a page ordered by id does not walk the table in
+        # id order looking for them (the planner's choice with a LIMIT).
+        matching = Customer.alias("text_match")
+        found = matching.select(matching.id).where(reduce(
+            operator.or_, [getattr(matching, column).contains(search) for column in columns]))
+        return Customer.id == fn.ANY(fn.ARRAY(found))
     text = Table("customer_text", ("rowid",))
     phrase = '"' + search.replace('"', '""') + '"'  # the whole text, not FTS5 syntax
+    if len(columns) == 1:
+        phrase = f"{columns[0]} : {phrase}"  # FTS5's column filter
+    if _common_in_text_index(phrase, COMMON_TEXT_MATCHES):
+        # Text in very many customers ("有限公司", "KH2024"): the index would
+        # hand over every one of them before the first page; read row by row
+        # instead, which finds a page of them (or a bounded count) at once.
+        return row_by_row
     return Customer.id.in_(text.select(text.rowid).where(
         Expression(Entity("customer_text"), "MATCH", phrase)))
+
+
+# How many customers the estimate of `_common_on_postgres` reads, and the
+# share of them (1 in COMMON_TEXT_SHARE) that makes a text common.
+COMMON_TEXT_SAMPLE = 2000
+COMMON_TEXT_SHARE = 100
+
+
+# Whether a text is common decides only how it is looked for, never what is
+# found: the answers are kept for the next keystroke's count and pages.
+@lru_cache(maxsize=512)
+def _common_in_text_index(phrase: str, matches: int) -> bool:
+    """Whether the FTS5 `phrase` is in more than `matches` customers: the
+    index hands its matches over one by one, so this stops after that many."""
+    text = Table("customer_text", ("rowid",))
+    return (text.select(text.rowid)
+            .where(Expression(Entity("customer_text"), "MATCH", phrase))
+            .limit(1).offset(matches).exists(database))
+
+
+@lru_cache(maxsize=512)
+def _common_on_postgres(search: str, columns: tuple[str, ...], share: int) -> bool:
+    """Whether `search` is in one customer in `share` or more, as seen in
+    the first COMMON_TEXT_SAMPLE rows of the table: then a scan finds a
+    page of matches (or a bounded count) after a few thousand rows."""
+    fields = [getattr(Customer, column) for column in columns]
+    sample = Customer.select(*fields).limit(COMMON_TEXT_SAMPLE).alias("sample")
+    sampled = [getattr(sample.c, field.column_name) for field in fields]
+    matches = reduce(operator.or_, [column.contains(search) for column in sampled])
+    rows, hits = (Customer.select(fn.COUNT(SQL("*")), fn.SUM(Case(None, [(matches, 1)], 0)))
+                  .from_(sample).tuples().get())
+    return bool(hits) and hits * share >= rows
+
+
+def customer_text_contains(word: str):
+    """A customer's number or name contains `word` (through the text
+    index): for lists of records of customers that join the customer."""
+    return text_index_contains(word, "number", "name")
+
+
+def customer_text_match(column: str):
+    """`match` of the number and name fields: through the text index."""
+    def match(op: str, value: str):
+        return text_index_contains(value, column)
+    return match
 
 
 def _cell(value: Any) -> Any:
@@ -814,6 +898,31 @@ def _customers_query(user: User, search: str, _within: dict[str, Any]):
     return customer_list_query(user, search)
 
 
+CUSTOMER_FILTERS = (
+    FilterField("number", ("编号", "客户编号"), TEXT, Customer.number,
+                match=customer_text_match("number")),
+    FilterField("name", ("名称", "客户名称", "客户"), TEXT, Customer.name,
+                match=customer_text_match("name")),
+    FilterField("region", ("地区",), LOOKUP, match=dictionary_match(Customer.region, REGION)),
+    FilterField("level", ("等级", "客户等级"), LOOKUP,
+                match=dictionary_match(Customer.level, CUSTOMER_LEVEL)),
+    FilterField("manager", ("经理", "客户经理"), LOOKUP, match=user_match(Customer.manager)),
+    FilterField("satisfaction", ("满意度",), NUMBER, Customer.satisfaction),
+    FilterField("credit", ("信用度", "信用"), NUMBER, Customer.credit),
+    FilterField("status", ("状态",), CHOICE, Customer.status,
+                choices=labelled_choices(CUSTOMER_STATUSES, "customer.status.")),
+    FilterField("created", ("创建", "创建时间"), DATE, Customer.created_at),
+    FilterField("lost", ("流失日期",), DATE, Customer.lost_at),
+    FilterField("address", ("地址",), TEXT, Customer.address),
+    FilterField("phone", ("电话",), TEXT, Customer.phone),
+    FilterField("postcode", ("邮编",), TEXT, Customer.postcode),
+    FilterField("legal", ("法人",), TEXT, Customer.legal_representative),
+    FilterField("bank", ("开户银行", "银行"), TEXT, Customer.bank),
+    FilterField("capital", ("注册资金",), NUMBER, Customer.registered_capital),
+    FilterField("turnover", ("年营业额",), NUMBER, Customer.annual_turnover),
+)
+
+
 # The joined names are sorted by their output alias (region_name ...),
 # which SQLite and PostgreSQL both accept in ORDER BY.
 CUSTOMER = register(RecordKind(
@@ -835,6 +944,7 @@ CUSTOMER = register(RecordKind(
         Column("website", "customer.website", 24, Customer.website, priority=4),
     ],
     query=_customers_query, get=Customer.get_visible, status_label=customer_status_label,
+    filters=CUSTOMER_FILTERS, search=customer_search,
     words=lambda customer: {"name": customer.name, "number": customer.number},
     heading=lambda customer: t("customer.detail_title", number=customer.number,
                                name=customer.name,
@@ -886,6 +996,17 @@ def _contact_sex(value: str | None) -> str:
     return t(f"contact.sex.{value}") if value else ""
 
 
+CONTACT_FILTERS = (
+    FilterField("name", ("姓名", "名字"), TEXT, Contact.name),
+    FilterField("sex", ("性别",), CHOICE, Contact.sex,
+                choices=labelled_choices(SEXES, "contact.sex.")),
+    FilterField("position", ("职位",), TEXT, Contact.position),
+    FilterField("phone", ("电话", "办公电话"), TEXT, Contact.office_phone),
+    FilterField("mobile", ("手机",), TEXT, Contact.mobile),
+    FilterField("email", ("邮箱", "邮件"), TEXT, Contact.email),
+    FilterField("note", ("备注",), TEXT, Contact.note),
+)
+
 CONTACT = register(RecordKind(
     name="contact", title="customer.tab.contacts", parent="customer", changes=("interaction",),
     columns=[
@@ -899,6 +1020,7 @@ CONTACT = register(RecordKind(
     query=lambda user, search, within: _words_match(
         Contact.of_customer(user, within["parent"]), search,
         Contact.name, Contact.position, Contact.email),
+    filters=CONTACT_FILTERS, search=words_in(Contact.name, Contact.position, Contact.email),
     get=visible_through(Contact.customer),
     words=lambda contact: {"name": contact.name},
     actions=[
@@ -919,6 +1041,15 @@ CONTACT = register(RecordKind(
     ],
 ))
 
+INTERACTION_FILTERS = (
+    FilterField("date", ("日期",), DATE, Interaction.date),
+    FilterField("place", ("地点",), TEXT, Interaction.place),
+    FilterField("summary", ("概要",), TEXT, Interaction.summary),
+    FilterField("detail", ("详细", "详细信息"), TEXT, Interaction.detail),
+    FilterField("note", ("备注",), TEXT, Interaction.note),
+    FilterField("contact", ("联系人",), TEXT, Contact.name),
+)
+
 INTERACTION = register(RecordKind(
     name="interaction", title="customer.tab.interactions", parent="customer",
     columns=[
@@ -930,6 +1061,8 @@ INTERACTION = register(RecordKind(
     query=lambda user, search, within: _words_match(
         Interaction.of_customer(user, within["parent"]), search,
         Interaction.place, Interaction.summary, Interaction.detail),
+    filters=INTERACTION_FILTERS,
+    search=words_in(Interaction.place, Interaction.summary, Interaction.detail),
     get=visible_through(Interaction.customer),
     words=lambda interaction: {"summary": interaction.summary},
     actions=[

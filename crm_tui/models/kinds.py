@@ -95,6 +95,54 @@ class Transitions:
         return frozenset(found)
 
 
+# The types of a filterable field; see `FilterField`.
+TEXT, NUMBER, DATE, CHOICE, LOOKUP = "text", "number", "date", "choice", "lookup"
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """A field a list can be filtered by in the filter language
+    (`region:福建`, `satisfaction<3`; see crm_tui.models.filter_language).
+
+    - `name`: its English name; `aliases`: other names it answers to (the
+      Chinese ones, short forms); case does not matter.
+    - `type`: TEXT (":" contains, "=" equals, comparisons by text),
+      NUMBER, DATE (a day, a month "2026-03" or a year "2026", and
+      comparisons by them), CHOICE (a state: its code or its label in
+      any language) or LOOKUP (a name looked up elsewhere, such as a
+      region or an account manager).
+    - `expression`: the column or SQL expression compared (or a function
+      making it when the query is made); the list's query must hold what
+      it names.
+    - `match(op, value)`: the condition itself, for LOOKUP fields and for
+      text that has an index of its own (": contains" through the text
+      index); ops "=" and ":" only.
+    - `choices()`: for CHOICE fields, (code, labels) pairs.
+    """
+
+    name: str
+    aliases: tuple[str, ...]
+    type: str
+    expression: Any = None
+    match: Callable[[str, str], Any] | None = None
+    choices: Callable[[], Sequence[tuple[str, Sequence[str]]]] | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+def labelled_choices(codes: Iterable[str], key_prefix: str) -> Callable[[], list]:
+    """`choices` for a CHOICE field: each code with its label in every
+    language (so `status:流失` works in an English session too)."""
+    from crm_tui.i18n import LOCALES, strings
+
+    def choices() -> list[tuple[str, list[str]]]:
+        return [(code, [strings(locale).get(key_prefix + code, code) for locale in LOCALES])
+                for code in codes]
+    return choices
+
+
 Check = Callable[[Any, Any], None]
 
 
@@ -173,6 +221,11 @@ class RecordKind:
       to one account manager): the form is asked once, `check` and `run`
       go row by row (models/bulk.py). The row actions without a form
       (delete ...) are offered for marked rows too.
+    - `filters`: the fields the filter language may name in the list;
+      `search(word)`: the condition "a free word of the filter is in one of
+      the searchable fields". A kind with either gets the filter language
+      (crm_tui.models.filters) and its `query` is called with no search;
+      one with neither gets the text as it was typed.
     """
 
     name: str
@@ -202,6 +255,8 @@ class RecordKind:
         """What can be done to the marked rows of a list of this kind."""
         return [*self.bulk, *[action for action in self.actions
                               if action.on_row and action.in_list and action.form is None]]
+    filters: Sequence[FilterField] = ()
+    search: Callable[[str], Any] | None = None
 
     def action(self, action_id: str) -> Action:
         for action in self.actions:

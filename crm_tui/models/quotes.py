@@ -30,9 +30,11 @@ from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database
 from crm_tui.models.contracts import Contract
-from crm_tui.models.customers import Customer, Interaction
+from crm_tui.models.customers import Customer, Interaction, customer_text_match
 from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
-from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
+from crm_tui.models.filters import user_match, words_in
+from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, Action, Column, FilterField,
+                                  RecordKind, Transitions, day_text, labelled_choices, moment_text,
                                   money, register, user_name)
 from crm_tui.models.numbering import next_number
 from crm_tui.models.sales import Opportunity
@@ -437,9 +439,14 @@ def _quote_rows(quote: Quote) -> list[tuple[str, Any]]:
     ]
 
 
+def _quote_total():
+    """A quote's total, as SQL: the sum of its lines."""
+    return (QuoteLine.select(fn.COALESCE(fn.SUM(QuoteLine.amount), 0))
+            .where(QuoteLine.quote == Quote.id))
+
+
 def _quotes_query(user: User, search: str, within: dict[str, Any]):
-    total = (QuoteLine.select(fn.COALESCE(fn.SUM(QuoteLine.amount), 0))
-             .where(QuoteLine.quote == Quote.id))
+    total = _quote_total()
     shown = _shown_status_sql(clock.today())
     query = (Quote.visible_to(user)
              .select_extend(Customer.name.alias("customer_name"), total.alias("total"),
@@ -479,6 +486,18 @@ def _quote_form_values(quote: Quote, _actor: User) -> dict[str, Any]:
             "note": quote.note}
 
 
+QUOTE_FILTERS = (
+    FilterField("number", ("编号", "报价单号"), TEXT, Quote.number),
+    FilterField("customer", ("客户",), TEXT, Customer.name, match=customer_text_match("name")),
+    # The state as shown: a sent quote past its date is expired.
+    FilterField("status", ("状态",), CHOICE, lambda: _shown_status_sql(clock.today()),
+                choices=labelled_choices(QUOTE_STATUSES, "quote.status.")),
+    FilterField("total", ("总额", "金额"), NUMBER, lambda: _quote_total()),
+    FilterField("valid", ("有效期", "有效期至"), DATE, Quote.valid_until),
+    FilterField("created", ("创建", "创建时间"), DATE, Quote.created_at),
+    FilterField("creator", ("创建人",), LOOKUP, match=user_match(Quote.created_by)),
+)
+
 QUOTE = register(RecordKind(
     name="quote", title="quote.list_title", opens="quote", child="quote_line",
     parent="customer", status_filters=QUOTE_STATUSES, status_label=status_label,
@@ -491,6 +510,7 @@ QUOTE = register(RecordKind(
         Column("valid_until", "quote.valid_until", 10, Quote.valid_until, format=day_text),
     ],
     query=_quotes_query, get=Quote.get_visible,
+    filters=QUOTE_FILTERS, search=words_in(Quote.number, Customer.name),
     words=lambda quote: {"number": quote.number},
     heading=lambda quote: t("quote.heading", number=quote.number,
                             status=status_label(quote.shown_status())),

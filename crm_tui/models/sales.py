@@ -34,7 +34,9 @@ from crm_tui.models.customers import (CONTACT_FIELDS, CUSTOMER_FIELDS, Contact, 
                                       active_manager, manager_choices)
 from crm_tui.models.dictionary import OPPORTUNITY_STAGE, DictionaryEntry, stage_rate
 from crm_tui.models.errors import PermissionDenied, ValidationError
-from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
+from crm_tui.models.filters import user_match, words_in
+from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, Action, Column, FilterField,
+                                  RecordKind, Transitions, day_text, labelled_choices, moment_text,
                                   money, register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
@@ -544,6 +546,19 @@ def _opportunities_query(user: User, search: str, _within: dict[str, Any]):
     return opportunity_list_query(user, search).order_by(Opportunity.id.desc())
 
 
+OPPORTUNITY_FILTERS = (
+    FilterField("customer", ("客户", "客户名称"), TEXT, Opportunity.customer_name),
+    FilterField("summary", ("概要",), TEXT, Opportunity.summary),
+    FilterField("contact", ("联系人",), TEXT, Opportunity.contact),
+    FilterField("source", ("来源", "机会来源"), TEXT, Opportunity.source),
+    FilterField("rate", ("成功率", "成功机率"), NUMBER, Opportunity.success_rate),
+    FilterField("status", ("状态",), CHOICE, Opportunity.status,
+                choices=labelled_choices(OPPORTUNITY_STATUSES, "opportunity.status.")),
+    FilterField("assignee", ("指派给", "经理"), LOOKUP, match=user_match(Opportunity.assigned_to)),
+    FilterField("creator", ("创建人",), LOOKUP, match=user_match(Opportunity.created_by)),
+    FilterField("created", ("创建", "创建时间"), DATE, Opportunity.created_at),
+)
+
 OPPORTUNITY = register(RecordKind(
     name="opportunity", title="opportunity.title", opens="opportunity", child="plan_item",
     columns=[
@@ -559,6 +574,8 @@ OPPORTUNITY = register(RecordKind(
                format=day_text),
     ],
     query=_opportunities_query, get=Opportunity.get_visible,
+    filters=OPPORTUNITY_FILTERS,
+    search=words_in(Opportunity.customer_name, Opportunity.summary, Opportunity.contact),
     transitions=OPPORTUNITY_TRANSITIONS, status_label=status_label,
     words=lambda opportunity: {"name": opportunity.customer_name,
                                "summary": opportunity.summary,

@@ -23,10 +23,13 @@ from crm_tui.i18n import t
 from crm_tui.models import audit
 from crm_tui.models import permissions as perm
 from crm_tui.models.base import BaseModel, database
-from crm_tui.models.customers import Customer, active_manager, manager_choices
+from crm_tui.models.customers import (Customer, active_manager, customer_text_contains,
+                                      customer_text_match, manager_choices)
 from crm_tui.models.dictionary import SERVICE_TYPE, DictionaryEntry
 from crm_tui.models.errors import PermissionDenied, ValidationError
-from crm_tui.models.kinds import (Action, Column, RecordKind, Transitions, day_text, moment_text,
+from crm_tui.models.filters import dictionary_match, user_match
+from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, Action, Column, FilterField,
+                                  RecordKind, Transitions, day_text, labelled_choices, moment_text,
                                   register, user_name)
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
@@ -364,9 +367,37 @@ SERVICE_COLUMNS = [
     Column("assignee_name", "service.assigned_to", 8, SQL("assignee_name")),
 ]
 
+def _service_word(word: str):
+    """A free word of a service filter: its customer, summary or type, or a
+    day, month or year (2026-03-05, 2026-03, 2026) it was created or archived."""
+    matches = (customer_text_contains(word) | Service.summary.contains(word)
+               | dictionary_match(Service.type, SERVICE_TYPE)(":", word))
+    period = _date_range(word)
+    if period:
+        start, end = period
+        matches |= ((Service.created_at >= start) & (Service.created_at < end)) | (
+            (Service.archived_at >= start) & (Service.archived_at < end))
+    return matches
+
+
+SERVICE_FILTERS = (
+    FilterField("customer", ("客户",), TEXT, Customer.name, match=customer_text_match("name")),
+    FilterField("summary", ("概要",), TEXT, Service.summary),
+    FilterField("request", ("服务请求", "请求"), TEXT, Service.request),
+    FilterField("type", ("类型", "服务类型"), LOOKUP, match=dictionary_match(Service.type, SERVICE_TYPE)),
+    FilterField("status", ("状态",), CHOICE, Service.status,
+                choices=labelled_choices(SERVICE_STATUSES, "service.status.")),
+    FilterField("assignee", ("处理人", "指派给"), LOOKUP, match=user_match(Service.assigned_to)),
+    FilterField("creator", ("创建人",), LOOKUP, match=user_match(Service.created_by)),
+    FilterField("created", ("创建", "创建时间"), DATE, Service.created_at),
+    FilterField("archived", ("归档", "归档时间"), DATE, Service.archived_at),
+    FilterField("satisfaction", ("满意度",), NUMBER, Service.satisfaction),
+)
+
 SERVICE = register(RecordKind(
     name="service", title="service.title", columns=SERVICE_COLUMNS,
     query=_services_query, get=Service.get_visible, opens="service", parent="customer",
+    filters=SERVICE_FILTERS, search=_service_word,
     status_filters=SERVICE_STATUSES, status_label=status_label,
     transitions=SERVICE_TRANSITIONS,
     words=lambda service: {"summary": service.summary},
@@ -414,4 +445,5 @@ ARCHIVE_COLUMNS = [
 # 服务归档: archived services, read only; Enter opens the service.
 SERVICE_ARCHIVE = register(RecordKind(
     name="service_archive", title="service.archive_title", columns=ARCHIVE_COLUMNS,
-    query=_archive_query, get=Service.get_visible, opens="service", changes=()))
+    query=_archive_query, get=Service.get_visible, opens="service", changes=(),
+    filters=SERVICE_FILTERS, search=_service_word))

@@ -6,7 +6,8 @@ from typing import Any
 
 from textual.binding import Binding
 
-from crm_tui.models.customers import Customer, customer_export, customer_list_query
+from crm_tui.models.customers import CUSTOMER, Customer, customer_export, customer_list_query
+from crm_tui.models.filters import list_query
 from crm_tui.models.permissions import CUSTOMER_EDIT
 from crm_tui.screens.list_export import start_export
 from crm_tui.screens.records import RecordListScreen
@@ -22,8 +23,8 @@ class CustomerListScreen(RecordListScreen):
                 Binding("D", "duplicates", "duplicates.module", show=False,
                         id="customers.duplicates")]
 
-    def __init__(self, filter_text: str = ""):
-        super().__init__("customer")
+    def __init__(self, filter_text: str = "", view_id: Any = None):
+        super().__init__("customer", view_id=view_id)
         self.filter_text = filter_text
 
     def on_mount(self) -> None:
@@ -38,7 +39,7 @@ class CustomerListScreen(RecordListScreen):
         user, filter_text, descending = self.app.user, view.filter_text, view.sort_descending
 
         def rows_for_export():
-            query = customer_list_query(user, filter_text)
+            query = list_query(CUSTOMER, user, filter_text, {})
             headers, rows = customer_export(QuerySource._ordered(query, sort, descending))
             return headers, rows, query.count()
 

@@ -32,9 +32,12 @@ from textual.widgets.option_list import Option
 
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError
+from crm_tui.models.filters import check, list_query, uses_language, while_typing
 from crm_tui.models.kinds import Action, RecordKind, kind
+from crm_tui.models.views import SavedView
 from crm_tui.plain_text import plain
 from crm_tui.widgets.clipboard import copy_text
+from crm_tui.screens.views import VIEW_FIELDS, VIEW_MODULES, ColumnChooser, ViewsMenu
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.footer import CrmFooter
@@ -333,10 +336,15 @@ class RecordTable(LazyTable):
         self.within = dict(within or {})
         self.parent_id = parent_id
         source = QuerySource(
-            lambda text: record_kind.query(user, text, {**self.within, "parent": self.parent_id}),
+            lambda text: list_query(record_kind, user, text,
+                                    {**self.within, "parent": self.parent_id}),
             record_kind.columns)
         kwargs.setdefault("id", f"{record_kind.name}-table")
-        super().__init__(source, openable=record_kind.opens, classes="shows-records", **kwargs)
+        language = uses_language(record_kind)
+        super().__init__(source, openable=record_kind.opens, classes="shows-records",
+                         check_filter=(lambda text: check(record_kind, text)) if language else None,
+                         while_typing=(lambda text: while_typing(record_kind, text))
+                         if language else None, **kwargs)
 
     def shows(self, kind_names: Iterable[str]) -> bool:
         return self.kind.name in kind_names
@@ -360,16 +368,23 @@ class RecordTable(LazyTable):
 
 class RecordListScreen(ActionHost, Screen):
     """A module's list of one kind; `t` steps through the kind's state
-    filters when it has them; Enter opens the record under the cursor;
-    b acts on the marked rows (screens/bulk.py)."""
+    filters when it has them; `v` its saved views (save the list as one,
+    choose the columns, open one); Enter opens the record under the cursor;
+    b acts on the marked rows (screens/bulk.py). With `view_id` it opens
+    showing that saved view."""
 
     BINDINGS = [Binding("t", "next_filter", "records.next_filter", id="records.next_filter"),
-                BULK_KEY]
+                BULK_KEY,
+                # Listed by F1, not in the footer: the footer keeps its room
+                # for the keys of the rows (Enter above all).
+                Binding("v", "views", "views.menu", show=False, id="records.views")]
 
-    def __init__(self, kind_name: str, status: str | None = None):
+    def __init__(self, kind_name: str, status: str | None = None, view_id: Any = None):
         super().__init__()
         self.kind = kind(kind_name)
         self.status = status
+        self.view_id = view_id
+        self.saved_view: SavedView | None = None
         self.bind_actions([self.kind])
 
     def compose(self) -> ComposeResult:
@@ -381,6 +396,8 @@ class RecordListScreen(ActionHost, Screen):
         self.show_title()
         self.table.focus()
         self.refresh_allowed()
+        if self.view_id is not None:
+            self.open_view(self.view_id)
 
     @property
     def table(self) -> RecordTable:
@@ -392,13 +409,18 @@ class RecordListScreen(ActionHost, Screen):
     def show_title(self) -> None:
         state = (self.kind.status_label(self.status) if self.status
                  else t("records.all_states"))
-        self.query_one("#records-title", Static).update(Text(t(self.kind.title, state=state)))
+        title = t(self.kind.title, state=state)
+        if self.saved_view is not None:
+            title += " · " + plain(self.saved_view.name)
+        self.query_one("#records-title", Static).update(Text(title))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_filter":
             return bool(self.kind.status_filters)
         if action == "bulk":
             return bool(self.table.marked_ids)
+        if action == "views":
+            return self.kind.name in VIEW_MODULES
         return super().check_action(action, parameters)
 
     def on_lazy_table_marks_changed(self, message: LazyTable.MarksChanged) -> None:
@@ -421,6 +443,65 @@ class RecordListScreen(ActionHost, Screen):
             return [t(column.label_key) for column in columns], rows, len(ids)
 
         start_export(self.app, rows_for_export, record_kind.name)
+
+    # ----- saved views -------------------------------------------------------
+    def action_views(self) -> None:
+        self.app.push_screen(ViewsMenu(self.kind.name, self.app.user), self._views_chosen)
+
+    def _views_chosen(self, choice: tuple[str, Any] | None) -> None:
+        if choice is None:
+            return
+        what, view_id = choice
+        if what == "open":
+            self.open_view(view_id)
+        elif what == "save":
+            self.save_view()
+        else:
+            self.app.push_screen(ColumnChooser(self.kind.columns, self.table.column_keys),
+                                 self._columns_chosen)
+
+    def _columns_chosen(self, keys: list[str] | None) -> None:
+        if keys:
+            self.table.show_columns(keys)
+
+    def open_view(self, view_id: Any) -> None:
+        """Show saved view `view_id`: its columns, sort and filter."""
+        try:
+            view = SavedView.get_usable(self.app.user, view_id)
+        except CrmError as error:
+            self.app.notify(str(error), severity="error")
+            return
+        if view.kind != self.kind.name:
+            return
+        table = self.table
+        table.show_columns(view.column_keys)
+        table.sort_by(view.sort, view.descending)
+        table.set_filter(view.filter_text)
+        self.saved_view = view
+        self.show_title()
+
+    def save_view(self) -> None:
+        """Save what the list shows (its filter, sort and columns) under a name."""
+        table, user = self.table, self.app.user
+        sort, descending = table.sort_key
+        columns = table.column_keys
+        values = {"name": self.saved_view.name if self.saved_view else "",
+                  "filter_text": table.filter_text}
+
+        def submit(typed: dict[str, Any]) -> SavedView:
+            return SavedView.save_by(user, self.kind.name, typed.get("name") or "",
+                                     typed.get("filter_text") or "", sort, descending, columns)
+
+        def saved(view: SavedView | None) -> None:
+            if view is None:
+                return
+            self.app.notify(t("views.saved", name=view.name))
+            self.saved_view = view
+            if view.filter_text != table.filter_text:
+                table.set_filter(view.filter_text)
+            self.show_title()
+
+        self.app.push_screen(FormModal(t("views.save_title"), VIEW_FIELDS, values, submit), saved)
 
     def action_next_filter(self) -> None:
         filters = (None, *self.kind.status_filters)

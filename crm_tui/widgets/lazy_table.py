@@ -14,6 +14,7 @@ connection; a row not loaded yet shows as "…" for a moment.
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import operator
 import threading
@@ -40,13 +41,21 @@ from textual.widgets import Input, Static
 
 from crm_tui.i18n import t
 from crm_tui.models.base import is_postgres
+from crm_tui.models.filter_language import FilterError
+from crm_tui.models.filters import error_text
 from crm_tui.models.kinds import Column
 from crm_tui.plain_text import plain
 from crm_tui.widgets.clipboard import copy_text
-from crm_tui.widgets.connection import connected
+from crm_tui.widgets.connection import connected, in_thread_cancellable
 from crm_tui.widgets.plain import PlainStatic
 
 PAGE_SIZE = 50
+# A filter's rows are first counted up to this many (a bounded scan that
+# stops early, however many rows match), so that its first page shows at
+# once; the exact number follows from a second count.
+FIRST_COUNT = 4 * PAGE_SIZE
+# Typing in the filter box applies the filter after this pause.
+TYPING_PAUSE = 0.15
 # Pages kept in memory; the least recently used go first.
 CACHED_PAGES = 40
 PLACEHOLDER = "…"
@@ -103,6 +112,18 @@ class QuerySource:
             self._data_version += 1
             self._anchors.clear()
             self._counts = {filter_text: count}
+        return count
+
+    def count_at_most(self, filter_text: str, limit: int) -> int:
+        """The number of rows up to `limit`, and `limit` + 1 when there are
+        more: a scan that stops after that many matches."""
+        with connected():
+            count = lean_count(self.query_for_filter(filter_text), limit + 1)
+        with self._lock:
+            self._data_version += 1
+            self._anchors.clear()
+            if count <= limit:
+                self._counts = {filter_text: count}
         return count
 
     def fetch(self, filter_text: str, sort: Column | None, descending: bool,
@@ -272,8 +293,9 @@ def _read_page(query: Any, terms: list[tuple], offset: int, limit: int, below: i
 
 # ----- counting ------------------------------------------------------------
 
-def lean_count(query: Any) -> int:
-    """The number of rows of `query`, without the joins that cannot change it.
+def lean_count(query: Any, limit: int | None = None) -> int:
+    """The number of rows of `query`, without the joins that cannot change it
+    (with `limit`: of its first `limit` rows).
 
     The list queries join the names they show (region, level, manager): an
     INNER JOIN on a required foreign key, or a LEFT JOIN on any foreign key,
@@ -282,7 +304,7 @@ def lean_count(query: Any) -> int:
     table, the count is the same without it, and much cheaper."""
     chain = _join_chain(query)
     if chain is None:
-        return query.count()
+        return query.limit(limit).count() if limit is not None else query.count()
     base, joins = chain
     used = _models_in(query._where)
     kept = []
@@ -297,6 +319,9 @@ def lean_count(query: Any) -> int:
         source = Join(source, join.rhs, join.join_type, join._on)
     lean = query.clone()
     lean._from_list = [source]
+    if limit is not None:
+        # Peewee counts a limited select as a subquery: the scan stops at `limit`.
+        return lean.select(SQL("1")).order_by().limit(limit).count()
     return lean.select(fn.COUNT(SQL("*"))).order_by().scalar()
 
 
@@ -450,9 +475,12 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
     ]
 
     class _Counted(Message):
-        def __init__(self, generation: int, count: int | None, error: str = ""):
+        def __init__(self, generation: int, count: int | None, error: str = "",
+                     exact: bool = True):
             super().__init__()
             self.generation, self.count, self.error = generation, count, error
+            # False: at least this many rows; the exact count comes later.
+            self.exact = exact
 
     class _PageLoaded(Message):
         def __init__(self, generation: int, page: int, rows: list[dict] | None, error: str = ""):
@@ -471,6 +499,8 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = 0
         self.row_count = 0
         self.counted = False
+        # False while the count is only a lower bound (see FIRST_COUNT).
+        self.count_exact = True
         self.error = ""
         self._pages: OrderedDict[int, list[dict]] = OrderedDict()
         self._pending: set[int] = set()
@@ -486,6 +516,8 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
     def reload(self, recount: bool = True) -> None:
         """Forget the cached rows and ask again (after a change of data or filter)."""
         self._generation += 1
+        # Pages still being read for the old filter or sort: their SQL stops.
+        self.workers.cancel_group(self, "lazy-table-page")
         self._pages.clear()
         self._pending.clear()
         self.error = ""
@@ -496,10 +528,28 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
             self._request_visible_pages()
         self.refresh()
 
-    @work(thread=True, exit_on_error=False, group="lazy-table-count")
-    def _count(self, generation: int, filter_text: str) -> None:
+    async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(*args)` in a thread; when the waiting worker is
+        cancelled, a database source's SQL is interrupted too."""
+        if isinstance(self.source, QuerySource):
+            return await in_thread_cancellable(function, *args)
+        return await asyncio.to_thread(function, *args)
+
+    @work(exclusive=True, exit_on_error=False, group="lazy-table-count")
+    async def _count(self, generation: int, filter_text: str) -> None:
+        """Count in a thread; a newer count (the next keystroke) cancels
+        this one and stops its SQL. A source that can count up to a limit
+        does that first, so a filter matching a million rows shows its
+        first page at once; the exact count follows."""
         try:
-            count = self.source.count(filter_text)
+            bounded = getattr(self.source, "count_at_most", None)
+            if filter_text and bounded is not None:
+                count = await self._in_thread(bounded, filter_text, FIRST_COUNT)
+                if count <= FIRST_COUNT:
+                    self.post_message(self._Counted(generation, count))
+                    return
+                self.post_message(self._Counted(generation, count, exact=False))
+            count = await self._in_thread(self.source.count, filter_text)
         except Exception as error:  # shown in the table's status line, not a crash
             self.post_message(self._Counted(generation, None, str(error)))
             return
@@ -522,11 +572,12 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
             self.marked |= ids
         self._marks_changed()
 
-    @work(thread=True, exit_on_error=False, group="lazy-table-page")
-    def _fetch_page(self, generation: int, page: int, filter_text: str, sort: Column | None,
-                    descending: bool) -> None:
+    @work(exit_on_error=False, group="lazy-table-page")
+    async def _fetch_page(self, generation: int, page: int, filter_text: str,
+                          sort: Column | None, descending: bool) -> None:
         try:
-            rows = self.source.fetch(filter_text, sort, descending, page * PAGE_SIZE, PAGE_SIZE)
+            rows = await self._in_thread(self.source.fetch, filter_text, sort, descending,
+                                         page * PAGE_SIZE, PAGE_SIZE)
         except Exception as error:
             self.post_message(self._PageLoaded(generation, page, None, str(error)))
             return
@@ -538,6 +589,7 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
         if message.generation != self._generation:
             return
         self.counted = True
+        self.count_exact = message.exact
         self.error = message.error
         self.row_count = message.count or 0
         self.cursor = max(0, min(self.cursor, self.row_count - 1))
@@ -860,7 +912,9 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
 
 
 class FilterInput(Input):
-    """The filter box: Enter applies, Escape clears."""
+    """The filter box: what is typed applies after a short pause (the rows
+    follow as you type), Enter applies at once and goes to the rows,
+    Escape clears."""
 
     BINDINGS = [Binding("escape", "clear", "table.clear_filter", id="table.filter_clear")]
 
@@ -909,18 +963,30 @@ class LazyTable(Vertical):
             return self.table
 
     def __init__(self, source: RowSource, *, filter_text: str = "", id: str | None = None,
-                 classes: str | None = None, openable: bool = True):
+                 classes: str | None = None, openable: bool = True,
+                 check_filter: Callable[[str], Any] | None = None,
+                 while_typing: Callable[[str], str] | None = None):
         super().__init__(id=id, classes=classes)
         self.source = source
         # Whether Enter on a row opens it (otherwise Enter is not offered).
         self.openable = openable
         self._initial_filter = filter_text
+        # Raises FilterError for a filter the list cannot read (the filter
+        # language); None: any text is a search.
+        self.check_filter = check_filter
+        # What of the text being typed to apply before Enter (None: all).
+        self.while_typing = while_typing
+        self._typing_timer: Any = None
 
     def compose(self) -> ComposeResult:
-        filter_input = FilterInput(self._initial_filter, placeholder=t("table.filter_placeholder"),
+        placeholder = t("filters.placeholder" if self.check_filter else "table.filter_placeholder")
+        filter_input = FilterInput(self._initial_filter, placeholder=placeholder,
                                    classes="lazy-table-filter")
         filter_input.display = bool(self._initial_filter)
         yield filter_input
+        problem = PlainStatic("", classes="lazy-table-filter-error")
+        problem.display = False
+        yield problem
         yield LazyTableView(self.source, filter_text=self._initial_filter,
                             classes="lazy-table-view")
         yield PlainStatic("", classes="lazy-table-status")
@@ -961,17 +1027,64 @@ class LazyTable(Vertical):
         self.view.marked = set(ids)
         self.view._marks_changed()
 
-    def set_filter(self, text: str) -> None:
-        """Show only the rows matching `text` ("" for all)."""
+    def set_filter(self, text: str, focus_rows: bool = True, keep_box: bool = False) -> None:
+        """Show only the rows matching `text` ("" for all); with `keep_box`
+        the box keeps what is typed (and any error shown under it)."""
+        self._stop_typing_timer()
         filter_input = self.query_one(FilterInput)
-        filter_input.value = text
-        filter_input.display = bool(text)
+        if not keep_box:
+            if filter_input.value != text:
+                filter_input.value = text
+            self.filter_problem(None)
+        filter_input.display = bool(filter_input.value) or filter_input.has_focus
         view = self.view
         view.filter_text = text.strip()
         view.cursor = 0
         view.scroll_to(y=0, animate=False, force=True)
         view.reload()
-        view.focus()
+        if focus_rows:
+            view.focus()
+
+    # ----- columns and sort, as a saved view holds them ------------------
+    @property
+    def column_keys(self) -> list[str]:
+        """The keys of the columns shown, in order."""
+        return [column.key for column in self.view.columns]
+
+    @property
+    def sort_key(self) -> tuple[str, bool]:
+        """(the key of the column sorted by or "", descending)."""
+        view = self.view
+        if view.sort_index is None:
+            return "", False
+        return view.columns[view.sort_index].key, view.sort_descending
+
+    def show_columns(self, keys: Sequence[str] = ()) -> None:
+        """Show the source's columns named by `keys`, in that order (every
+        column for none); the sort stays on its column if that is shown."""
+        view = self.view
+        sorted_key, descending = self.sort_key
+        by_key = {column.key: column for column in self.source.columns}
+        chosen = [by_key[key] for key in keys if key in by_key] or list(self.source.columns)
+        view.columns = chosen
+        view.current_column = min(view.current_column, len(chosen) - 1)
+        view.sort_index = next((index for index, column in enumerate(chosen)
+                                if column.key == sorted_key), None)
+        view.sort_descending = descending and view.sort_index is not None
+        view._update_virtual_size()
+        if sorted_key and view.sort_index is None:
+            view.reload(recount=False)  # the sorted column went: the list's own order
+        view.refresh()
+
+    def sort_by(self, key: str, descending: bool = False) -> None:
+        """Sort by the shown column `key` ("" for the list's own order)."""
+        view = self.view
+        index = next((index for index, column in enumerate(view.columns)
+                      if column.key == key and column.expression is not None), None)
+        view.sort_index, view.sort_descending = index, descending and index is not None
+        view.cursor = 0
+        view.scroll_to(y=0, animate=False, force=True)
+        view.reload(recount=False)
 
     def open_filter(self) -> None:
         filter_input = self.query_one(FilterInput)
@@ -991,7 +1104,9 @@ class LazyTable(Vertical):
         elif view.row_count == 0:
             text = t("table.no_rows")
         else:
-            text = t("table.position", row=view.cursor + 1, count=view.row_count)
+            count = (view.row_count if view.count_exact
+                     else t("filters.many", count=view.row_count - 1))
+            text = t("table.position", row=view.cursor + 1, count=count)
         if view.filter_text:
             text += "  " + t("table.filtered", text=view.filter_text)
         if view.marked:
@@ -999,10 +1114,90 @@ class LazyTable(Vertical):
         self.query_one(".lazy-table-status", Static).update(text)
 
     # ----- filter box --------------------------------------------------
+    @on(FilterInput.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        """As you type: the filter applies once the typing pauses; a newer
+        keystroke replaces the pending one (and a count still running for
+        an older text is cancelled when the new one starts)."""
+        event.stop()
+        self._stop_typing_timer()
+        if event.value.strip() == self.view.filter_text:
+            self.filter_problem(None)
+            return
+        self._typing_timer = self.set_timer(TYPING_PAUSE, lambda: self._apply_typed(event.value))
+
+    def _apply_typed(self, text: str) -> None:
+        """Apply what is typed; when it cannot be read, what comes before
+        the term that goes wrong (the rows follow the terms finished so far,
+        while the error shows under the box)."""
+        self._typing_timer = None
+        if self.readable(text):
+            applied = self.while_typing(text) if self.while_typing else text
+        else:
+            applied = self._readable_start(text)
+            if applied is None:
+                return
+        if applied.strip() != self.view.filter_text:
+            self.set_filter(applied, focus_rows=False, keep_box=True)
+
+    def _stop_typing_timer(self) -> None:
+        if self._typing_timer is not None:
+            self._typing_timer.stop()
+            self._typing_timer = None
+
+    def _readable_start(self, text: str) -> str | None:
+        """The part of an unreadable `text` before the term where it goes
+        wrong, if that part can be read."""
+        try:
+            self.check_filter(text)
+        except FilterError as error:
+            cut = max(text.rfind(space, 0, error.position) for space in " \t\u3000")
+            if cut <= 0:
+                return ""
+            try:
+                self.check_filter(text[:cut])
+            except FilterError:
+                return None
+            return text[:cut]
+        return text
+
+    def readable(self, text: str) -> bool:
+        """Whether the list can read `text` as a filter; if not, the reason
+        shows under the box, pointing at where it goes wrong."""
+        if self.check_filter is None:
+            return True
+        try:
+            self.check_filter(text)
+        except FilterError as error:
+            self.filter_problem(error, text)
+            return False
+        self.filter_problem(None)
+        return True
+
+    def filter_problem(self, error: FilterError | None, text: str = "") -> None:
+        problem = self.query_one(".lazy-table-filter-error", PlainStatic)
+        problem.display = error is not None
+        if error is None:
+            return
+        box = self.query_one(FilterInput)
+        # Under the character where it went wrong: the box's padding, less
+        # what it scrolled to the left.
+        column = 1 + cell_len(text[:error.position]) - int(box.scroll_offset.x)
+        message = error_text(error)
+        width = max(self.size.width, 1)
+        if column + 2 + cell_len(message) <= width:
+            line = " " * max(column, 0) + "^ " + message
+        elif cell_len(message) + 2 <= column:
+            line = " " * (column - cell_len(message) - 1) + message + " ^"
+        else:
+            line = message
+        problem.update(line)
+
     @on(FilterInput.Submitted)
     def _apply_filter(self, event: Input.Submitted) -> None:
         event.stop()
-        self.set_filter(event.value)
+        if self.readable(event.value):
+            self.set_filter(event.value)
 
     @on(FilterInput.Cleared)
     def _clear_filter(self, event: FilterInput.Cleared) -> None:
