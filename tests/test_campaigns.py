@@ -506,3 +506,23 @@ def test_the_lists_show_what_the_user_may_see(lead, people, running):
     assert {row.id for row in leads.query(people.supervisor, "厦门", {})} == {theirs.id}
     counts = {row.id: row.lead_count for row in kind("campaign").query(people.manager, "", {})}
     assert counts == {running.id: 2}
+
+
+def test_a_saved_customer_view_is_a_campaigns_target(campaign, people):
+    from crm_tui.models.kinds import kind
+    from crm_tui.models.views import SavedView, view_customers
+
+    make_customer(people.manager, name="福建电力集团有限公司")
+    mine = SavedView.save_by(people.supervisor, "customer", "福建客户", "福建")
+    theirs = SavedView.save_by(people.manager, "customer", "王的客户", "")
+    with pytest.raises(ValidationError) as refused:
+        campaign.update_by(people.supervisor, {"target_view": str(theirs.id)})
+    assert "target_view" in refused.value.errors
+    assert Campaign.get_by_id(campaign.id).target_view is None
+
+    targeted = campaign.update_by(people.supervisor, {"target_view": str(mine.id)})
+    assert targeted.target_view == mine.id
+    rows = dict(kind("campaign").rows(targeted))
+    assert "福建客户" in rows["campaign.target"]
+    assert [c.name for c in view_customers(people.supervisor, targeted.target_view)] == [
+        "福建电力集团有限公司"]

@@ -54,6 +54,7 @@ from crm_tui.models.quotes import Quote
 from crm_tui.models.sales import SUCCEEDED, Opportunity
 from crm_tui.models.users import User, require, scoped
 from crm_tui.models.validation import Field, clean
+from crm_tui.models.views import SavedView, customer_views
 from crm_tui.models.workflow import StateMachine, Visible, record_id
 
 # The dictionary type of campaign types (展会, 研讨会 ...).
@@ -116,6 +117,14 @@ CAMPAIGN_FIELDS = (
     Field("owner", "campaign.owner", kind="choice", choices=_user_choices),
     Field("target", "campaign.target", max_length=500, multiline=True),
 )
+
+
+def campaign_fields(actor: User | None) -> tuple[Field, ...]:
+    """The campaign form: its target may also be a saved view of customers
+    the actor may use (models/views.py)."""
+    return CAMPAIGN_FIELDS + (
+        Field("target_view", "campaign.target_view", kind="choice",
+              choices=lambda: customer_views(actor)),)
 
 
 def _campaign_choices() -> list[tuple[int, str]]:
@@ -203,7 +212,7 @@ class Campaign(Visible, StateMachine, BaseModel):
     @classmethod
     def create_by(cls, actor: User, values: dict[str, Any]) -> "Campaign":
         require(actor, perm.CAMPAIGN_MANAGE)
-        data = _clean_campaign(values)
+        data = _clean_campaign(actor, values)
         data["owner"] = data["owner"] or actor.id
         with database.atomic():
             campaign = cls.create(created_by=actor.id, created_at=clock.now(), status=PLANNED,
@@ -213,7 +222,7 @@ class Campaign(Visible, StateMachine, BaseModel):
 
     def update_by(self, actor: User, values: dict[str, Any]) -> "Campaign":
         self.check_manageable_by(actor, "edit")
-        data = _clean_campaign(values, partial=True, current=self)
+        data = _clean_campaign(actor, values, partial=True, current=self)
         with database.atomic():
             changes = audit.diff(self, data)
             self._change_state("edit", data)
@@ -240,10 +249,14 @@ class Campaign(Visible, StateMachine, BaseModel):
         return campaign_results(self)
 
 
-def _clean_campaign(values: dict[str, Any], partial: bool = False,
+def _clean_campaign(actor: User, values: dict[str, Any], partial: bool = False,
                     current: Campaign | None = None) -> dict[str, Any]:
-    data = clean(CAMPAIGN_FIELDS, values, partial=partial)
+    data = clean(campaign_fields(actor), values, partial=partial)
     errors = {}
+    if data.get("target_view") is not None:
+        data["target_view"] = record_id(data["target_view"])
+        if data["target_view"] not in dict(customer_views(actor)):
+            errors["target_view"] = t("error.not_a_choice")
     if "type" in data:
         data["type"] = record_id(data["type"])
         if not (DictionaryEntry.select().where((DictionaryEntry.id == data["type"])
@@ -535,6 +548,16 @@ def _percent(value: Decimal | None) -> str:
     return "" if value is None else f"{(value * 100).quantize(Decimal('0.1'))}%"
 
 
+def _target_text(campaign: Campaign) -> str:
+    """The target in words, and the saved view of customers it names."""
+    view = (SavedView.get_or_none(SavedView.id == campaign.target_view)
+            if campaign.target_view else None)
+    words = campaign.target.replace("\n", " ")
+    if view is None:
+        return words
+    return f"{words}  [{t('campaign.target_view')}: {view.name}]".strip()
+
+
 def _campaign_rows(campaign: Campaign) -> list[tuple[str, Any]]:
     """Six lines: the campaign's screen keeps most of its height for the leads."""
     kind_entry = DictionaryEntry.get_or_none(DictionaryEntry.id == campaign.type_id)
@@ -544,7 +567,7 @@ def _campaign_rows(campaign: Campaign) -> list[tuple[str, Any]]:
                                  f"{day_text(campaign.start_date)} – "
                                  f"{day_text(campaign.end_date)}"),
         ("campaign.owner", user_name(campaign.owner_id)),
-        ("campaign.target", campaign.target.replace("\n", " ")),
+        ("campaign.target", _target_text(campaign)),
         ("campaign.money", t("campaign.money_text", budget=money(campaign.budget) or "-",
                              cost=money(campaign.actual_cost) or "-")),
         ("campaign.results", t("campaign.results_text", leads=results.leads,
@@ -583,7 +606,7 @@ def find_campaigns(user: User, text: str, limit: int) -> list[tuple[int, str, st
 
 
 def _campaign_form_values(campaign: Campaign, _actor: User) -> dict[str, Any]:
-    return {field.name: campaign.__data__.get(field.name) for field in CAMPAIGN_FIELDS}
+    return {field.name: campaign.__data__.get(field.name) for field in campaign_fields(_actor)}
 
 
 CAMPAIGN = register(RecordKind(
@@ -608,7 +631,7 @@ CAMPAIGN = register(RecordKind(
     actions=[
         Action("new", "n", "campaign.action.new", on_row=False,
                check=lambda _parent, actor: require(actor, perm.CAMPAIGN_MANAGE),
-               form=lambda _parent, _actor: CAMPAIGN_FIELDS,
+               form=lambda _parent, actor: campaign_fields(actor),
                prefill=lambda _parent, actor: {"owner": actor.id,
                                                "start_date": clock.today().isoformat(),
                                                "end_date": clock.today().isoformat()},
@@ -616,7 +639,7 @@ CAMPAIGN = register(RecordKind(
                run=lambda _parent, actor, values: Campaign.create_by(actor, values)),
         Action("edit", "e", "campaign.action.edit",
                check=lambda campaign, actor: campaign.check_manageable_by(actor, "edit"),
-               form=lambda _campaign, _actor: CAMPAIGN_FIELDS, prefill=_campaign_form_values,
+               form=lambda _campaign, actor: campaign_fields(actor), prefill=_campaign_form_values,
                title="campaign.edit_title", done="campaign.saved",
                run=lambda campaign, actor, values: campaign.update_by(actor, values)),
         Action("start", "g", "campaign.action.start",

@@ -19,6 +19,7 @@ STRINGS = {
     "campaign.budget": "Budget",
     "campaign.actual_cost": "Actual cost",
     "campaign.owner": "Owner",
+    "campaign.target_view": "Customer view",
     "campaign.target": "Target",
     "campaign.status": "Status",
     "campaign.leads": "Leads",

@@ -19,6 +19,7 @@ STRINGS = {
     "campaign.budget": "预算",
     "campaign.actual_cost": "实际费用",
     "campaign.owner": "负责人",
+    "campaign.target_view": "客户视图",
     "campaign.target": "目标客户",
     "campaign.status": "状态",
     "campaign.leads": "线索",
