@@ -119,9 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     mail_commands = mail.add_subparsers(dest="mail_command", required=True, metavar="ACTION")
     command(mail_commands, "fetch", "file new mail of the IMAP mailbox as interactions of the senders' customers")
 
-    importing = command(commands, "import", "import customers, contacts or interactions from a "
-                                            "CSV (UTF-8 or GBK) or XLSX file, as a user")
-    importing.add_argument("kind", help="customer, contact or interaction")
+    importing = command(commands, "import", "import customers, contacts, interactions or leads "
+                                            "from a CSV (UTF-8 or GBK) or XLSX file, as a user")
+    importing.add_argument("kind", help="customer, contact, interaction or lead")
     importing.add_argument("file", help="the CSV or XLSX file")
     importing.add_argument("--user", required=True,
                            help="sign in as this user (asks the password, or reads "

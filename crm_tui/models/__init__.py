@@ -11,7 +11,7 @@ from crm_tui.models.customers import Contact, Customer, Interaction
 from crm_tui.models.dictionary import DictionaryEntry
 from crm_tui.models.documents import Document
 from crm_tui.models.importing import ImportMapping, ImportRun
-from crm_tui.models import customer_import  # noqa: F401 - registers the import specs
+from crm_tui.models import customer_import, lead_import  # noqa: F401 - register the import specs
 from crm_tui.models.mail import MailAttachment, MailMessage
 from crm_tui.models.order_figures import OrderFigures, OrderFiguresRefresh, OrderTotals
 from crm_tui.models.organisation import ContactMove, ContactPlacement, Department

@@ -3,6 +3,9 @@
 STRINGS = {
     "importing.kind.customer": "Customers",
     "importing.kind.contact": "Contacts",
+    "importing.kind.lead": "Leads",
+    "importing.matching.lead": "A lead is a duplicate when a lead of the same company (spelt any way) has the same phone or e-mail.",
+    "importing.duplicate_lead": "a lead of this company with this phone or e-mail is on file",
     "importing.kind.interaction": "Interactions",
     "importing.customer_number": "Customer number",
     "importing.customer_name": "Customer name",

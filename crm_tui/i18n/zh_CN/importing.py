@@ -3,6 +3,9 @@
 STRINGS = {
     "importing.kind.customer": "客户",
     "importing.kind.contact": "联系人",
+    "importing.kind.lead": "营销线索",
+    "importing.matching.lead": "已有同一公司（写法不论）且电话或邮箱相同的线索时，视为重复。",
+    "importing.duplicate_lead": "已有该公司电话或邮箱相同的线索",
     "importing.kind.interaction": "交往记录",
     "importing.customer_number": "客户编号",
     "importing.customer_name": "客户名称",
