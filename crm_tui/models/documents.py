@@ -11,6 +11,7 @@ kept by crm_tui.documents.DocumentStore.
 """
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import BinaryIO
@@ -75,6 +76,22 @@ class Document(BaseModel):
             customer_for_write(actor, customer_id)  # refuse before reading the file
             _check_contract(actor, customer_id, contract_id)
         reader, name = _open_upload(path, store)
+        return cls._file(actor, customer_id, reader, name, store, contract_id)
+
+    @classmethod
+    def file_data(cls, actor: User, customer_id: int, name: str, data: bytes,
+                  store: DocumentStore, contract_id: int | None = None) -> "Document":
+        """Record `data`, a file the CRM made (a quote's sheet), as the
+        customer's document `name`."""
+        with database.atomic():
+            customer_for_write(actor, customer_id)
+            _check_contract(actor, customer_id, contract_id)
+        return cls._file(actor, customer_id, io.BytesIO(data), name, store, contract_id)
+
+    @classmethod
+    def _file(cls, actor: User, customer_id: int, reader: BinaryIO, name: str,
+              store: DocumentStore, contract_id: int | None) -> "Document":
+        """Store what `reader` holds, then its row, checked again."""
         try:
             with reader:
                 incoming = store.receive(reader)

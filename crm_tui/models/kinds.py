@@ -56,6 +56,19 @@ class Column:
         return "" if value is None else str(value)
 
 
+@dataclass(frozen=True)
+class MailFile:
+    """A record as a spreadsheet mailed to its customer: the file's name,
+    its header and rows (written as XLSX), and the mail's subject and body."""
+
+    customer_id: int
+    file_name: str
+    headers: list[str]
+    rows: list[tuple]
+    subject: str
+    body: str
+
+
 class Transitions:
     """A state graph as data: (from-state, action, to-state) triples.
 
@@ -242,6 +255,9 @@ class RecordKind:
     # Where the record's documents are: (customer id, contract id or None);
     # its screen then lists and attaches them (f).
     documents: Callable[[Any], tuple[int, int | None]] | None = None
+    # The file the record is mailed as (a quote's sheet), or None when it
+    # is not to be mailed now; its screen then offers m.
+    mail_file: Callable[[Any], "MailFile | None"] | None = None
     opens: str | None = None
     parent: str | None = None
     child: str | None = None

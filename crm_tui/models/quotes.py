@@ -34,8 +34,8 @@ from crm_tui.models.customers import Customer, Interaction, customer_text_match
 from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from crm_tui.models.filters import user_match, words_in
 from crm_tui.models.kinds import (CHOICE, DATE, LOOKUP, NUMBER, TEXT, Action, Column, FilterField,
-                                  RecordKind, Transitions, day_text, labelled_choices, moment_text,
-                                  money, register, user_name)
+                                  MailFile, RecordKind, Transitions, day_text, labelled_choices,
+                                  moment_text, money, register, user_name)
 from crm_tui.models.numbering import next_number
 from crm_tui.models.sales import Opportunity
 from crm_tui.models.sales_system import Product
@@ -176,6 +176,23 @@ class Quote(Visible, StateMachine, BaseModel):
 
     def lines(self):
         return QuoteLine.select().where(QuoteLine.quote == self.id).order_by(QuoteLine.id)
+
+    def mail_file(self) -> MailFile | None:
+        """The quote as a spreadsheet for the customer (SPEC M10: a sent
+        quote is mailed as an XLSX attachment); None unless sent."""
+        if self.status != SENT or self.is_past():
+            return None
+        headers = [t(key) for key in ("quote_line.product", "quote.mail.unit",
+                                      "quote_line.quantity", "quote_line.unit_price",
+                                      "quote_line.discount", "quote_line.amount")]
+        rows = [(line.product_name, line.unit, line.quantity, Decimal(line.unit_price),
+                 Decimal(line.discount), Decimal(line.amount)) for line in self.lines()]
+        rows.append((t("quote.total"), "", None, None, None, self.total()))
+        valid_until = day_text(self.valid_until)
+        return MailFile(self.customer_id, t("quote.mail.file", number=self.number), headers,
+                        rows, t("quote.mail.subject", number=self.number),
+                        t("quote.mail.body", number=self.number, total=money(self.total()),
+                          valid_until=valid_until))
 
     def is_past(self, today: dt.date | None = None) -> bool:
         return self.valid_until < (today or clock.today())
@@ -500,6 +517,7 @@ QUOTE_FILTERS = (
 
 QUOTE = register(RecordKind(
     name="quote", title="quote.list_title", opens="quote", child="quote_line",
+    mail_file=lambda quote: quote.mail_file(),
     parent="customer", status_filters=QUOTE_STATUSES, status_label=status_label,
     transitions=QUOTE_TRANSITIONS,
     columns=[

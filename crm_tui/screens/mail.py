@@ -10,6 +10,8 @@ user attaches to a customer by hand.
 """
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -24,10 +26,12 @@ from textual.widgets.selection_list import Selection
 
 from crm_tui import mail
 from crm_tui.documents import DocumentStore
+from crm_tui.export import export_rows
 from crm_tui.i18n import t
 from crm_tui.models import permissions as perm
 from crm_tui.models.customers import Contact, Customer, customer_list_query
 from crm_tui.models.errors import CrmError, ValidationError
+from crm_tui.models.kinds import MailFile
 from crm_tui.models.documents import Document
 from crm_tui.models.mail import MailAttachment, MailMessage
 from crm_tui.models.users import User
@@ -73,19 +77,22 @@ class ComposeMailModal(ModalScreen[Any]):
     ]
 
     def __init__(self, customer_id: int, customer_name: str, contact_id: int | None = None,
-                 to: str = ""):
+                 to: str = "", subject: str = "", body: str = "",
+                 documents: list[tuple[int, str]] | None = None):
         super().__init__()
         self.customer_id = customer_id
         self.customer_name = customer_name
         self.contact_id = contact_id
         self.to = to
+        # A mail the CRM writes (a quote's) starts from its own text, not a draft.
+        self.written = {"subject": subject, "body": body} if subject or body else None
         self.sending = False
         self.draft: dict[str, str] = {}
         # The customer's documents to attach: [(id, name)].
-        self.documents: list[tuple[int, str]] = []
+        self.documents: list[tuple[int, str]] = list(documents or [])
 
     def compose(self) -> ComposeResult:
-        self.draft = self.app.drafts.get(self.draft_key, {})
+        self.draft = self.written or self.app.drafts.get(self.draft_key, {})
         with Vertical(classes="mail-dialog"):
             yield PlainStatic(t("mail.compose.title", customer=self.customer_name),
                               classes="form-title")
@@ -119,8 +126,15 @@ class ComposeMailModal(ModalScreen[Any]):
 
     def on_mount(self) -> None:
         self.query_one("#mail-subject" if self.to else "#mail-to", Input).focus()
-        if self.draft:
+        if self.draft and self.written is None:
             self.app.notify(t("ops_ui.draft_restored"), timeout=5)
+        self._show_documents()
+
+    def _show_documents(self) -> None:
+        line = self.query_one("#mail-documents", Static)
+        line.update(t("mail.compose.documents") + ": "
+                    + ", ".join(name for _id, name in self.documents))
+        line.display = bool(self.documents)
 
     def values(self) -> dict[str, str]:
         return {"to": self.query_one("#mail-to", Input).value,
@@ -166,10 +180,7 @@ class ComposeMailModal(ModalScreen[Any]):
                 return
             self.documents = [(document_id, name) for document_id, name in documents
                               if document_id in ids]
-            line = self.query_one("#mail-documents", Static)
-            line.update(t("mail.compose.documents") + ": "
-                        + ", ".join(name for _id, name in self.documents))
-            line.display = bool(self.documents)
+            self._show_documents()
 
         self.app.push_screen(DocumentChoiceModal(documents, chosen), picked)
 
@@ -271,9 +282,10 @@ class ContactChoiceModal(ModalScreen[Any]):
 
 
 def open_compose(widget: Widget, customer_id: int, contact: Contact | None = None,
-                 on_sent: Any = None) -> None:
+                 on_sent: Any = None, **written: Any) -> None:
     """Open the compose form for a customer: to `contact` when given, else
-    to the customer's only contact with an e-mail address, else ask which."""
+    to the customer's only contact with an e-mail address, else ask which.
+    `written`: the subject, body and documents of a mail the CRM writes."""
     app = widget.app
     try:
         customer = Customer.get_visible(app.user, customer_id)
@@ -283,7 +295,8 @@ def open_compose(widget: Widget, customer_id: int, contact: Contact | None = Non
 
     def compose_to(chosen: Contact | None) -> None:
         modal = ComposeMailModal(customer.id, customer.name,
-                                 chosen.id if chosen else None, chosen.email if chosen else "")
+                                 chosen.id if chosen else None, chosen.email if chosen else "",
+                                 **written)
         app.push_screen(modal, on_sent)
 
     if contact is not None:
@@ -562,5 +575,25 @@ class UnmatchedMailScreen(FetchesMail, Screen):
         self.app.push_screen(CustomerPickerModal(t("mail.attach.title")), picked)
 
 
-__all__ = ["ComposeMailModal", "CustomerMailPane", "DocumentChoiceModal", "CustomerMailScreen", "UnmatchedMailScreen",
+def mail_with_file(widget: Widget, mail_file: MailFile) -> None:
+    """Write `mail_file` as XLSX, keep it as the customer's document, then
+    open a mail to the customer's contact with it attached."""
+    app = widget.app
+    user, store = app.user, DocumentStore.from_config(app.config)
+    try:
+        customer = Customer.get_visible(user, mail_file.customer_id)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "sheet.xlsx"
+            export_rows(path, mail_file.headers, mail_file.rows)
+            document = Document.file_data(user, customer.id, mail_file.file_name,
+                                          path.read_bytes(), store)
+    except CrmError as error:
+        app.notify(str(error), severity="error", timeout=6)
+        return
+    open_compose(widget, customer.id, subject=mail_file.subject, body=mail_file.body,
+                 documents=[(document.id, document.name)])
+
+
+__all__ = ["ComposeMailModal", "CustomerMailPane", "DocumentChoiceModal", "CustomerMailScreen",
+           "UnmatchedMailScreen", "mail_with_file",
            "open_compose"]

@@ -634,6 +634,9 @@ class RecordScreen(ActionHost, Screen):
         if self.kind.documents is not None:
             self._bindings.key_to_bindings.setdefault("f", []).append(
                 Binding("f", "documents", "records.documents", id="records.documents"))
+        if self.kind.mail_file is not None:
+            self._bindings.key_to_bindings.setdefault("m", []).append(
+                Binding("m", "mail_file", "records.mail_file", id="records.mail_file"))
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="screen-title record-heading")
@@ -679,6 +682,26 @@ class RecordScreen(ActionHost, Screen):
         customer_id, contract_id = self.kind.documents(record)
         heading = self.kind.heading(record) if self.kind.heading else ""
         self.app.push_screen(RecordDocumentsScreen(customer_id, contract_id, heading))
+
+    def action_mail_file(self) -> None:
+        """Mail the record as a spreadsheet (a sent quote): the file is kept
+        as the customer's document and attached to a new mail."""
+        try:
+            # As the database has it now, not as the view last read it.
+            mail_file = self.kind.mail_file(self.kind.get(self.app.user, self.record_id))
+        except CrmError as error:
+            self.app.notify(str(error), severity="error")
+            return
+        if mail_file is None:
+            self.app.notify(t("records.mail_not_now"), severity="warning")
+            return
+        if not self.app.config.mail.smtp.host:
+            self.app.notify(t("records.no_smtp"), severity="warning")
+            return
+        # Imported when first used: most record screens never mail.
+        from crm_tui.screens.mail import mail_with_file
+
+        mail_with_file(self, mail_file)
 
     def on_lazy_table_row_chosen(self, message: Any) -> None:
         message.stop()

@@ -1,5 +1,10 @@
 """Quotes and their lines (M10)."""
 STRINGS = {
+    "records.mail_not_now": "There is nothing to mail for it now (a quote: once sent, while valid).",
+    "quote.mail.body": "Dear customer,\n\nplease find attached our quote {number}, total {total}, valid until {valid_until}.\n\nKind regards",
+    "quote.mail.subject": "Quote {number}",
+    "quote.mail.file": "Quote {number}.xlsx",
+    "quote.mail.unit": "Unit",
     "module.quotes": "Quotes",
     "customer.tab.quotes": "Quotes",
     "quote.list_title": "Quotes: {state}",

@@ -1,5 +1,7 @@
 """Strings of the screens drawn from record kinds, and of Textual's own keys."""
 STRINGS = {
+    "records.no_smtp": "Mail is not configured (mail.smtp in config.yaml).",
+    "records.mail_file": "Mail it",
     "records.documents": "Documents",
     "records.actions": "Actions",
     "records.actions_title": "Actions (Enter runs one, Escape closes)",

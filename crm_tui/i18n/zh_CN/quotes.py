@@ -1,5 +1,10 @@
 """报价单及其明细（M10）。"""
 STRINGS = {
+    "records.mail_not_now": "现在没有可邮寄的文件（报价单：已发送且仍有效时）。",
+    "quote.mail.body": "尊敬的客户：\n\n附件是我们的报价单 {number}，合计 {total}，有效期至 {valid_until}。\n\n此致敬礼",
+    "quote.mail.subject": "报价单 {number}",
+    "quote.mail.file": "报价单 {number}.xlsx",
+    "quote.mail.unit": "单位",
     "module.quotes": "报价管理",
     "customer.tab.quotes": "报价",
     "quote.list_title": "报价：{state}",

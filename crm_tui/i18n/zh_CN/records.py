@@ -1,5 +1,7 @@
 """按记录类型绘制的界面用语，以及 Textual 自带按键的中文说明。"""
 STRINGS = {
+    "records.no_smtp": "尚未配置邮件（config.yaml 中的 mail.smtp）。",
+    "records.mail_file": "邮寄",
     "records.documents": "文档",
     "records.actions": "操作",
     "records.actions_title": "操作（回车执行，Esc 关闭）",
