@@ -22,7 +22,7 @@ from croniter import croniter
 
 from crm_tui import clock
 from crm_tui.config import Config
-from crm_tui.models import churn, order_figures, quotes
+from crm_tui.models import churn, contracts, order_figures, quotes
 from crm_tui.private import private_file
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -92,6 +92,7 @@ class Worker:
         try:
             run, result = churn.run_scan(trigger, self.months, self.grace_days)
             self.expire_quotes()
+            self.mark_overdue_instalments()
             self.refresh_order_figures()
         except Exception as error:  # a lost connection must not end the worker
             log.error("scan failed (%s) after %.2f s: %s", trigger, time.perf_counter() - started,
@@ -131,6 +132,16 @@ class Worker:
             log.error("quote expiry failed: %s", _first_line(error))
             return
         log.info("quotes expired: %d", expired)
+
+    def mark_overdue_instalments(self) -> None:
+        """Instalments newly past due and unpaid are marked overdue (the
+        screens show them live); a failure here fails no scan."""
+        try:
+            marked = contracts.mark_overdue_instalments(clock.today())
+        except Exception as error:
+            log.error("overdue instalments check failed: %s", _first_line(error))
+            return
+        log.info("instalments newly overdue: %d", marked)
 
     def refresh_order_figures(self) -> None:
         """Sum every order again for the reports (they read the figures

@@ -2,6 +2,7 @@
 completion and termination, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,8 @@ import pytest
 from crm_tui.models import AuditLog, Contract, ContractStep, Instalment, Payment
 from crm_tui.models import contracts
 from crm_tui.models.contracts import (APPROVED, COMPLETED, DRAFT, IN_FORCE, PAYMENT_METHOD,
-                                      REJECTED, SUBMITTED, TERMINATED, overdue_instalments,
+                                      REJECTED, SUBMITTED, TERMINATED, mark_overdue_instalments,
+                                      overdue_instalments,
                                       waiting_for_approval)
 from crm_tui.models.customers import Contact
 from crm_tui.models.errors import (ConcurrentEdit, InvalidTransition, PermissionDenied,
@@ -241,6 +243,25 @@ def test_overdue_instalments_are_those_past_due_and_not_paid(submitted, people):
     first.pay_by(people.manager, {"date": "2026-05-01", "amount": "90000", "method": method()})
     at(2026, 6, 1)
     assert [row.id for row in overdue_instalments(people.manager)] == [second.id]
+
+
+def test_the_worker_marks_each_instalment_overdue_once(submitted, people):
+    in_force(submitted, people)
+    first, second = Instalment.select().order_by(Instalment.due_date)
+    at(2026, 5, 1)
+    assert mark_overdue_instalments() == 1
+    assert mark_overdue_instalments() == 0  # found before: not again
+    marked = Instalment.get_by_id(first.id)
+    assert marked.overdue_since == first.due_date + dt.timedelta(days=1)
+    assert Instalment.get_by_id(second.id).overdue_since is None
+    row = AuditLog.get(AuditLog.table_name == "instalment", AuditLog.row_id == first.id,
+                       AuditLog.field == "overdue_since")
+    assert (row.action, row.actor_id) == ("overdue", None)
+    # Paid in part since: still overdue, still marked once; the second falls due.
+    first.pay_by(people.manager, {"date": "2026-05-02", "amount": "100", "method": method()})
+    at(2026, 6, 1)
+    assert mark_overdue_instalments() == 1
+    assert Instalment.get_by_id(second.id).overdue_since == second.due_date + dt.timedelta(days=1)
 
 
 def test_termination_needs_a_reason(submitted, people):

@@ -3,7 +3,8 @@ summed from the sales system's orders (models/order_figures.py), and the
 record of each refresh. Filled by the first refresh, not here: a large
 sales database would make the migration long.
 
-Documents may belong to a contract of their customer."""
+Documents may belong to a contract of their customer; instalments keep the
+day the worker found them overdue."""
 from peewee import (CharField, CompositeKey, DateField, DateTimeField, DecimalField,
                     ForeignKeyField, IntegerField, Model)
 
@@ -51,7 +52,9 @@ def up(migrator, db):
             database = db
             table_name = "contract"
 
-    migrator.migrate(migrator.add_column(
-        "document", "contract_id",
-        ForeignKeyField(Contract, field=Contract.id, null=True, backref="+",
-                        on_delete="SET NULL")))
+    migrator.migrate(
+        migrator.add_column("document", "contract_id",
+                            ForeignKeyField(Contract, field=Contract.id, null=True, backref="+",
+                                            on_delete="SET NULL")),
+        # The day the worker found an instalment overdue.
+        migrator.add_column("instalment", "overdue_since", DateField(null=True)))

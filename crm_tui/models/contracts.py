@@ -363,11 +363,13 @@ class Instalment(BaseModel):
     due_date = DateField(index=True)
     amount = DecimalField(max_digits=14, decimal_places=2)
     note = CharField(max_length=200, default="")
+    # The first day the worker found it past due and unpaid (the screens
+    # work it out live; this keeps when it began, with an audit row).
+    overdue_since = DateField(null=True)
 
     def received(self) -> Decimal:
-        total = (Payment.select(fn.SUM(Payment.amount)).where(Payment.instalment == self.id)
-                 .scalar())
-        return Decimal(total or 0)
+        return cents(Payment.select(fn.SUM(Payment.amount))
+                     .where(Payment.instalment == self.id).scalar())
 
     def outstanding(self) -> Decimal:
         return Decimal(self.amount) - self.received()
@@ -503,7 +505,12 @@ def waiting_for_approval(user: User):
 def overdue_instalments(user: User, today: dt.date | None = None):
     """Instalments of contracts in force that `user` may see, past due and
     not paid in full."""
-    today = today or clock.today()
+    return (_overdue(today or clock.today())
+            .where(Contract.id.in_(Contract.visible_to(user).select(Contract.id))))
+
+
+def _overdue(today: dt.date):
+    """Every instalment of a contract in force past due and not paid in full."""
     # The payments summed once per instalment and joined, not a subquery
     # per row: PostgreSQL took minutes over 200,000 instalments that way.
     paid = (Payment.select(Payment.instalment.alias("instalment_id"),
@@ -513,10 +520,24 @@ def overdue_instalments(user: User, today: dt.date | None = None):
             .join(Contract, on=(Instalment.contract == Contract.id))
             .join_from(Instalment, paid, JOIN.LEFT_OUTER,
                        on=(paid.c.instalment_id == Instalment.id))
-            .where(Contract.id.in_(Contract.visible_to(user).select(Contract.id)),
-                   Contract.status == IN_FORCE, Instalment.due_date < today,
+            .where(Contract.status == IN_FORCE, Instalment.due_date < today,
                    Instalment.amount > fn.COALESCE(paid.c.total, 0))
             .order_by(Instalment.due_date))
+
+
+def mark_overdue_instalments(today: dt.date | None = None) -> int:
+    """The worker's check (SPEC M11: overdue detection on its schedule):
+    each instalment newly found past due and unpaid gets the day it fell
+    overdue and an audit row; how many there were."""
+    today = today or clock.today()
+    with database.atomic():
+        newly = list(_overdue(today).where(Instalment.overdue_since.is_null()).objects())
+        for instalment in newly:
+            since = instalment.due_date + dt.timedelta(days=1)
+            Instalment.update(overdue_since=since).where(Instalment.id == instalment.id).execute()
+            audit.record(None, "instalment", instalment.id, "overdue",
+                         {"overdue_since": ("", since), "contract": ("", instalment.contract_number)})
+    return len(newly)
 
 
 # ----- reports -----------------------------------------------------------------
