@@ -72,9 +72,9 @@ def test_wrong_password_unknown_kind_and_missing_file_are_one_line(sqlite_db, pe
                     ) == cli.EXIT_USAGE
     assert capsys.readouterr().err.startswith("crm-tui: ")
     monkeypatch.setenv("CRM_TUI_PASSWORD", PASSWORD)
-    assert cli.main(["--config", config, "import", "lead", str(path), "--user", "wang"]
+    assert cli.main(["--config", config, "import", "order", str(path), "--user", "wang"]
                     ) == cli.EXIT_USAGE
-    assert "lead" in capsys.readouterr().err
+    assert "order" in capsys.readouterr().err
     assert cli.main(["--config", config, "import", "customer", str(tmp_path / "none.csv"),
                      "--user", "wang"]) == cli.EXIT_USAGE
     assert capsys.readouterr().err.count("\n") == 1
