@@ -15,6 +15,8 @@ dates, and the targets (业绩目标) a supervisor sets per manager and month.
 from peewee import (JOIN, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, Model, PostgresqlDatabase, Table, fn)
 
+from crm_tui.migrations.rights import grant_rights
+
 STAGE = "商机阶段"
 # (item, default success rate %), in funnel order.
 STAGES = [("初步接洽", 10), ("需求确认", 30), ("方案报价", 60), ("谈判审核", 80)]
@@ -78,7 +80,7 @@ def up(migrator, db):
     )
     db.create_tables([Target])
     _fill_opportunities(db, stage_ids)
-    _grant(db)
+    grant_rights(db, PERMISSIONS, GRANTS)
 
 
 def _fill_opportunities(db, stage_ids):
@@ -107,17 +109,3 @@ def _fill_opportunities(db, stage_ids):
         close = f"COALESCE(date(ended_at), date(created_at, '+{TYPICAL_DAYS_TO_CLOSE} days'))"
     db.execute_sql(f"UPDATE opportunity SET expected_close = {close}")
 
-
-def _grant(db):
-    role = Table("role", ("id", "key")).bind(db)
-    permission = Table("permission", ("id", "code", "description")).bind(db)
-    grant = Table("role_permission", ("id", "role_id", "permission_id")).bind(db)
-    permission.insert([(code, text) for code, text in PERMISSIONS.items()],
-                      columns=[permission.code, permission.description]).execute()
-    permission_ids = dict(permission.select(permission.code, permission.id)
-                          .where(permission.code.in_(list(PERMISSIONS))).tuples())
-    for key, codes in GRANTS.items():
-        role_id = role.select(role.id).where(role.key == key).scalar()
-        if role_id is not None:
-            grant.insert([(role_id, permission_ids[code]) for code in codes],
-                         columns=[grant.role_id, grant.permission_id]).execute()

@@ -12,6 +12,8 @@
 from peewee import (CharField, DateTimeField, ForeignKeyField, IntegerField, Model, Table,
                     TextField)
 
+from crm_tui.migrations.rights import grant_rights
+
 from crm_tui.models.names import company_key, phone_key, tax_key
 
 PERMISSIONS = {"customer.merge_undo": "undo a merge of two customers from the audit log"}
@@ -66,7 +68,7 @@ def up(migrator, db):
         migrator.add_index("customer", ("tax_key", "status", "manager_id"), False),
     )
     db.create_tables([CustomerMerge])
-    _grant(db)
+    grant_rights(db, PERMISSIONS, GRANTS)
 
 
 def _fill_keys(db):
@@ -86,20 +88,6 @@ def _fill_keys(db):
                                 tax_key=tax_key(tax)).where(customer.id == row_id).execute()
         last = rows[-1][0]
 
-
-def _grant(db):
-    role = Table("role", ("id", "key")).bind(db)
-    permission = Table("permission", ("id", "code", "description")).bind(db)
-    grant = Table("role_permission", ("id", "role_id", "permission_id")).bind(db)
-    permission.insert([(code, text) for code, text in PERMISSIONS.items()],
-                      columns=[permission.code, permission.description]).execute()
-    permission_ids = dict(permission.select(permission.code, permission.id)
-                          .where(permission.code.in_(list(PERMISSIONS))).tuples())
-    for key, codes in GRANTS.items():
-        role_id = role.select(role.id).where(role.key == key).scalar()
-        if role_id is not None:
-            grant.insert([(role_id, permission_ids[code]) for code in codes],
-                         columns=[grant.role_id, grant.permission_id]).execute()
 
 
 def down(migrator, db):

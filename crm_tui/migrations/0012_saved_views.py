@@ -1,7 +1,9 @@
 """Saved views: a named filter, sort and choice of columns of one list, kept
 per user; an administrator may publish a view to everyone (saved_view.publish)."""
 from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model,
-                    Table, TextField)
+                    TextField)
+
+from crm_tui.migrations.rights import grant_rights
 
 PERMISSIONS = {
     "saved_view.publish": "publish saved views of lists to every user",
@@ -37,18 +39,7 @@ def up(migrator, db):
 
     db.create_tables([SavedView])
 
-    role = Table("role", ("id", "key")).bind(db)
-    permission = Table("permission", ("id", "code", "description")).bind(db)
-    grant = Table("role_permission", ("id", "role_id", "permission_id")).bind(db)
-    permission.insert([(code, text) for code, text in PERMISSIONS.items()],
-                      columns=[permission.code, permission.description]).execute()
-    permission_ids = dict(permission.select(permission.code, permission.id)
-                          .where(permission.code.in_(list(PERMISSIONS))).tuples())
-    for key, codes in GRANTS.items():
-        role_id = role.select(role.id).where(role.key == key).scalar()
-        if role_id is not None:
-            grant.insert([(role_id, permission_ids[code]) for code in codes],
-                         columns=[grant.role_id, grant.permission_id]).execute()
+    grant_rights(db, PERMISSIONS, GRANTS)
 
 
 def down(migrator, db):

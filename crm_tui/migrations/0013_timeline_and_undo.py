@@ -9,7 +9,9 @@
 - audit.undo_any: undo anyone's change (the administrator); everyone may
   undo their own last change.
 """
-from peewee import CharField, Table
+from peewee import CharField
+
+from crm_tui.migrations.rights import grant_rights
 
 STATEMENTS = [
     "CREATE INDEX mail_message_customer_id_date ON mail_message (customer_id, date)",
@@ -26,15 +28,4 @@ def up(migrator, db):
                                                                            default="")))
     db.execute_sql("CREATE INDEX audit_log_change ON audit_log (change)")
 
-    role = Table("role", ("id", "key")).bind(db)
-    permission = Table("permission", ("id", "code", "description")).bind(db)
-    grant = Table("role_permission", ("id", "role_id", "permission_id")).bind(db)
-    permission.insert([(code, text) for code, text in PERMISSIONS.items()],
-                      columns=[permission.code, permission.description]).execute()
-    permission_ids = dict(permission.select(permission.code, permission.id)
-                          .where(permission.code.in_(list(PERMISSIONS))).tuples())
-    for key, codes in GRANTS.items():
-        role_id = role.select(role.id).where(role.key == key).scalar()
-        if role_id is not None:
-            grant.insert([(role_id, permission_ids[code]) for code in codes],
-                         columns=[grant.role_id, grant.permission_id]).execute()
+    grant_rights(db, PERMISSIONS, GRANTS)

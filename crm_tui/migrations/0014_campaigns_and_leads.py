@@ -5,6 +5,8 @@ by the customer's name key (migration 0011)."""
 from peewee import (CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, Model, Table, TextField)
 
+from crm_tui.migrations.rights import grant_rights
+
 PERMISSIONS = {
     "campaign.view": "see campaigns and their results",
     "campaign.manage": "plan, run, end and cancel campaigns",
@@ -87,20 +89,9 @@ def up(migrator, db):
     # Conversion finds a lead's company by customer.name_key, which
     # migration 0011 added, indexed and filled.
 
-    role = Table("role", ("id", "key")).bind(db)
-    permission = Table("permission", ("id", "code", "description")).bind(db)
-    grant = Table("role_permission", ("id", "role_id", "permission_id")).bind(db)
     entry = Table("dictionary_entry",
                   ("id", "type", "item", "value", "editable", "sort_order", "version")).bind(db)
-    permission.insert([(code, text) for code, text in PERMISSIONS.items()],
-                      columns=[permission.code, permission.description]).execute()
-    permission_ids = dict(permission.select(permission.code, permission.id)
-                          .where(permission.code.in_(list(PERMISSIONS))).tuples())
-    for key, codes in GRANTS.items():
-        role_id = role.select(role.id).where(role.key == key).scalar()
-        if role_id is not None:
-            grant.insert([(role_id, permission_ids[code]) for code in codes],
-                         columns=[grant.role_id, grant.permission_id]).execute()
+    grant_rights(db, PERMISSIONS, GRANTS)
     # The CRM's rules speak of no particular type: the list may be edited.
     entry.insert([("活动类型", item, str(order), True, order, 1)
                   for order, item in enumerate(CAMPAIGN_TYPES, start=1)],

@@ -5,7 +5,9 @@ Every table that belongs to a customer names it in a column `customer_id`
 (a merge of two customers moves those rows).
 """
 from peewee import (BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField,
-                    IntegerField, Model, Table, TextField)
+                    IntegerField, Model, TextField)
+
+from crm_tui.migrations.rights import grant_rights
 
 PERMISSIONS = {
     "survey.manage": "build, open, close and send satisfaction surveys",
@@ -166,18 +168,7 @@ def up(migrator, db):
     db.create_tables([Survey, SurveyQuestion, SurveyInvitation, SurveyResponse, SurveyAnswer,
                       SurveyReply, SurveyFollowUp, Department, ContactPlacement, ContactMove])
 
-    role = Table("role", ("id", "key")).bind(db)
-    permission = Table("permission", ("id", "code", "description")).bind(db)
-    grant = Table("role_permission", ("id", "role_id", "permission_id")).bind(db)
-    permission.insert([(code, text) for code, text in PERMISSIONS.items()],
-                      columns=[permission.code, permission.description]).execute()
-    permission_ids = dict(permission.select(permission.code, permission.id)
-                          .where(permission.code.in_(list(PERMISSIONS))).tuples())
-    for key, codes in GRANTS.items():
-        role_id = role.select(role.id).where(role.key == key).scalar()
-        if role_id is not None:
-            grant.insert([(role_id, permission_ids[code]) for code in codes],
-                         columns=[grant.role_id, grant.permission_id]).execute()
+    grant_rights(db, PERMISSIONS, GRANTS)
 
 
 def down(migrator, db):
