@@ -91,11 +91,9 @@ async def test_service_dates_and_churn_filters(sqlite_url, people):
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
         screen = await open_module(pilot, "reports", ReportsScreen)
-        await press_and_settle(pilot, "f4")
-        screen.query_one("#services-date_from", Input).focus()
-        await type_text(pilot, "2025-03-01")
-        await pilot.press("tab")
-        await type_text(pilot, "2025-08-31")
+        # Keys only, as a person types them: F4 builds the tab and puts the
+        # focus on its first filter (the year); Tab goes to the dates.
+        await pilot.press("f4", "tab", *"2025-03-01", "tab", *"2025-08-31")
         await press_and_settle(pilot, "enter")
         ids = {c["id"] for c in visible(data, people.supervisor, people)}
         expected = sum(1 for s in data.services if s["customer_id"] in ids
@@ -206,3 +204,18 @@ async def test_the_contribution_says_how_recent_it_is_and_ctrl_r_updates_it(sqli
         first = table_rows(screen, "contribution")[0]
         assert (first["id"], first["rank"], first["orders"]) == (smallest[0], 1, smallest[4] + 1)
         assert first["amount"] == smallest[5] + Decimal("99999999.00")
+
+
+async def test_keys_typed_right_after_a_report_key_reach_that_report(sqlite_url, people):
+    # The services tab is built when first shown; what is typed at once
+    # after F4 goes to its first filter, not to the report shown before.
+    build(people)
+    app = app_for(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "super")
+        screen = await open_module(pilot, "reports", ReportsScreen)
+        await pilot.press("f4", *"2025", "enter")
+        await settle(pilot)
+        assert screen.query_one("#services-year", Input).value == "2025"
+        assert screen.query_one("#contribution-name", Input).value == ""
+        assert "2025" in summary(screen, "services")

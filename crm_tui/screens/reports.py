@@ -673,6 +673,8 @@ class ReportsScreen(Screen):
         key = self.active_key
         tab = self.query_one(f"#tab-{key}", TabPane)
         if not tab.query(ReportPane):
+            # The keys typed meanwhile wait (crm_tui.typeahead) until this
+            # handler is done and the new tab's first filter has the focus.
             await tab.mount(self.new_pane(key))
             self._show_layout()
         pane = self.pane
