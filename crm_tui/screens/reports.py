@@ -336,8 +336,41 @@ class ServicePane(ReportPane):
         return ReportResult(rows, [(row.label, row.count) for row in counts], summary)
 
 
-class ChurnPane(ReportPane):
+class ManagerFilter:
+    """A report filtered to one account manager or all; `managers_of(user)`
+    gives the choices, as (id, name)."""
+
+    # The managers whose figures the user may read (an account manager: only
+    # themselves); the churn report lists those with churns instead.
+    managers_of = staticmethod(funnel.report_managers)
+
+    def manager_filter(self) -> ComposeResult:
+        yield Label(t("report.filter.manager"))
+        yield Select([], prompt=t("report.all_managers"), id=f"{self.key}-manager",
+                     classes="report-filter report-select")
+
+    def on_mount(self) -> None:
+        self.load_managers()
+
+    @work(group="report-managers")
+    async def load_managers(self) -> None:
+        try:
+            managers = await in_thread(self.managers_of, self.app.user)
+        except CrmError:
+            return
+        self.query_one(f"#{self.key}-manager", Select).set_options(
+            [(plain_content(name, multiline=False), manager_id) for manager_id, name in managers])
+
+    def filter_values(self) -> dict[str, Any]:
+        values = super().filter_values()
+        if values.get("manager") is Select.NULL:
+            values["manager"] = None
+        return values
+
+
+class ChurnPane(ManagerFilter, ReportPane):
     key = "churn"
+    managers_of = staticmethod(reports.churn_managers)
     columns = [
         Column("lost_date", "report.column.lost_date", 10, "lost_date"),
         Column("number", "report.column.number", 13, "number"),
@@ -349,27 +382,7 @@ class ChurnPane(ReportPane):
     def filter_widgets(self) -> ComposeResult:
         yield Label(t("report.filter.customer"))
         yield Input(id="churn-customer", classes="report-filter report-text")
-        yield Label(t("report.filter.manager"))
-        yield Select([], prompt=t("report.all_managers"), id="churn-manager",
-                     classes="report-filter report-select")
-
-    def on_mount(self) -> None:
-        self.load_managers()
-
-    @work(group="churn-managers")
-    async def load_managers(self) -> None:
-        try:
-            managers = await in_thread(reports.churn_managers, self.app.user)
-        except CrmError:
-            return
-        self.query_one("#churn-manager", Select).set_options(
-            [(plain_content(name, multiline=False), manager_id) for manager_id, name in managers])
-
-    def filter_values(self) -> dict[str, Any]:
-        values = super().filter_values()
-        if values["manager"] is Select.NULL:
-            values["manager"] = None
-        return values
+        yield from self.manager_filter()
 
     def compute(self, user: Any, values: dict[str, Any]) -> ReportResult:
         data = clean(reports.CHURN_FILTERS, {"customer": values["customer"]})
@@ -450,34 +463,6 @@ def _percent(part: Decimal | None, whole: Decimal | None) -> str:
     if part is None or not whole:
         return ""
     return f"{Decimal(part) * 100 / Decimal(whole):.1f}%"
-
-
-class ManagerFilter:
-    """A report filtered to one account manager or all, from those whose
-    figures the user may read (an account manager: only themselves)."""
-
-    def manager_filter(self) -> ComposeResult:
-        yield Label(t("report.filter.manager"))
-        yield Select([], prompt=t("report.all_managers"), id=f"{self.key}-manager",
-                     classes="report-filter report-select")
-
-    def on_mount(self) -> None:
-        self.load_managers()
-
-    @work(group="report-managers")
-    async def load_managers(self) -> None:
-        try:
-            managers = await in_thread(funnel.report_managers, self.app.user)
-        except CrmError:
-            return
-        self.query_one(f"#{self.key}-manager", Select).set_options(
-            [(plain_content(name, multiline=False), manager_id) for manager_id, name in managers])
-
-    def filter_values(self) -> dict[str, Any]:
-        values = super().filter_values()
-        if values.get("manager") is Select.NULL:
-            values["manager"] = None
-        return values
 
 
 def _year(values: dict[str, Any]) -> int:
