@@ -21,7 +21,7 @@ from crm_tui import clock
 from crm_tui.commands import CrmCommands
 from crm_tui.config import Config
 from crm_tui.i18n import current_locale, set_locale, t
-from crm_tui.models import contracts, preferences
+from crm_tui.models import preferences
 from crm_tui.models.users import User
 from crm_tui.plain_text import plain
 from crm_tui.screens import Module, customer_screen, modules_for
@@ -36,6 +36,16 @@ def style_files() -> list[Path]:
     """app.tcss first, then every other stylesheet of the styles folder."""
     others = sorted(path for path in STYLES.glob("*.tcss") if path.name != "app.tcss")
     return [STYLES / "app.tcss", *others]
+
+
+# Seconds after start before the models the login screen does not need are
+# imported, in a thread: the first frames are drawn before then.
+MODELS_LOAD_DELAY = 0.3
+
+
+def load_models() -> None:
+    import crm_tui.models
+    crm_tui.models.load_all()
 
 
 class CrmApp(App):
@@ -74,7 +84,6 @@ class CrmApp(App):
         # What the signed-in user typed and left unsent (a mail to a
         # customer), by (what, record id): kept for the session, in memory.
         self.drafts: dict[tuple[str, Any], dict[str, str]] = {}
-        contracts.set_executive_approval_amount(config.contracts.executive_approval_amount)
         self.user: User | None = None
         self.locked = False
         self._last_activity = clock.now()
@@ -98,11 +107,20 @@ class CrmApp(App):
         self.theme_changed_signal.subscribe(self, self._theme_chosen)
         self.push_screen(LoginScreen())
         self.set_interval(self.idle_check_seconds, self.check_idle_lock)
+        # The login screen needs few of the models; the rest are imported
+        # while the user types, once the screen has settled.
+        self.set_timer(MODELS_LOAD_DELAY, self._load_models)
+
+    def _load_models(self) -> None:
+        self.run_worker(load_models, thread=True, group="start", exit_on_error=False)
 
     # ----- signing in --------------------------------------------------
     def sign_in(self, user: User) -> None:
         from crm_tui.screens.home import HomeScreen
 
+        from crm_tui.models import contracts
+
+        contracts.set_executive_approval_amount(self.config.contracts.executive_approval_amount)
         self.user = user
         log.info("signed in: %r (%s)", user.login, user.role_key)
         self.note_activity()

@@ -24,11 +24,9 @@ import dataclasses
 import getpass
 import os
 import sys
-from importlib import metadata, resources
 from pathlib import Path
 from typing import Callable
 
-import argcomplete
 
 from crm_tui import applog
 from crm_tui.config import SECRET_ENVIRONMENT, Config, ConfigError, load_config, user_config_path
@@ -54,6 +52,7 @@ class CliError(Exception):
 
 
 def version() -> str:
+    from importlib import metadata  # only for --version: slow to import
     try:
         return metadata.version("crm-tui")
     except metadata.PackageNotFoundError:
@@ -61,10 +60,22 @@ def version() -> str:
         return __version__
 
 
+class VersionAction(argparse.Action):
+    """--version: the version is read only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"crm-tui {version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crm-tui", description="Customer relationship management in the terminal.",
                                      epilog=ENVIRONMENT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"crm-tui {version()}")
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument("--ascii", action="store_true",
                         help="draw lines, boxes and arrows with ASCII characters (the default "
                              "when TERM is linux or vt100)")
@@ -165,8 +176,10 @@ WITHOUT_CONFIG = {"completion"}
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    # Answers the shell's completion request (and exits) when it is one.
-    argcomplete.autocomplete(parser)
+    if "_ARGCOMPLETE" in os.environ:
+        # The shell asks for completions: argcomplete answers and exits.
+        import argcomplete
+        argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     command = args.command or "run"
     try:
@@ -361,6 +374,8 @@ def config_text(config: Config) -> str:
 
 
 def sample_config() -> str:
+    from importlib import resources
+
     return resources.files("crm_tui").joinpath("config.default.yaml").read_text(encoding="utf-8")
 
 
@@ -380,6 +395,7 @@ def _write_sample_config(path: str | None, force: bool) -> int:
 
 
 def run_completion(args: argparse.Namespace, config: Config | None) -> int:
+    import argcomplete
     print(argcomplete.shellcode(["crm-tui"], shell=args.shell), end="")
     return 0
 

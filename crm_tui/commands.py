@@ -9,21 +9,24 @@ not see.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from crm_tui.i18n import LOCALES, current_locale, t
-from crm_tui.models.customers import Customer
-from crm_tui.models.kinds import all_kinds, kind
 from crm_tui.models.users import User
 from crm_tui.widgets.connection import in_thread
+
+if TYPE_CHECKING:
+    from crm_tui.models.customers import Customer
 
 CUSTOMER_HITS = 10
 
 
 def find_customers(user: User, text: str, limit: int = CUSTOMER_HITS) -> list[Customer]:
     """Customers visible to `user` whose name or number contains `text`."""
+    from crm_tui.models.customers import Customer  # the palette's first search, not the start
+
     text = text.strip()
     if not text:
         return []
@@ -34,6 +37,8 @@ def find_customers(user: User, text: str, limit: int = CUSTOMER_HITS) -> list[Cu
 
 def find_records(user: User, text: str, limit: int = CUSTOMER_HITS) -> list[tuple]:
     """(kind, id, label, help) of records of the kinds the palette searches."""
+    from crm_tui.models.kinds import all_kinds  # every model module: not at start
+
     found = []
     for record_kind in all_kinds():
         if record_kind.find is not None:
@@ -44,6 +49,8 @@ def find_records(user: User, text: str, limit: int = CUSTOMER_HITS) -> list[tupl
 
 def kind_title(kind_name: str) -> str:
     """A list's name for the palette: its title without the state part."""
+    from crm_tui.models.kinds import kind
+
     return t(kind(kind_name).title, state="").strip(" :：·-–（）()")
 
 

@@ -25,7 +25,7 @@ from peewee import Database, OperationalError, PostgresqlDatabase
 
 from crm_tui.config import Config, DatabaseConfig
 from crm_tui.db_faults import FaultTellingSqliteDatabase
-from crm_tui.models import CRM_MODELS, SALES_MODELS, database, sales_database
+from crm_tui.models.base import database, sales_database
 from crm_tui.private import owner_only_umask, private_folder
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -224,6 +224,8 @@ def init_databases(crm_db: Database, sales_db: Database) -> list[str]:
     demo), its tables are created too, so a single-file install works. A
     separate sales database is never written to.
     """
+    from crm_tui.models import SALES_MODELS
+
     applied = migrate(crm_db)
     if sales_db is crm_db:
         crm_db.create_tables(SALES_MODELS, safe=True)
@@ -233,6 +235,6 @@ def init_databases(crm_db: Database, sales_db: Database) -> list[str]:
     return applied
 
 
-__all__ = ["CRM_MODELS", "SALES_MODELS", "DatabaseUnavailable", "applied_migrations", "bind",
+__all__ = ["DatabaseUnavailable", "applied_migrations", "bind",
            "check_ready", "init_databases", "known_migrations", "migrate", "open_database",
            "pending_migrations", "redact", "sqlite_path"]

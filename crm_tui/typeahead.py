@@ -32,6 +32,7 @@ so typing is not slowed down to one screen refresh per character.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import deque
 from time import monotonic
 from typing import Awaitable, Callable
@@ -40,7 +41,7 @@ from textual import events
 from textual.app import App
 from textual.dom import DOMNode
 from textual.message_pump import MessagePump
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 # Longest a key waits for a screen that does not get ready.
 HOLD_LIMIT = 10.0
@@ -221,7 +222,7 @@ class TypeAhead:
             return False
         screen = self.app.screen
         focused = screen.focused
-        if not isinstance(focused, (Input, TextArea)) or getattr(focused, "read_only", False):
+        if not isinstance(focused, _text_box_types()) or getattr(focused, "read_only", False):
             return False
         return not any(binding.priority
                        for _node, bindings in screen._binding_chain
@@ -230,3 +231,11 @@ class TypeAhead:
     def _focus_ready(self, key: str) -> bool:
         """The focused widget and each of its parents are ready for `key`."""
         return all(is_ready(node, key) for node in self._focus_chain())
+
+
+def _text_box_types() -> tuple[type, ...]:
+    """Input, and TextArea once a screen has imported it: a widget of a
+    class never imported cannot have the focus, and importing TextArea
+    at start would slow every start for the few screens that use it."""
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return (Input, text_area.TextArea) if text_area is not None else (Input,)

@@ -150,7 +150,15 @@ def register_import(spec: ImportSpec) -> ImportSpec:
     return spec
 
 
+def import_kinds() -> list[str]:
+    """What can be imported: every model module loaded, so every kind has registered."""
+    import crm_tui.models
+    crm_tui.models.load_all()
+    return list(IMPORT_SPECS)
+
+
 def import_spec(kind: str) -> ImportSpec:
+    import_kinds()
     try:
         return IMPORT_SPECS[kind]
     except KeyError:

@@ -307,15 +307,21 @@ def register(kind: RecordKind) -> RecordKind:
 
 def kind(name: str) -> RecordKind:
     """The declared kind `name` (every model module declares its kinds when
-    imported, and importing crm_tui.models imports them all)."""
+    imported, and crm_tui.models.load_all imports them all)."""
     if name not in KINDS:
-        import crm_tui.models  # noqa: F401  # pyflakes: ignore (fills the registry)
+        _declare_all()
     return KINDS[name]
 
 
 def all_kinds() -> list[RecordKind]:
-    kind("customer")  # imports every model module, which declares its kinds
+    _declare_all()
     return list(KINDS.values())
+
+
+def _declare_all() -> None:
+    """Import every model module, which declares its kinds."""
+    import crm_tui.models
+    crm_tui.models.load_all()
 
 
 # ----- text helpers for columns and detail rows -----------------------------

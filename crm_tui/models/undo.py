@@ -31,7 +31,7 @@ from crm_tui.models import permissions as perm
 from crm_tui.models.audit import AuditLog
 from crm_tui.models.base import database
 from crm_tui.models.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied
-from crm_tui.models.kinds import KINDS, Action, kind
+from crm_tui.models.kinds import KINDS, Action, all_kinds, kind
 from crm_tui.models.users import User
 
 UNDO = "undo"
@@ -115,10 +115,10 @@ def inverse_for(change: Change) -> Inverse | None:
     """How `change` is undone; None when it cannot be. The inverses for
     any table work through the record kind of the table: a table without
     one (users, the dictionary) has only the inverses registered for it."""
+    all_kinds()  # every model module loaded: every inverse registered, every kind declared
     specific = _INVERSES.get((change.table, change.action))
     if specific is not None:
         return specific
-    kind("customer")  # every kind declared
     return _INVERSES.get((None, change.action)) if change.table in KINDS else None
 
 

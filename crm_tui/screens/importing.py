@@ -27,7 +27,7 @@ from textual.widgets.option_list import Option
 from crm_tui.documents import DocumentStore, export_folder_of
 from crm_tui.i18n import t
 from crm_tui.models.errors import CrmError, ValidationError
-from crm_tui.models.importing import (IMPORT_SPECS, ImportReport, ImportSpec, Mapping,
+from crm_tui.models.importing import (IMPORT_SPECS, ImportReport, ImportSpec, Mapping, import_kinds,
                                       mapping_for, open_table, refused_file, run_import,
                                       save_mapping)
 from crm_tui.plain_text import plain
@@ -89,7 +89,7 @@ class ImportScreen(Screen):
 
     def __init__(self, kind: str = "customer"):
         super().__init__()
-        self.kinds = list(IMPORT_SPECS)
+        self.kinds = import_kinds()
         self.kind = kind if kind in IMPORT_SPECS else self.kinds[0]
         self.path = ""
         self.headers: list[str] = []
