@@ -9,6 +9,8 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crm_tui.db import open_database
 from crm_tui.models import SALES_MODELS, database, order_figures, sales_database
@@ -21,6 +23,7 @@ from crm_tui.models.errors import PermissionDenied, ValidationError
 from crm_tui.models.sales_system import Order
 from crm_tui.models.service import Service
 from crm_tui.models.users import Role, RolePermission
+from crm_tui.models.validation import cents
 from tests.conftest import make_customer
 
 NAMES = ["北京远大科技", "上海浦东贸易", "广州天河电子", "深圳南山软件", "杭州西湖茶业",
@@ -299,3 +302,14 @@ def test_reports_need_report_view(data, people):
         with pytest.raises(PermissionDenied):
             call()
     assert reports.contribution(people.supervisor)
+
+
+@given(st.lists(st.integers(min_value=-10**10, max_value=10**10), min_size=1, max_size=40))
+def test_an_amount_summed_as_floating_point_reads_back_to_the_cent(amounts_in_cents):
+    """SQLite sums decimal columns as floating point; `cents` must read such a
+    sum back as the exact total of the cent amounts, as the text of the
+    float would give it."""
+    total = sum(amount / 100 for amount in amounts_in_cents)
+    exact = Decimal(sum(amounts_in_cents)) / 100
+    assert cents(total) == exact
+    assert cents(total) == Decimal(str(total)).quantize(Decimal("0.01"))

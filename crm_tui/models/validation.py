@@ -58,6 +58,10 @@ def cents(value: Any) -> Decimal:
     """An amount read from the database as money, to the cent. SQLite sums
     and stores decimal columns as floating point, so a float is read
     through its shortest text (25899.99, not 25899.989999...)."""
+    if isinstance(value, float):
+        # The same for sums of cent amounts (whose error is far below half
+        # a cent), and a quarter of the cost: reports convert every row.
+        return Decimal(f"{value:.2f}")
     return Decimal(str(value or 0)).quantize(CENT)
 
 def _blank(value: Any) -> bool:
