@@ -40,7 +40,8 @@ from crm_tui.models.base import is_postgres  # noqa: E402
 from crm_tui.models.campaigns import CAMPAIGN, LEAD, campaign_results  # noqa: E402
 from crm_tui.models.customers import customers_named  # noqa: E402
 from crm_tui.models.names import company_key  # noqa: E402
-from crm_tui.widgets.lazy_table import PAGE_SIZE, QuerySource  # noqa: E402
+from crm_tui.widgets.lazy_table import PAGE_SIZE  # noqa: E402
+from crm_tui.widgets.query_source import QuerySource  # noqa: E402
 
 RESULTS_SQL = """
 SELECT (SELECT COUNT(*) FROM "lead" WHERE campaign_id = {id}),

@@ -33,7 +33,8 @@ from crm_tui.db import bind  # noqa: E402
 from crm_tui.models import Contract, database  # noqa: E402
 from crm_tui.models import contracts  # noqa: E402
 from crm_tui.models.base import is_postgres  # noqa: E402
-from crm_tui.widgets.lazy_table import PAGE_SIZE, QuerySource  # noqa: E402
+from crm_tui.widgets.lazy_table import PAGE_SIZE  # noqa: E402
+from crm_tui.widgets.query_source import QuerySource  # noqa: E402
 
 RECEIVABLES_SQL = """
 SELECT c.id, c.number, cu.name, SUM(CASE WHEN i.due_date <= {today} THEN i.amount ELSE 0 END),

@@ -39,7 +39,8 @@ from crm_tui.models.customers import customer_export, customer_list_query
 from crm_tui.models.orders import customer_orders_page, order_detail
 from crm_tui.models.users import ADMIN, MANAGER
 from crm_tui.models.customers import CUSTOMER
-from crm_tui.widgets.lazy_table import PAGE_SIZE, QuerySource
+from crm_tui.widgets.lazy_table import PAGE_SIZE
+from crm_tui.widgets.query_source import QuerySource
 
 
 

@@ -31,7 +31,8 @@ from crm_tui.models import database  # noqa: E402
 from crm_tui.models.base import is_postgres  # noqa: E402
 from crm_tui.models.customers import CUSTOMER  # noqa: E402
 from crm_tui.models.filters import list_query  # noqa: E402
-from crm_tui.widgets.lazy_table import FIRST_COUNT, PAGE_SIZE, QuerySource  # noqa: E402
+from crm_tui.widgets.lazy_table import FIRST_COUNT, PAGE_SIZE  # noqa: E402
+from crm_tui.widgets.query_source import QuerySource  # noqa: E402
 
 
 def prefixes(text: str) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 
 from crm_tui.models import Customer
 from crm_tui.models.customers import customer_list_query
-from crm_tui.widgets.lazy_table import lean_count
+from crm_tui.widgets.query_source import lean_count
 from tests.conftest import make_customer
 
 

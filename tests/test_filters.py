@@ -13,7 +13,7 @@ from crm_tui.models.dictionary import CUSTOMER_LEVEL, REGION
 from crm_tui.models.filter_language import FilterError
 from crm_tui.models.filters import check, error_text, list_query, period
 from crm_tui.models.kinds import CHOICE, DATE, LOOKUP, NUMBER, TEXT, all_kinds, kind
-from crm_tui.widgets.lazy_table import lean_count
+from crm_tui.widgets.query_source import lean_count
 from tests.conftest import at, entry, make_customer
 
 CUSTOMER = kind("customer")

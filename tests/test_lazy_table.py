@@ -5,7 +5,8 @@ from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
 from crm_tui.models.customers import Customer, customer_list_query
-from crm_tui.widgets.lazy_table import PAGE_SIZE, Column, LazyTable, QuerySource, fit
+from crm_tui.widgets.lazy_table import PAGE_SIZE, Column, LazyTable, fit
+from crm_tui.widgets.query_source import QuerySource
 from tests.conftest import make_customer, make_user
 from tests.pilot import press_and_settle, settle
 

@@ -12,7 +12,7 @@ from crm_tui.models.churn import ONCE, scan
 from crm_tui.models.customers import CUSTOMER, Contact, customer_list_query
 from crm_tui.models.dictionary import CUSTOMER_LEVEL
 from crm_tui.models.errors import ValidationError
-from crm_tui.widgets.lazy_table import QuerySource
+from crm_tui.widgets.query_source import QuerySource
 from crm_tui.worker import Worker
 from tests.conftest import at, entry, make_customer
 

@@ -328,7 +328,7 @@ def test_the_palette_finds_quotes_by_number_in_scope(sent, people):
 
 
 def test_the_list_sorts_by_every_column(sent, customer, people):
-    from crm_tui.widgets.lazy_table import QuerySource
+    from crm_tui.widgets.query_source import QuerySource
 
     Quote.create_by(people.manager, quote_values(customer))
     quote_kind = kind("quote")

@@ -27,7 +27,8 @@ from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import in_thread
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.footer import CrmFooter
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.lazy_table import Column, LazyTable
+from crm_tui.widgets.query_source import QuerySource
 from crm_tui.widgets.plain import PlainStatic, plain_content
 
 

@@ -22,7 +22,8 @@ from crm_tui.models.errors import CrmError, ValidationError
 from crm_tui.models.users import User
 from crm_tui.models.validation import Field, clean
 from crm_tui.widgets.footer import CrmFooter
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.lazy_table import Column, LazyTable
+from crm_tui.widgets.query_source import QuerySource
 from crm_tui.widgets.plain import plain_content
 
 DATE_FILTERS = (Field("date_from", "audit.date_from", kind="date"),

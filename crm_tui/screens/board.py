@@ -27,7 +27,8 @@ from crm_tui.models.kinds import Action, RecordKind, kind
 from crm_tui.screens.records import ActionHost, ActionRun, RecordTable, Target, load
 from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.footer import CrmFooter
-from crm_tui.widgets.lazy_table import LazyTable, LazyTableView, QuerySource
+from crm_tui.widgets.lazy_table import LazyTable, LazyTableView
+from crm_tui.widgets.query_source import QuerySource
 
 
 class BoardLane(LazyTable):

@@ -11,7 +11,7 @@ from crm_tui.models.filters import list_query
 from crm_tui.models.permissions import CUSTOMER_EDIT
 from crm_tui.screens.list_export import start_export
 from crm_tui.screens.records import RecordListScreen
-from crm_tui.widgets.lazy_table import QuerySource
+from crm_tui.widgets.query_source import QuerySource
 
 
 class CustomerListScreen(RecordListScreen):

@@ -29,7 +29,8 @@ from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.plain import PlainStatic
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.lazy_table import Column, LazyTable
+from crm_tui.widgets.query_source import QuerySource
 
 
 def human_size(size: int | None) -> str:

@@ -18,7 +18,8 @@ from crm_tui.models.errors import ValidationError
 from crm_tui.models.validation import Field, clean
 from crm_tui.screens.list_export import start_export
 from crm_tui.widgets.footer import CrmFooter
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.lazy_table import Column, LazyTable
+from crm_tui.widgets.query_source import QuerySource
 
 # ----- search across customers -------------------------------------------
 

@@ -39,7 +39,8 @@ from crm_tui.screens.customer_pane import CustomerPaneScreen
 from crm_tui.widgets.connection import connected
 from crm_tui.plain_text import plain
 from crm_tui.widgets.footer import CrmFooter
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.lazy_table import Column, LazyTable
+from crm_tui.widgets.query_source import QuerySource
 from crm_tui.widgets.plain import PlainStatic, plain_content
 
 

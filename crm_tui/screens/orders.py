@@ -23,7 +23,8 @@ from crm_tui.models.orders import (
 from crm_tui.models.sales_system import Order
 from crm_tui.plain_text import plain
 from crm_tui.widgets.footer import CrmFooter
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.lazy_table import Column, LazyTable
+from crm_tui.widgets.query_source import QuerySource
 from crm_tui.widgets.plain import PlainStatic
 
 

@@ -13,7 +13,8 @@ from crm_tui.models.orders import product_query, stock_query
 from crm_tui.models.sales_system import Product, Stock
 from crm_tui.models.kinds import money
 from crm_tui.widgets.footer import CrmFooter
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.lazy_table import Column, LazyTable
+from crm_tui.widgets.query_source import QuerySource
 
 PRODUCT_COLUMNS = [
     Column("name", "product.name", 18, Product.name),

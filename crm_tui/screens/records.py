@@ -42,7 +42,8 @@ from crm_tui.widgets.confirm import ConfirmModal
 from crm_tui.widgets.connection import connected
 from crm_tui.widgets.footer import CrmFooter
 from crm_tui.widgets.forms import FormModal, OpenInstead
-from crm_tui.widgets.lazy_table import LazyTable, QuerySource
+from crm_tui.widgets.lazy_table import LazyTable
+from crm_tui.widgets.query_source import QuerySource
 from crm_tui.screens.bulk import BULK_KEY, start_bulk
 from crm_tui.screens.list_export import start_export
 

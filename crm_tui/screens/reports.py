@@ -33,7 +33,8 @@ from crm_tui.models.validation import clean
 from crm_tui.screens.list_export import start_export
 from crm_tui.widgets.connection import in_thread, in_thread_cancellable
 from crm_tui.widgets.footer import CrmFooter
-from crm_tui.widgets.lazy_table import Column, LazyTable, QuerySource
+from crm_tui.widgets.lazy_table import Column, LazyTable
+from crm_tui.widgets.query_source import QuerySource
 from crm_tui.widgets.bars import BarChart
 from crm_tui.widgets.plain import PlainStatic, plain_content
 
