@@ -1,11 +1,13 @@
 """LazyTable: only the rows in view are fetched, whatever the size of the list."""
 from __future__ import annotations
 
+import threading
+
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
 from crm_tui.models.customers import Customer, customer_list_query
-from crm_tui.widgets.lazy_table import PAGE_SIZE, Column, LazyTable, fit
+from crm_tui.widgets.lazy_table import FIRST_COUNT, PAGE_SIZE, Column, LazyTable, fit
 from crm_tui.widgets.query_source import QuerySource
 from tests.conftest import make_customer, make_user
 from tests.pilot import press_and_settle, settle
@@ -245,3 +247,39 @@ async def test_rows_are_marked_with_space_and_star_and_stay_marked(sqlite_db):
         table.reload()
         await settle(pilot)
         assert table.marked_ids == {customers[0].id}
+
+
+class SlowCountSource(MemorySource):
+    """A source whose exact count takes as long as a million rows' count,
+    and which can count up to a limit at once."""
+
+    def __init__(self, total: int):
+        super().__init__(total)
+        self.release_count = threading.Event()
+
+    def count_at_most(self, filter_text: str, limit: int) -> int:
+        return min(len(self._numbers(filter_text)), limit + 1)
+
+    def count(self, filter_text: str) -> int:
+        self.release_count.wait(timeout=10)
+        return super().count(filter_text)
+
+
+async def test_a_huge_list_shows_its_first_rows_before_its_exact_count():
+    """Opening a list counts at most FIRST_COUNT rows first ("200+"), so the
+    first page does not wait for the count of a million rows."""
+    source = SlowCountSource(TOTAL)
+    app = TableApp(source)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(LazyTable)
+        for _ in range(200):
+            if source.fetches:
+                break
+            await pilot.pause(0.01)
+        assert source.fetches and source.fetches[0][0] == 0
+        await pilot.pause(0.05)
+        assert not table.view.count_exact and table.row_count == FIRST_COUNT + 1
+        assert "name 0" in "".join(shown_lines(table))
+        source.release_count.set()
+        await settle(pilot)
+        assert table.view.count_exact and table.row_count == TOTAL

@@ -216,11 +216,11 @@ class LazyTableView(ScrollView, can_focus=True, inherit_bindings=False):
     async def _count(self, generation: int, filter_text: str) -> None:
         """Count in a thread; a newer count (the next keystroke) cancels
         this one and stops its SQL. A source that can count up to a limit
-        does that first, so a filter matching a million rows shows its
+        does that first, so a list or a filter of a million rows shows its
         first page at once; the exact count follows."""
         try:
             bounded = getattr(self.source, "count_at_most", None)
-            if filter_text and bounded is not None:
+            if bounded is not None:
                 count = await self._in_thread(bounded, filter_text, FIRST_COUNT)
                 if count <= FIRST_COUNT:
                     self.post_message(self._Counted(generation, count))
