@@ -18,6 +18,11 @@ resident set size.
     python bench/startup.py                          # 100 and 100,000 customers, 3 runs each
     python bench/startup.py --sizes 100 1000000 --runs 5
     python bench/startup.py --data-dir /tmp/crm-bench  # keep the generated files for next time
+    python bench/startup.py --sizes 100000 --reports   # also the Reports screen's peak memory
+
+With --reports, the Reports screen is opened instead of the list (the
+company-wide contribution ranking, with the order figures summed first, as
+the worker keeps them), and its peak memory is printed beside the list's.
 """
 from __future__ import annotations
 
@@ -61,7 +66,7 @@ def generate(path: Path, customers: int) -> None:
 
 # ----- one measurement, in its own process ------------------------------------
 
-def measure(path: Path, launched: float) -> dict:
+def measure(path: Path, launched: float, module: str = "customers") -> dict:
     import asyncio
     import resource
 
@@ -98,10 +103,14 @@ def measure(path: Path, launched: float) -> dict:
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
             moments["signed_in"] = time.time()
-            position = [module.key for module in app.allowed_modules()].index("customers")
+            position = [entry.key for entry in app.allowed_modules()].index(module)
             await pilot.press(MENU_KEYS[position])
-            await wait_until(pilot, lambda: isinstance(app.screen, CustomerListScreen))
-            table = app.screen.query_one(LazyTable)
+            if module == "customers":
+                await wait_until(pilot, lambda: isinstance(app.screen, CustomerListScreen))
+                table = app.screen.query_one(LazyTable)
+            else:  # the Reports screen opens on the company-wide contribution ranking
+                await wait_until(pilot, lambda: app.screen.query("#report-contribution LazyTable"))
+                table = app.screen.query_one("#report-contribution").query_one(LazyTable)
             await wait_until(pilot, lambda: table.view.row_at(0) is not None)
             await pilot.pause()  # the frame with the rows
             moments["list_shown"] = time.time()
@@ -166,10 +175,11 @@ def measure_bare(launched: float) -> dict:
     return {"seconds_to_screen": asyncio.run(drive()) - launched}
 
 
-def run_once(path: Path | None, mode: str = "--measure") -> dict:
+def run_once(path: Path | None, mode: str = "--measure", module: str = "customers") -> dict:
     started = time.time()
     finished = subprocess.run(
-        [sys.executable, __file__, mode, str(path), "--launched", repr(started)],
+        [sys.executable, __file__, mode, str(path), "--launched", repr(started),
+         "--module", module],
         capture_output=True, text=True, check=False, timeout=WAIT_SECONDS + 60)
     if finished.returncode != 0:
         raise RuntimeError(f"measurement failed:\n{finished.stderr[-3000:]}")
@@ -186,6 +196,25 @@ def report(size: int, runs: list[dict]) -> str:
             f"sign-in {median('seconds_sign_in'):.2f} s, "
             f"list {median('seconds_to_list'):.2f} s); "
             f"peak RSS {max(run['peak_rss_mb'] for run in runs):.0f} MB")
+
+
+def reports_report(path: Path, size: int, list_runs: list[dict], runs: int) -> str:
+    """The Reports screen opened instead of the list, with the order figures
+    summed beforehand (as the worker keeps them): its peak memory beside the list's."""
+    from crm_tui import db
+    from crm_tui.config import DatabaseConfig
+    from crm_tui.models import order_figures
+
+    crm_db, _sales_db = db.bind(DatabaseConfig(url=database_url(path)))
+    order_figures.refresh(order_figures.FULL)
+    crm_db.close()
+    reports = [run_once(path, module="reports") for _ in range(runs)]
+    list_peak = max(run["peak_rss_mb"] for run in list_runs)
+    reports_peak = max(run["peak_rss_mb"] for run in reports)
+    shown = statistics.median(run["seconds_to_list"] for run in reports)
+    return (f"{size:>9,} customers, Reports screen: contribution rows shown {shown:.2f} s after "
+            f"signing in; peak RSS {reports_peak:.0f} MB, {reports_peak / list_peak:.2f}x the "
+            f"customer list's {list_peak:.0f} MB")
 
 
 def login_report(path: Path, runs: int) -> str:
@@ -210,9 +239,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--measure-login", help=argparse.SUPPRESS)
     parser.add_argument("--measure-bare", help=argparse.SUPPRESS)
     parser.add_argument("--launched", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--module", default="customers", help=argparse.SUPPRESS)
+    parser.add_argument("--reports", action="store_true",
+                        help="also open the Reports screen (its contribution ranking) and "
+                             "compare its peak memory with the customer list's")
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(Path(args.measure), args.launched or LAUNCHED)))
+        print(json.dumps(measure(Path(args.measure), args.launched or LAUNCHED, args.module)))
         return 0
     if args.measure_login:
         print(json.dumps(measure_login(Path(args.measure_login), args.launched or LAUNCHED)))
@@ -241,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
             runs = [run_once(path) for _ in range(args.runs)]
             lines.append(report(size, runs))
             print(lines[-1], flush=True)
+            if args.reports:
+                lines.append(reports_report(path, size, runs, args.runs))
+                print(lines[-1], flush=True)
     print("\n".join(["", "summary:"] + lines))
     return 0
 
