@@ -5,6 +5,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 
 import pytest
 from peewee import SQL
@@ -43,6 +44,23 @@ def customers(crm_db, people):
             Customer.update(lost_at=f"2025-0{1 + position % 3}-15").where(
                 Customer.id == customer_id).execute()
     return people
+
+
+@contextmanager
+def recorded_statements():
+    """Every statement run inside, as (SQL, parameters)."""
+    statements: list[tuple[str, list]] = []
+    real_execute = database.obj.execute_sql
+
+    def recorded(sql, params=None, *args, **kwargs):
+        statements.append((sql, list(params or ())))
+        return real_execute(sql, params, *args, **kwargs)
+
+    database.obj.execute_sql = recorded
+    try:
+        yield statements
+    finally:
+        del database.obj.execute_sql
 
 
 def whole_list(source: QuerySource, sort, descending) -> list[int]:
@@ -111,27 +129,17 @@ def test_a_search_and_a_manager_scope_page_the_same_way(customers):
 
 
 def test_the_count_leaves_out_joins_that_cannot_change_it(customers):
-    statements = []
-    real_execute = database.obj.execute_sql
-
-    def recorded(sql, params=None, *args, **kwargs):
-        statements.append(sql)
-        return real_execute(sql, params, *args, **kwargs)
-
-    database.obj.execute_sql = recorded
-    try:
+    with recorded_statements() as statements:
         everyone = lean_count(customer_list_query(customers.admin, ""))
         searched = lean_count(customer_list_query(customers.admin, "公司1"))
         by_manager_name = lean_count(customer_list_query(customers.admin, "王经理"))
-    finally:
-        del database.obj.execute_sql
     assert everyone == customer_list_query(customers.admin, "").count() == 45
     assert searched == customer_list_query(customers.admin, "公司1").count()
     assert by_manager_name == customer_list_query(customers.admin, "王经理").count() == 30
     # No INNER JOIN is left for the database to run; the outer ones it drops.
     # (PostgreSQL also counts a sample, to tell common text from rare: see
     # customers.text_index_contains.)
-    counts = [sql for sql in statements if "COUNT(" in sql and '"sample"' not in sql]
+    counts = [sql for sql, _params in statements if "COUNT(" in sql and '"sample"' not in sql]
     # The search compares the customer's own columns (names of regions,
     # levels and managers are looked up first): no join is left to run.
     assert len(counts) == 3 and not any("JOIN" in sql for sql in counts)
@@ -161,19 +169,12 @@ def test_the_last_page_and_the_next_page_skip_no_rows(customers):
     previous page's last key: neither makes the database skip rows."""
     source = QuerySource(lambda text: customer_list_query(customers.admin, text), COLUMNS)
     total = source.count("")
-    statements = []
-    real_execute = database.obj.execute_sql
-
-    def recorded(sql, params=None, *args, **kwargs):
-        statements.append((sql, list(params or ())))
-        return real_execute(sql, params, *args, **kwargs)
 
     def skipped(sql: str, params: list) -> int:
         # Peewee writes LIMIT and OFFSET as the last two parameters.
         return params[-1] if "OFFSET" in sql else 0
 
-    database.obj.execute_sql = recorded
-    try:
+    with recorded_statements() as statements:
         for column in (None, COLUMNS[1], COLUMNS[2], COLUMNS[5]):
             for descending in (False, True):
                 statements.clear()
@@ -187,8 +188,6 @@ def test_the_last_page_and_the_next_page_skip_no_rows(customers):
                 # take one statement per region it spans.
                 assert len(pages) == 4 if column is not COLUMNS[2] else len(pages) >= 4
                 assert all(skipped(sql, params) == 0 for sql, params in pages), pages
-    finally:
-        del database.obj.execute_sql
 
 
 @pytest.mark.parametrize("descending", [False, True])
@@ -199,20 +198,11 @@ def test_a_sort_by_a_joined_name_never_sorts_the_list(customers, column, descend
     source = QuerySource(lambda text: customer_list_query(customers.admin, text), COLUMNS)
     total = source.count("")
     expected = whole_list(source, column, descending)
-    statements = []
-    real_execute = database.obj.execute_sql
-
-    def recorded(sql, params=None, *args, **kwargs):
-        statements.append(sql)
-        return real_execute(sql, params, *args, **kwargs)
-
-    database.obj.execute_sql = recorded
-    try:
+    with recorded_statements() as statements:
         pages = read_pages(source, column, descending, [0, 1, (total - 1) // PAGE, 2])
-    finally:
-        del database.obj.execute_sql
     assert pages == {page: expected[page * PAGE:(page + 1) * PAGE] for page in pages}
-    reads = [sql for sql in statements if '"region_id" = ' in sql or '"manager_id" = ' in sql]
+    reads = [sql for sql, _params in statements
+             if '"region_id" = ' in sql or '"manager_id" = ' in sql]
     assert reads and not any('"item"' in sql.split("ORDER BY")[-1]
                              or '"display_name"' in sql.split("ORDER BY")[-1] for sql in reads)
 
