@@ -1,6 +1,7 @@
 """The application shell driven like a person: login, home, lists, palette, help, lock."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from crm_tui.models.users import User, authenticate
 from crm_tui.screens import customer_screen
 from crm_tui.screens.customers import CustomerListScreen
 from crm_tui.screens.help import HelpScreen
-from crm_tui.screens.home import HomeScreen
+from crm_tui.screens.home import FIGURE_WIDTH, HomeScreen, format_figure
 from crm_tui.screens.login import LockScreen, LoginScreen
 from crm_tui.widgets.forms import FormModal
 from crm_tui.widgets.lazy_table import LazyTable
@@ -94,6 +95,17 @@ def test_home_figures_of_a_supervisor_count_everything_and_new_services(crm_db, 
     assert figures.services_waiting == 1  # the new one, to assign
     assert figures.open_churn_alerts == 3
     assert figures.month_order_amount == Decimal("377.50")
+
+
+def test_a_month_of_orders_past_a_billion_fits_its_box_in_whole_units(crm_db, people):
+    make_home_data(people)
+    figures = home_figures(people.supervisor)
+    assert format_figure("month_order_amount", figures) == "377.50"
+    big = dataclasses.replace(figures, month_order_amount=Decimal("1454345555.49"))
+    assert format_figure("month_order_amount", big) == "1,454,345,555"
+    assert len(format_figure("month_order_amount", big)) <= FIGURE_WIDTH
+    near = dataclasses.replace(figures, month_order_amount=Decimal("99999999.99"))
+    assert format_figure("month_order_amount", near) == "99,999,999.99"
 
 
 # ----- login -----------------------------------------------------------------

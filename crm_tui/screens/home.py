@@ -36,10 +36,17 @@ def menu_key(position: int) -> str:
     return MENU_KEYS[position] if position < len(MENU_KEYS) else " "
 
 
+# Cells of a figure's value (the .home-figure-value width in app.tcss).
+FIGURE_WIDTH = 14
+
+
 def format_figure(name: str, figures: HomeFigures) -> str:
     value = getattr(figures, name)
     if name == "month_order_amount":
-        return f"{value:,.2f}"
+        # A company's month of orders can pass a billion: whole units then,
+        # rather than a figure cut off at 80 columns.
+        with_cents = f"{value:,.2f}"
+        return with_cents if len(with_cents) <= FIGURE_WIDTH else f"{value:,.0f}"
     return str(value)
 
 
