@@ -58,9 +58,10 @@ CUSTOMER_STATUSES = (NORMAL, LOST, DELETED)
 class Customer(Visible, BaseModel):
     number = CharField(max_length=20, unique=True)
     name = CharField(max_length=100, index=True)
-    region = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT")
+    # Region and level are indexed with the status (Meta.indexes).
+    region = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT", index=False)
     manager = ForeignKeyField(User, backref="customers", on_delete="RESTRICT")
-    level = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT")
+    level = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT", index=False)
     satisfaction = IntegerField()
     credit = IntegerField()
     address = CharField(max_length=200)
@@ -93,8 +94,11 @@ class Customer(Visible, BaseModel):
 
     class Meta:
         # The key indexes also hold what scope asks (status, manager), so
-        # grouping by a key reads the index alone.
+        # grouping by a key reads the index alone; so do region and level
+        # (a list sorted by either counts the customers of each).
         indexes = ((("manager", "status"), False),
+                   (("region", "status"), False),
+                   (("level", "status"), False),
                    (("name_key", "status", "manager"), False),
                    (("phone_key", "status", "manager"), False),
                    (("tax_key", "status", "manager"), False))
