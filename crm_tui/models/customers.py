@@ -58,10 +58,9 @@ CUSTOMER_STATUSES = (NORMAL, LOST, DELETED)
 class Customer(Visible, BaseModel):
     number = CharField(max_length=20, unique=True)
     name = CharField(max_length=100, index=True)
-    # Region and level are indexed with the status (Meta.indexes).
-    region = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT", index=False)
+    region = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT")
     manager = ForeignKeyField(User, backref="customers", on_delete="RESTRICT")
-    level = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT", index=False)
+    level = ForeignKeyField(DictionaryEntry, backref="+", on_delete="RESTRICT")
     satisfaction = IntegerField()
     credit = IntegerField()
     address = CharField(max_length=200)
@@ -95,7 +94,8 @@ class Customer(Visible, BaseModel):
     class Meta:
         # The key indexes also hold what scope asks (status, manager), so
         # grouping by a key reads the index alone; so do region and level
-        # (a list sorted by either counts the customers of each).
+        # (a list sorted by either counts the customers of each; the
+        # foreign keys' own indexes give each one's customers in id order).
         indexes = ((("manager", "status"), False),
                    (("region", "status"), False),
                    (("level", "status"), False),
