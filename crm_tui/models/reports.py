@@ -72,13 +72,16 @@ def year_range(year: int) -> tuple[dt.date, dt.date]:
 # ----- 4.1 客户贡献分析 contribution --------------------------------------
 
 def _visible_customers(user: User, name: str):
-    query = (Customer.visible_to(user)
-             .select(Customer.id, Customer.number, Customer.name,
-                     User.display_name.alias("manager"))
-             .join_from(Customer, User, JOIN.INNER, on=(Customer.manager == User.id)))
-    if name.strip():
-        query = query.where(Customer.name.contains(name.strip()))
-    return query
+    """The customers `user` sees whose name contains `name`, with their
+    account manager's name."""
+    return (_named(Customer.visible_to(user), name)
+            .select(Customer.id, Customer.number, Customer.name,
+                    User.display_name.alias("manager"))
+            .join_from(Customer, User, JOIN.INNER, on=(Customer.manager == User.id)))
+
+
+def _named(query, name: str):
+    return query.where(Customer.name.contains(name.strip())) if name.strip() else query
 
 
 def _figures(year: int | None):
@@ -139,7 +142,9 @@ def contribution_summary(user: User, name: str = "", year: int | None = None
     """(customers with counted orders, their total amount) for the same filters."""
     require(user, perm.REPORT_VIEW)
     figures, condition = _figures(year)
-    query = (_visible_customers(user, name)
+    # Without the managers' names: a join that cannot change the sums
+    # made the database read every customer through it (4x at 1,000,000).
+    query = (_named(Customer.visible_to(user), name)
              .select(fn.COUNT(Customer.id), fn.SUM(figures.amount))
              .join_from(Customer, figures, JOIN.INNER, on=(figures.customer_id == Customer.id)))
     if condition is not None:
