@@ -313,3 +313,5 @@ def test_an_amount_summed_as_floating_point_reads_back_to_the_cent(amounts_in_ce
     exact = Decimal(sum(amounts_in_cents)) / 100
     assert cents(total) == exact
     assert cents(total) == Decimal(str(total)).quantize(Decimal("0.01"))
+    # PostgreSQL sums numeric columns exactly, as Decimal.
+    assert cents(exact) == exact and str(cents(exact)) == str(exact.quantize(Decimal("0.01")))

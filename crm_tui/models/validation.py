@@ -62,6 +62,8 @@ def cents(value: Any) -> Decimal:
         # The same for sums of cent amounts (whose error is far below half
         # a cent), and a quarter of the cost: reports convert every row.
         return Decimal(f"{value:.2f}")
+    if isinstance(value, Decimal):  # PostgreSQL's numeric
+        return value.quantize(CENT)
     return Decimal(str(value or 0)).quantize(CENT)
 
 def _blank(value: Any) -> bool:
