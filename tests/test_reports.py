@@ -297,7 +297,8 @@ def test_reports_need_report_view(data, people):
              lambda: reports.composition(people.manager, "level"),
              lambda: reports.service_composition(people.manager),
              lambda: reports.churn(people.manager),
-             lambda: reports.churn_by_month(people.manager)]
+             lambda: reports.churn_by_month(people.manager),
+             lambda: reports.order_figures_to_wait_for(people.manager)]
     for call in calls:
         with pytest.raises(PermissionDenied):
             call()
@@ -315,3 +316,15 @@ def test_an_amount_summed_as_floating_point_reads_back_to_the_cent(amounts_in_ce
     assert cents(total) == Decimal(str(total)).quantize(Decimal("0.01"))
     # PostgreSQL sums numeric columns exactly, as Decimal.
     assert cents(exact) == exact and str(cents(exact)) == str(exact.quantize(Decimal("0.01")))
+
+
+def test_a_report_waits_only_for_figures_never_summed(crm_db, people, monkeypatch):
+    """No figures yet: the report waits for them; stale ones are shown as
+    they are (and summed again afterwards); fresh ones are simply read."""
+    build(people)
+    assert reports.order_figures_to_wait_for(people.executive) is True
+    order_figures.refresh(order_figures.FULL)
+    assert reports.order_figures_to_wait_for(people.executive) is None
+    later = order_figures.figures_as_of() + order_figures.FRESH_FOR * 2
+    monkeypatch.setattr(order_figures.clock, "now", lambda: later)
+    assert reports.order_figures_to_wait_for(people.executive) is False

@@ -206,6 +206,46 @@ async def test_the_contribution_says_how_recent_it_is_and_ctrl_r_updates_it(sqli
         assert first["amount"] == smallest[5] + Decimal("99999999.00")
 
 
+async def test_stale_figures_are_shown_at_once_then_summed_again_behind_the_report(
+        sqlite_url, people, monkeypatch):
+    """Figures older than ten minutes: the report shows them as they are,
+    saying so, then sums the recent orders again and shows the new ones."""
+    from crm_tui.models import order_figures, reports
+
+    data = build(people)
+    order_figures.refresh(order_figures.FULL)
+    expected = expected_contribution(data, people.executive, people)
+    smallest = expected[-1]
+    Order.create(number="SO-LATE", customer_id=smallest[0], date=dt.date.today(), status=5,
+                 amount=Decimal("99999999.00"))
+    monkeypatch.setattr(order_figures, "figures_are_fresh", lambda now=None: False)
+    steps = []
+    real_update, real_summary = reports.update_order_figures, reports.contribution_summary
+
+    def update(user, now=False):
+        steps.append("sum the orders")
+        real_update(user, now)
+        monkeypatch.setattr(order_figures, "figures_are_fresh", lambda now=None: True)
+
+    def report_summary(*args, **kwargs):
+        steps.append("report")
+        return real_summary(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "update_order_figures", update)
+    monkeypatch.setattr(reports, "contribution_summary", report_summary)
+    app = app_for(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "exec")
+        screen = await open_module(pilot, "reports", ReportsScreen)
+        await settle(pilot)
+        # Shown from the figures as they were, then summed once behind it ...
+        assert steps == ["report", "sum the orders", "report"]
+        # ... and the report shown again from the new figures.
+        first = table_rows(screen, "contribution")[0]
+        assert (first["id"], first["amount"]) == (smallest[0], smallest[5] + Decimal("99999999.00"))
+        assert "summing" not in summary(screen, "contribution")
+
+
 async def test_keys_typed_right_after_a_report_key_reach_that_report(sqlite_url, people):
     # The services tab is built when first shown; what is typed at once
     # after F4 goes to its first filter, not to the report shown before.

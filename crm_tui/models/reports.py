@@ -128,13 +128,25 @@ def contribution(user: User, name: str = "", year: int | None = None,
 
 
 def update_order_figures(user: User, now: bool = False) -> None:
-    """Before a contribution report: sum the recent orders again, when the
-    figures are stale or when the user asks for it (`now`)."""
+    """Sum the recent orders again, when the figures are stale or when the
+    user asks for it (`now`)."""
     require(user, perm.REPORT_VIEW)
     if now:
         order_figures.refresh(order_figures.RECENT)
     else:
         order_figures.refresh_if_stale()
+
+
+def order_figures_to_wait_for(user: User) -> bool | None:
+    """Before a contribution report: True when there are no figures yet
+    (sum them first: the report waits); False when they are stale (show the
+    report from them as they are, "as of" their time, and sum the recent
+    orders again afterwards: at a million customers that takes seconds);
+    None when they are fresh."""
+    require(user, perm.REPORT_VIEW)
+    if order_figures.figures_as_of() is None:
+        return True
+    return None if order_figures.figures_are_fresh() else False
 
 
 def contribution_summary(user: User, name: str = "", year: int | None = None

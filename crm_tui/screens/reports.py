@@ -169,6 +169,10 @@ class ReportPane(Vertical):
         self.query_one(LazyTable).reload()
         summary.update(result.summary)
         self.draw_chart(result)
+        self.after_run()
+
+    def after_run(self) -> None:
+        """What a report does once it is shown (nothing, unless it says)."""
 
     def show_rows(self, result: ReportResult) -> None:
         self.source.set_rows(result.rows)
@@ -228,6 +232,8 @@ class ContributionPane(ReportPane):
         self.customers = 0
         # Ctrl+R: sum the recent orders again now, however fresh the figures.
         self.refresh_asked = False
+        # The report was shown from stale figures: sum them again, then run again.
+        self.refresh_after = False
 
     def filter_widgets(self) -> ComposeResult:
         yield Label(t("report.filter.name"))
@@ -240,7 +246,10 @@ class ContributionPane(ReportPane):
         data = clean(reports.CONTRIBUTION_FILTERS, values)
         name, year = data["name"], data["year"]
         asked, self.refresh_asked = self.refresh_asked, False
-        reports.update_order_figures(user, now=asked)
+        wait = True if asked else reports.order_figures_to_wait_for(user)
+        if wait:
+            reports.update_order_figures(user, now=asked)
+        self.refresh_after = wait is False
         customers, total = reports.contribution_summary(user, name, year)
 
         def query_for_filter(text: str) -> Any:
@@ -253,6 +262,8 @@ class ContributionPane(ReportPane):
         as_of = order_figures.figures_as_of()
         if as_of is not None:
             summary += "  " + t("report.as_of", moment=moment_text(as_of))
+        if self.refresh_after:
+            summary += "  " + t("report.refreshing")
         result = ReportResult([], bars, summary, money=True)
         result.query = query_for_filter
         self.customers = customers
@@ -260,6 +271,18 @@ class ContributionPane(ReportPane):
 
     def show_rows(self, result: ReportResult) -> None:
         self.source.set_query(result.query)
+
+    def after_run(self) -> None:
+        if self.refresh_after:
+            self.refresh_after = False
+            self.refresh_figures()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="report-figures")
+    def refresh_figures(self) -> None:
+        """Sum the recent orders again behind the report shown from stale
+        figures, then show it again from the new ones."""
+        reports.update_order_figures(self.app.user)
+        self.app.call_from_thread(self.run)
 
     def export_count(self) -> int:
         return self.customers

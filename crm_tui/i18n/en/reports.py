@@ -49,6 +49,7 @@ STRINGS = {
     "report.range": "{first} to {last}",
     "report.all_dates": "all dates",
     "report.as_of": "· as of {moment}",
+    "report.refreshing": "· summing the recent orders…",
     "report.contribution.summary": "{customers} customers with orders (shipped or paid), "
                                    "{period}: total {amount}",
     "report.composition.summary": "{customers} customers (status normal) by {dimension}",

@@ -49,6 +49,7 @@ STRINGS = {
     "report.range": "{first} 至 {last}",
     "report.all_dates": "全部日期",
     "report.as_of": "· 截至 {moment}",
+    "report.refreshing": "· 正在汇总最近的订单…",
     "report.contribution.summary": "{period}有订单（已发货或已回款）的客户 {customers} 个，合计 {amount}",
     "report.composition.summary": "正常状态客户 {customers} 个，{dimension}",
     "report.services.summary": "服务 {services} 个，{period}",
