@@ -17,8 +17,9 @@ from crm_tui.models.sales_system import Order
 from crm_tui.screens.home import MENU_KEYS, HomeScreen
 from crm_tui.screens.reports import ReportsScreen
 from crm_tui.widgets.forms import FormModal
-from tests.pilot import (app_for, open_module, press_and_settle, save, settle, sign_in,
-                         type_text)
+from crm_tui.widgets.lazy_table import LazyTable
+from tests.pilot import (app_for, open_module, press_and_settle, save, search_list, settle,
+                         sign_in, type_text)
 from tests.test_reports import build, expected_contribution, visible
 
 
@@ -204,6 +205,36 @@ async def test_the_contribution_says_how_recent_it_is_and_ctrl_r_updates_it(sqli
         first = table_rows(screen, "contribution")[0]
         assert (first["id"], first["rank"], first["orders"]) == (smallest[0], 1, smallest[4] + 1)
         assert first["amount"] == smallest[5] + Decimal("99999999.00")
+
+
+async def test_the_ranking_is_counted_once_with_its_summary(sqlite_url, people, monkeypatch):
+    """The summary counts the customers ranked; the table takes that number
+    instead of counting them a second time, and a search in it counts."""
+    from crm_tui.widgets.query_source import QuerySource
+
+    data = build(people)
+    counts = []
+    real_count = QuerySource.count
+
+    def count(self, filter_text):
+        counts.append(filter_text)
+        return real_count(self, filter_text)
+
+    monkeypatch.setattr(QuerySource, "count", count)
+    app = app_for(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "exec")
+        screen = await open_module(pilot, "reports", ReportsScreen)
+        await settle(pilot)
+        expected = expected_contribution(data, people.executive, people)
+        table = screen.query_one("#contribution-table", LazyTable)
+        assert table.row_count == len(expected) and str(len(expected)) in summary(
+            screen, "contribution")
+        assert counts == []
+        table.focus()
+        await search_list(pilot, expected[0][2][:2])
+        assert counts and table.row_count == len(
+            [row for row in expected if expected[0][2][:2] in row[2]])
 
 
 async def test_stale_figures_are_shown_at_once_then_summed_again_behind_the_report(

@@ -199,12 +199,22 @@ class ContributionSource:
     def __init__(self, columns: Sequence[Column]):
         self.columns = list(columns)
         self._pages: QuerySource | None = None
+        self._customers: int | None = None
 
-    def set_query(self, query_for_filter: Any) -> None:
+    def set_query(self, query_for_filter: Any, customers: int) -> None:
+        """The report's rows, and their number (its summary counted them)."""
         self._pages = QuerySource(query_for_filter, self.columns)
+        self._customers = customers
 
     def count(self, filter_text: str) -> int:
-        return self._pages.count(filter_text) if self._pages else 0
+        if self._pages is None:
+            return 0
+        if not filter_text and self._customers is not None:
+            # Counted with the summary a moment ago: not again (a second
+            # scan of a million customers). A later reload counts anew.
+            customers, self._customers = self._customers, None
+            return self._pages.counted(filter_text, customers)
+        return self._pages.count(filter_text)
 
     def fetch(self, filter_text: str, sort: Column | None, descending: bool,
               offset: int, limit: int) -> list[dict]:
@@ -270,7 +280,7 @@ class ContributionPane(ReportPane):
         return result
 
     def show_rows(self, result: ReportResult) -> None:
-        self.source.set_query(result.query)
+        self.source.set_query(result.query, self.customers)
 
     def after_run(self) -> None:
         if self.refresh_after:

@@ -66,6 +66,12 @@ class QuerySource:
     def count(self, filter_text: str) -> int:
         with connected():
             count = lean_count(self.query_for_filter(filter_text))
+        return self.counted(filter_text, count)
+
+    def counted(self, filter_text: str, count: int) -> int:
+        """Take `count` as the number of rows for `filter_text` (counted
+        now, by this source or by its caller): keys read before are not
+        trusted after it."""
         with self._lock:
             self._data_version += 1
             self._anchors.clear()
