@@ -15,7 +15,9 @@ this process, CPU time):
 - what the screen asks when it opens: count and total, the first page of
   50 rows and the 8 bars, beside the same statements typed by hand over the
   figures;
-- the whole ranking (what an export reads) beside the same by hand;
+- the whole ranking beside the same by hand: as the model's typed rows
+  (`reports.contribution`, a Decimal amount each) and as the export reads
+  it (the report's query streamed as tuples);
 - the Reports screen: from pushing the screen (headless, 80x24) to the
   contribution table showing its first rows, with the figures fresh.
 
@@ -165,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
         assert len(ranking[2]) == len(floor[2][0]), (len(ranking[2]), len(floor[2][0]))
         line(f"{name}, contribution {label}: whole ranking ({len(ranking[2]):,} customers)",
              ranking, floor, "the same by hand")
+        # What the export writes: the report's query streamed as tuples
+        # (ContributionPane.export_rows), without a row object or a Decimal each.
+        exported = best(lambda: list(database.execute(reports.contribution_query(user, "", year))),
+                        args.repeat)
+        line(f"{name}, contribution {label}: whole ranking as the export reads it",
+             exported, floor, "the same by hand")
 
     order_figures.refresh(order_figures.RECENT)  # the screen finds them fresh
     runs = [screen_seconds(config, user) for _ in range(args.repeat)]
