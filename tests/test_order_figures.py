@@ -136,3 +136,36 @@ def test_many_batches_give_the_same_figures(frozen, monkeypatch):
         add_order(number, customer_id, dt.date(2027, 12, 1), 6, "1.10")
     assert order_figures.refresh(RECENT).customers == 7
     assert stored() == sums_by_hand()
+
+
+def test_a_recent_refresh_sums_before_it_takes_the_write_lock(sqlite_db, tmp_path, monkeypatch):
+    """On SQLite every other user's save waits while a refresh holds the
+    write lock: the recent orders are summed before it is taken."""
+    import sqlite3
+
+    moment = {"now": NOW}
+    clock.set_clock(lambda: moment["now"])
+    some_orders()
+    order_figures.refresh(FULL)
+    add_order(900, 3, NOW.date(), 5, "10.00")
+    moment["now"] = NOW + dt.timedelta(hours=1)
+    real_sums = order_figures._sums_by_customer_and_year
+    saved_while_summing = []
+
+    def sums(*args, **kwargs):
+        # Another user saves meanwhile, without waiting for any lock.
+        other = sqlite3.connect(tmp_path / "crm.sqlite3", timeout=0)
+        try:
+            other.execute("UPDATE customer SET fax = fax WHERE id = -1")
+            other.commit()
+            saved_while_summing.append(True)
+        except sqlite3.OperationalError as error:  # "database is locked"
+            saved_while_summing.append(str(error))
+        finally:
+            other.close()
+        return real_sums(*args, **kwargs)
+
+    monkeypatch.setattr(order_figures, "_sums_by_customer_and_year", sums)
+    result = order_figures.refresh(RECENT)
+    assert result.kind == RECENT and saved_while_summing == [True]
+    assert stored() == sums_by_hand()

@@ -109,17 +109,21 @@ def refresh(kind: str = RECENT) -> RefreshResult:
     """Sum the orders again: every customer (FULL) or the customers with
     recent orders (RECENT; a full refresh when there was none before)."""
     started_at, started = clock.now(), time.perf_counter()
+    since = None
+    if kind == RECENT:
+        as_of = figures_as_of()
+        since = (as_of - RECENT_OVERLAP).date() if as_of else None
+    # A recent refresh reads its sums before it takes the write lock: on
+    # SQLite every other user's save waits while the lock is held, and at a
+    # million customers summing a week of orders takes seconds.
+    recent = _recent_sums(since) if since is not None else None
     with database.atomic():
         _take_refresh_lock()
-        since = None
-        if kind == RECENT:
-            as_of = figures_as_of()
-            since = (as_of - RECENT_OVERLAP).date() if as_of else None
-        if since is None:
+        if recent is None:
             kind = FULL
             customers = _refresh_all()
         else:
-            customers = _refresh_since(since)
+            customers = _write_recent(*recent)
         seconds = time.perf_counter() - started
         OrderFiguresRefresh.create(kind=kind, started_at=started_at, finished_at=clock.now(),
                                    customers=customers, seconds=round(Decimal(seconds), 3))
@@ -177,21 +181,35 @@ def _refresh_all() -> int:
     return OrderTotals.select().count()
 
 
-def _refresh_since(since: dt.date) -> int:
+def _recent_sums(since: dt.date) -> tuple[list[int], int, list[tuple]]:
+    """(the customers with orders dated from `since` on, that year, their
+    sums from that year on): read only."""
     # Made distinct here: asked for DISTINCT, SQLite reads the whole
     # (customer, ...) index instead of the few days of the date index.
     dated_since = Order.select(Order.customer_id).where(Order.date >= since).tuples()
-    changed = iter(sorted({customer_id for (customer_id,) in dated_since}))
+    changed = sorted({customer_id for (customer_id,) in dated_since})
     # Only the years an order since then can be in are summed again.
-    customers, from_year = 0, since.year
-    while batch := list(islice(changed, BATCH)):
+    from_year = since.year
+    sums = []
+    for start in range(0, len(changed), BATCH):
+        sums += list(_sums_by_customer_and_year(changed[start:start + BATCH], from_year))
+    return changed, from_year, sums
+
+
+def _write_recent(changed: list[int], from_year: int, sums: list[tuple]) -> int:
+    """Replace the figures of the `changed` customers from `from_year` on
+    with `sums`, and their totals."""
+    by_customer: dict[int, list[tuple]] = {}
+    for row in sums:
+        by_customer.setdefault(row[0], []).append(row)
+    for start in range(0, len(changed), BATCH):
+        batch = changed[start:start + BATCH]
         (OrderFigures.delete()
          .where(OrderFigures.customer_id.in_(batch) & (OrderFigures.year >= from_year)).execute())
         OrderTotals.delete().where(OrderTotals.customer_id.in_(batch)).execute()
-        _insert_figures(_sums_by_customer_and_year(batch, from_year))
+        _insert_figures(row for customer_id in batch for row in by_customer.get(customer_id, ()))
         _total_figures(batch)
-        customers += len(batch)
-    return customers
+    return len(changed)
 
 
 def _insert_figures(rows: Iterable[tuple]) -> None:
