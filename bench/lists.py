@@ -68,9 +68,9 @@ def fill_audit(rows: int) -> None:
     modulo = "%%" if is_postgres(database.obj) else "%"  # psycopg2 reads a lone % as a parameter
     with database.atomic():
         database.execute_sql(
-            f"INSERT INTO audit_log (actor_id, at, table_name, row_id, action, field, old, new) "
-            f"SELECT NULL, {when}, 'customer', i {modulo} 100000, 'update', 'name', 'old ' || i, "
-            f"'new ' || i FROM ({series.replace('?', placeholder)}) AS s",
+            f"INSERT INTO audit_log (actor_id, at, table_name, row_id, action, field, old, new, "
+            f"change) SELECT NULL, {when}, 'customer', i {modulo} 100000, 'update', 'name', "
+            f"'old ' || i, 'new ' || i, '' FROM ({series.replace('?', placeholder)}) AS s",
             (rows - have,))
 
 
