@@ -33,6 +33,14 @@ def summary(screen, key: str) -> str:
     return str(screen.query_one(f"#report-{key} .report-summary", Static).render())
 
 
+async def reports_opened(pilot, login: str) -> ReportsScreen:
+    """Sign in as `login`, open the reports and wait until they are shown."""
+    await sign_in(pilot, login)
+    screen = await open_module(pilot, "reports", ReportsScreen)
+    await settle(pilot)
+    return screen
+
+
 async def type_filter(pilot, screen, selector: str, text: str) -> None:
     """Type `text` into the report's filter box `selector`, then Enter."""
     screen.query_one(selector, Input).focus()
@@ -221,11 +229,8 @@ async def test_the_ranking_is_counted_once_with_its_summary(sqlite_url, people, 
         return real_count(self, filter_text)
 
     monkeypatch.setattr(QuerySource, "count", count)
-    app = app_for(sqlite_url)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, "exec")
-        screen = await open_module(pilot, "reports", ReportsScreen)
-        await settle(pilot)
+    async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
+        screen = await reports_opened(pilot, "exec")
         expected = expected_contribution(data, people.executive, people)
         table = screen.query_one("#contribution-table", LazyTable)
         assert table.row_count == len(expected) and str(len(expected)) in summary(
@@ -264,11 +269,8 @@ async def test_stale_figures_are_shown_at_once_then_summed_again_behind_the_repo
 
     monkeypatch.setattr(reports, "update_order_figures", update)
     monkeypatch.setattr(reports, "contribution_summary", report_summary)
-    app = app_for(sqlite_url)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, "exec")
-        screen = await open_module(pilot, "reports", ReportsScreen)
-        await settle(pilot)
+    async with app_for(sqlite_url).run_test(size=(80, 24)) as pilot:
+        screen = await reports_opened(pilot, "exec")
         # Shown from the figures as they were, then summed once behind it ...
         assert steps == ["report", "sum the orders", "report"]
         # ... and the report shown again from the new figures.
