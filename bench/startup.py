@@ -19,6 +19,7 @@ resident set size.
     python bench/startup.py --sizes 100 1000000 --runs 5
     python bench/startup.py --data-dir /tmp/crm-bench  # keep the generated files for next time
     python bench/startup.py --sizes 100000 --reports   # also the Reports screen's peak memory
+    python bench/startup.py --url 'postgresql://...' --reports   # an existing database
 
 With --reports, the Reports screen is opened instead of the list (the
 company-wide contribution ranking, with the order figures summed first, as
@@ -45,8 +46,19 @@ ORDERS_PER_CUSTOMER = 10
 WAIT_SECONDS = 300
 
 
-def database_url(path: Path) -> str:
-    return f"sqlite:///{path}"
+def database_url(target: Path | str) -> str:
+    """A generated SQLite file's URL, or the URL given with --url."""
+    return str(target) if "://" in str(target) else f"sqlite:///{target}"
+
+
+def credentials(target: Path | str) -> tuple[str, str]:
+    """Who signs in: the generated file's administrator, or on a database
+    given with --url the benchmarks' own (bench/measure.py)."""
+    from crm_tui.demo import DEMO_PASSWORD
+
+    if "://" in str(target):
+        return "bench-admin", "bench-admin-password"
+    return LOGIN, DEMO_PASSWORD
 
 
 def generate(path: Path, customers: int) -> None:
@@ -66,7 +78,7 @@ def generate(path: Path, customers: int) -> None:
 
 # ----- one measurement, in its own process ------------------------------------
 
-def measure(path: Path, launched: float, module: str = "customers") -> dict:
+def measure(path: Path | str, launched: float, module: str = "customers") -> dict:
     import asyncio
     import resource
 
@@ -75,7 +87,6 @@ def measure(path: Path, launched: float, module: str = "customers") -> dict:
     from crm_tui.app import CrmApp
     from crm_tui.cli import open_databases
     from crm_tui.config import Config, DatabaseConfig
-    from crm_tui.demo import DEMO_PASSWORD
     from crm_tui.screens.customers import CustomerListScreen
     from crm_tui.screens.home import MENU_KEYS, HomeScreen
     from crm_tui.widgets.lazy_table import LazyTable
@@ -97,9 +108,10 @@ def measure(path: Path, launched: float, module: str = "customers") -> dict:
             await wait_until(pilot, lambda: app.screen.query("#login-user"))
             moments["login_shown"] = time.time()
             # What a person types; the Pilot's key-by-key typing would time the Pilot.
-            app.screen.query_one("#login-user", Input).value = LOGIN
+            login, password = credentials(path)
+            app.screen.query_one("#login-user", Input).value = login
             await pilot.press("enter")
-            app.screen.query_one("#login-password", Input).value = DEMO_PASSWORD
+            app.screen.query_one("#login-password", Input).value = password
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
             moments["signed_in"] = time.time()
@@ -128,15 +140,18 @@ def measure(path: Path, launched: float, module: str = "customers") -> dict:
     }
 
 
-def measure_login(path: Path, launched: float) -> dict:
+def measure_login(path: Path | str, launched: float) -> dict:
     """Start as `crm-tui` does (config, database, app) until the login screen shows."""
     import asyncio
 
     from crm_tui.cli import load_config, open_databases, set_locale
 
-    config_file = path.with_suffix(".yaml")
+    if "://" in str(path):
+        config_file = Path(tempfile.mkdtemp()) / "crm.yaml"
+    else:
+        config_file = path.with_suffix(".yaml")
     if not config_file.exists():
-        config_file.write_text(f"database:\n  url: {database_url(path)}\n")
+        config_file.write_text(f"database:\n  url: '{database_url(path)}'\n")
     config = load_config(str(config_file))
     set_locale(config.locale)
     open_databases(config)
@@ -198,7 +213,11 @@ def report(size: int, runs: list[dict]) -> str:
             f"peak RSS {max(run['peak_rss_mb'] for run in runs):.0f} MB")
 
 
-def reports_report(path: Path, size: int, list_runs: list[dict], runs: int) -> str:
+def target(text: str) -> Path | str:
+    return text if "://" in text else Path(text)
+
+
+def reports_report(path: Path | str, size: int, list_runs: list[dict], runs: int) -> str:
     """The Reports screen opened instead of the list, with the order figures
     summed beforehand (as the worker keeps them): its peak memory beside the list's."""
     from crm_tui import db
@@ -228,6 +247,31 @@ def login_report(path: Path, runs: int) -> str:
             f"bare Textual app {bare_median * 1000:.0f} ms, ratio {crm_median / bare_median:.2f}x")
 
 
+def measure_existing(args: argparse.Namespace) -> int:
+    """Login, list and (with --reports) Reports screen on the database of --url."""
+    from crm_tui import db
+    from crm_tui.config import DatabaseConfig
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from measure import administrator
+
+    crm_db, _sales_db = db.bind(DatabaseConfig(url=args.url))
+    administrator()  # who signs in, made once
+    crm_db.close()
+    lines = [login_report(args.url, args.runs)]
+    print(lines[-1], flush=True)
+    if not args.login_only:
+        runs = [run_once(args.url) for _ in range(args.runs)]
+        size = runs[0]["customers_listed"]
+        lines.append(report(size, runs))
+        print(lines[-1], flush=True)
+        if args.reports:
+            lines.append(reports_report(args.url, size, runs, args.runs))
+            print(lines[-1], flush=True)
+    print("\n".join(["", "summary:"] + lines))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 100_000])
@@ -240,19 +284,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--measure-bare", help=argparse.SUPPRESS)
     parser.add_argument("--launched", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--module", default="customers", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help="measure on this existing database (SQLite or "
+                        "PostgreSQL) instead of generated files; signs in as bench-admin")
     parser.add_argument("--reports", action="store_true",
                         help="also open the Reports screen (its contribution ranking) and "
                              "compare its peak memory with the customer list's")
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(Path(args.measure), args.launched or LAUNCHED, args.module)))
+        print(json.dumps(measure(target(args.measure), args.launched or LAUNCHED, args.module)))
         return 0
     if args.measure_login:
-        print(json.dumps(measure_login(Path(args.measure_login), args.launched or LAUNCHED)))
+        print(json.dumps(measure_login(target(args.measure_login), args.launched or LAUNCHED)))
         return 0
     if args.measure_bare:
         print(json.dumps(measure_bare(args.launched or LAUNCHED)))
         return 0
+    if args.url:
+        return measure_existing(args)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(args.data_dir or scratch)
         folder.mkdir(parents=True, exist_ok=True)
