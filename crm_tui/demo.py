@@ -1028,7 +1028,7 @@ SCALE_CONTRACT_STATES = (("in_force", 60), ("completed", 25), ("draft", 5), ("su
 SCALE_CONTRACT_COLUMNS = ("id", "number", "title", "customer", "amount", "start_date",
                           "end_date", "sign_date", "payment_terms", "note", "status",
                           "created_by", "created_at", "termination_reason", "version")
-SCALE_INSTALMENT_COLUMNS = ("id", "contract", "due_date", "amount", "note")
+SCALE_INSTALMENT_COLUMNS = ("id", "contract", "due_date", "amount", "note", "paid")
 SCALE_PAYMENT_COLUMNS = ("contract", "instalment", "date", "amount", "method", "reference",
                          "recorded_at")
 # How many orders a customer of each level places, relative to the others.
@@ -1267,11 +1267,11 @@ class _ScaleFiller:
                     for number in range(SCALE_INSTALMENTS):
                         instalment_id = next(instalment_ids)
                         due = start + dt.timedelta(days=90 * (number + 1))
-                        instalment_rows.append((instalment_id, contract_id, f"{due}",
-                                                float(part), ""))
                         late = rng.random() < 0.1
                         paid = state == "completed" or (
                             state == "in_force" and due < self.today and not late)
+                        instalment_rows.append((instalment_id, contract_id, f"{due}",
+                                                float(part), "", float(part) if paid else 0))
                         if paid:
                             payment_rows.append((contract_id, instalment_id, f"{due}",
                                                  float(part), method, "",

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from crm_tui.models import AuditLog, Contract, ContractStep, Instalment, Payment
 from crm_tui.models import contracts
@@ -123,6 +123,13 @@ def run_contracts(people):
                 assert AuditLog.select().count() > before[-1]
             else:
                 assert snapshot(contract_id) == before
+
+        @invariant()
+        def each_instalment_keeps_what_its_payments_add_up_to(self):
+            for instalment in Instalment.select():
+                received = sum((Decimal(payment.amount) for payment in instalment.payments),
+                               Decimal(0))
+                assert Decimal(instalment.paid) == received, instalment.id
 
         @staticmethod
         def next_step(contract) -> tuple[str, str]:
