@@ -121,6 +121,9 @@ class ActionHost:
     allowed: frozenset[tuple[str, str]] = frozenset()
     # True between a move or a change and the answer to what is allowed.
     allowed_pending: bool = True
+    # Raised by each question: an answer to an older one (a thread that was
+    # already running when the row moved) is not the answer.
+    allowed_asked: int = 0
 
     def targets(self) -> list[Target]:
         raise NotImplementedError
@@ -133,15 +136,20 @@ class ActionHost:
 
     def refresh_allowed(self) -> None:
         self.allowed_pending = True
-        self._work_out_allowed(self.app.user, self.targets())
+        self.allowed_asked += 1
+        self._work_out_allowed(self.app.user, self.targets(), self.allowed_asked)
 
     @work(thread=True, exclusive=True, group="allowed")
-    def _work_out_allowed(self, user: Any, targets: list[Target]) -> None:
+    def _work_out_allowed(self, user: Any, targets: list[Target], asked: int) -> None:
         with connected():
             allowed = allowed_now(user, targets)
-        self.app.call_from_thread(self._show_allowed, allowed)
+        self.app.call_from_thread(self._show_allowed, allowed, asked)
 
-    def _show_allowed(self, allowed: frozenset[tuple[str, str]]) -> None:
+    def _show_allowed(self, allowed: frozenset[tuple[str, str]], asked: int) -> None:
+        if asked != self.allowed_asked:
+            # The rows changed since (the first page came, the cursor moved):
+            # a key pressed meanwhile is still decided at once.
+            return
         # Always redraw: the keys shown while the answer was pending go too.
         self.allowed_pending = False
         self.allowed = allowed
