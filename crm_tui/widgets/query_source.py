@@ -72,12 +72,7 @@ class QuerySource:
         """Take `count` as the number of rows for `filter_text` (counted
         now, by this source or by its caller): keys read before are not
         trusted after it."""
-        with self._lock:
-            self._data_version += 1
-            self._anchors.clear()
-            self._walk_values.clear()
-            self._walk_counts.clear()
-            self._counts = {filter_text: count}
+        self._recounted(filter_text, count)
         return count
 
     def count_at_most(self, filter_text: str, limit: int) -> int:
@@ -85,14 +80,19 @@ class QuerySource:
         more: a scan that stops after that many matches."""
         with connected():
             count = lean_count(self.query_for_filter(filter_text), limit + 1)
+        self._recounted(filter_text, count if count <= limit else None)
+        return count
+
+    def _recounted(self, filter_text: str, count: int | None) -> None:
+        """After a count (a reload after a change of data): forget every key
+        read before it; keep `count` when it is exact."""
         with self._lock:
             self._data_version += 1
             self._anchors.clear()
             self._walk_values.clear()
             self._walk_counts.clear()
-            if count <= limit:
+            if count is not None:
                 self._counts = {filter_text: count}
-        return count
 
     def fetch(self, filter_text: str, sort: Column | None, descending: bool,
               offset: int, limit: int) -> list[dict]:
@@ -113,8 +113,7 @@ class QuerySource:
                 anchors = self._anchors.setdefault(
                     (filter_text, sort.key if sort else None, descending), {})
                 count = self._counts.get(filter_text)
-                below = max((known for known in anchors if known <= offset), default=0)
-                anchor = anchors.get(below) if below else None
+                below, anchor = _nearest_below(anchors, offset)
             rows = _read_page(query, terms, offset, limit, below, anchor, count)
             with self._lock:
                 if rows and version == self._data_version and len(anchors) < self.ANCHORS_KEPT:
@@ -142,8 +141,7 @@ class QuerySource:
         with self._lock:
             anchors = self._anchors.setdefault(("walk", *place), {})
             count = self._counts.get(filter_text)
-            below = max((known for known in anchors if known <= offset), default=0)
-            anchor = anchors.get(below) if below else None
+            below, anchor = _nearest_below(anchors, offset)
             value_counts = self._walk_counts.get((place, version))
         skip_forward = offset - below if anchor is not None else offset
         skip_backward = None
@@ -202,6 +200,13 @@ class QuerySource:
 # ----- seeking -------------------------------------------------------------
 # The sort key of each row is read under these names (then removed).
 _KEY_NAMES = tuple(f"__seek_key_{position}" for position in range(8))
+
+
+def _nearest_below(anchors: dict[int, Any], offset: int) -> tuple[int, Any]:
+    """(the offset of the nearest known key at or before `offset`, that key):
+    (0, None) when none is known but the start."""
+    below = max((known for known in anchors if known <= offset), default=0)
+    return below, anchors.get(below) if below else None
 
 
 def _order_terms(query: Any, sort: Column | None, descending: bool) -> list[tuple] | None:
@@ -353,9 +358,9 @@ class JoinedSort:
             return None
         (joined,) = models
         for join in chain[1]:
-            if join.rhs is joined and _many_to_one(join._on, query.model, required=False):
-                foreign_key, joined_key = _key_pair(join._on, query.model)
-                return cls(foreign_key, joined_key, expression)
+            pair = _foreign_key_pair(join._on, query.model, required=False)
+            if join.rhs is joined and pair is not None:
+                return cls(*pair, expression)
         return None
 
     def ordering(self, query: Any, descending: bool) -> list[Any]:
@@ -440,13 +445,6 @@ class JoinedSort:
             if len(found) >= wanted:
                 break
         return found
-
-
-def _key_pair(on: Any, model: Any) -> tuple[Field, Any]:
-    """(the foreign key of `model`, the primary key it points to) of a join's ON."""
-    if isinstance(on.lhs, ForeignKeyField) and on.lhs.model is model:
-        return on.lhs, on.rhs
-    return on.rhs, on.lhs
 
 
 # ----- counting ------------------------------------------------------------
@@ -547,12 +545,19 @@ def _harmless(join: Any, model: Any) -> bool:
 def _many_to_one(on: Any, model: Any, required: bool) -> bool:
     """True for `model.fk == Other.id`: a foreign key of the query's own
     table (NOT NULL when `required`) to Other's primary key."""
+    return _foreign_key_pair(on, model, required) is not None
+
+
+def _foreign_key_pair(on: Any, model: Any, required: bool) -> tuple[Field, Any] | None:
+    """(`model`'s foreign key, the other's primary key as the join names it)
+    when a join's ON is `model.fk == Other.id` (the key NOT NULL when
+    `required`); None for any other ON."""
     if not isinstance(on, Expression) or on.op != OP.EQ:
-        return False
+        return None
     for near, far in ((on.lhs, on.rhs), (on.rhs, on.lhs)):
         far_field = far.field if isinstance(far, FieldAlias) else far
         if (isinstance(near, ForeignKeyField) and not isinstance(near, FieldAlias)
                 and near.model is model and not (required and near.null)
                 and far_field is near.rel_field and getattr(far_field, "primary_key", False)):
-            return True
-    return False
+            return near, far
+    return None
