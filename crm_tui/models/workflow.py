@@ -92,16 +92,27 @@ def visible_through(link: Any) -> Callable[[Any, Any], Any]:
     """A `get` for records that belong to another (a contact to its
     customer, an instalment to its contract) by the foreign key `link`: the
     record whose owner the user may see; NotFound otherwise."""
-    child, owner = link.model, link.rel_model
+    child = link.model
 
     def get(user: Any, wanted: Any) -> Any:
-        owners = owner.visible_to(user).select(owner.id)
-        record = (child.select().where((child.id == record_id(wanted)) & link.in_(owners))
-                  .first())
+        record = within_scope(child.select().where(child.id == record_id(wanted)),
+                              link, user).first()
         if record is None:
             raise NotFound(t("error.not_found"))
         return record
     return get
+
+
+def within_scope(query: Any, link: Any, user: Any) -> Any:
+    """`query` narrowed to the rows whose foreign key `link` points to a
+    record `user` may see (its owner's scope). A user who sees every owner
+    (the scope adds no condition) gets `query` as it is: a list of every
+    owner's id would only cost time (1 s at 500,000 contracts)."""
+    owner = link.rel_model
+    owners = owner.visible_to(user)
+    if owners._where is None:
+        return query
+    return query.where(link.in_(owners.select(owner.id)))
 
 
 class StateMachine:
