@@ -598,7 +598,7 @@ def receivables(user: User, today: dt.date | None = None) -> list[ReceivableRow]
         due_by, days_late = f"DATE '{day}'", f"(DATE '{day}' - i.due_date)"
     else:
         due_by, days_late = f"'{day}'", f"CAST(julianday('{day}') - julianday(i.due_date) AS INTEGER)"
-    unpaid = "i.amount - COALESCE(paid.total, 0)"
+    unpaid = "i.amount - i.paid"
     buckets = ", ".join(
         f"SUM(CASE WHEN {days_late} >= {low}"
         + (f" AND {days_late} <= {high}" if high is not None else "")
@@ -608,12 +608,10 @@ def receivables(user: User, today: dt.date | None = None) -> list[ReceivableRow]
     sql = f"""
         SELECT c.id, c.number, cu.name, c.amount,
                SUM(CASE WHEN i.due_date <= {due_by} THEN i.amount ELSE 0 END),
-               SUM(COALESCE(paid.total, 0)), {buckets}
+               SUM(i.paid), {buckets}
         FROM instalment i
         JOIN contract c ON c.id = i.contract_id
         JOIN customer cu ON cu.id = c.customer_id
-        LEFT JOIN (SELECT instalment_id, SUM(amount) AS total FROM payment
-                   GROUP BY instalment_id) paid ON paid.instalment_id = i.id
         WHERE c.status = '{IN_FORCE}' AND c.id IN ({scope_sql})
         GROUP BY c.id, c.number, cu.name, c.amount
         ORDER BY c.number"""
