@@ -17,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
-from crm_tui import clock
+from crm_tui import clock, models
 from crm_tui.commands import CrmCommands
 from crm_tui.config import Config
 from crm_tui.i18n import current_locale, set_locale, t
@@ -41,11 +41,6 @@ def style_files() -> list[Path]:
 # Seconds after start before the models the login screen does not need are
 # imported, in a thread: the first frames are drawn before then.
 MODELS_LOAD_DELAY = 0.3
-
-
-def load_models() -> None:
-    import crm_tui.models
-    crm_tui.models.load_all()
 
 
 class CrmApp(App):
@@ -112,13 +107,12 @@ class CrmApp(App):
         self.set_timer(MODELS_LOAD_DELAY, self._load_models)
 
     def _load_models(self) -> None:
-        self.run_worker(load_models, thread=True, group="start", exit_on_error=False)
+        self.run_worker(models.load_all, thread=True, group="start", exit_on_error=False)
 
     # ----- signing in --------------------------------------------------
     def sign_in(self, user: User) -> None:
-        from crm_tui.screens.home import HomeScreen
-
         from crm_tui.models import contracts
+        from crm_tui.screens.home import HomeScreen
 
         contracts.set_executive_approval_amount(self.config.contracts.executive_approval_amount)
         self.user = user

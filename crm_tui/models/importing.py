@@ -32,6 +32,7 @@ from typing import Any, BinaryIO, Callable, Iterator, Sequence, TextIO
 
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
+import crm_tui.models  # load_all: every model module, which registers its import kinds
 from crm_tui import clock
 from crm_tui.documents import DocumentStore, FileRefused, export_target
 from crm_tui.i18n import strings, t
@@ -152,7 +153,6 @@ def register_import(spec: ImportSpec) -> ImportSpec:
 
 def import_kinds() -> list[str]:
     """What can be imported: every model module loaded, so every kind has registered."""
-    import crm_tui.models
     crm_tui.models.load_all()
     return list(IMPORT_SPECS)
 

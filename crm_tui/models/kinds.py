@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
+import crm_tui.models  # load_all: every model module, which declares its kinds
 from crm_tui.i18n import t
 from crm_tui.models.errors import InvalidTransition, NotFound, PermissionDenied
 from crm_tui.models.validation import Field
@@ -309,19 +310,13 @@ def kind(name: str) -> RecordKind:
     """The declared kind `name` (every model module declares its kinds when
     imported, and crm_tui.models.load_all imports them all)."""
     if name not in KINDS:
-        _declare_all()
+        crm_tui.models.load_all()
     return KINDS[name]
 
 
 def all_kinds() -> list[RecordKind]:
-    _declare_all()
+    crm_tui.models.load_all()  # every model module, which declares its kinds
     return list(KINDS.values())
-
-
-def _declare_all() -> None:
-    """Import every model module, which declares its kinds."""
-    import crm_tui.models
-    crm_tui.models.load_all()
 
 
 # ----- text helpers for columns and detail rows -----------------------------

@@ -190,9 +190,8 @@ def _recent_sums(since: dt.date) -> tuple[list[int], int, list[tuple]]:
     changed = sorted({customer_id for (customer_id,) in dated_since})
     # Only the years an order since then can be in are summed again.
     from_year = since.year
-    sums = []
-    for start in range(0, len(changed), BATCH):
-        sums += list(_sums_by_customer_and_year(changed[start:start + BATCH], from_year))
+    sums = [row for batch in _chunks(changed, BATCH)
+            for row in _sums_by_customer_and_year(batch, from_year)]
     return changed, from_year, sums
 
 
@@ -202,8 +201,7 @@ def _write_recent(changed: list[int], from_year: int, sums: list[tuple]) -> int:
     by_customer: dict[int, list[tuple]] = {}
     for row in sums:
         by_customer.setdefault(row[0], []).append(row)
-    for start in range(0, len(changed), BATCH):
-        batch = changed[start:start + BATCH]
+    for batch in _chunks(changed, BATCH):
         (OrderFigures.delete()
          .where(OrderFigures.customer_id.in_(batch) & (OrderFigures.year >= from_year)).execute())
         OrderTotals.delete().where(OrderTotals.customer_id.in_(batch)).execute()
